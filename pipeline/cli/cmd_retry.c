@@ -1,0 +1,172 @@
+/* kho retry STAGE (--record ID... | --failed);
+ * kho plan RECORD PAGE KEY=VALUE... */
+#include "kho/commands.h"
+#include "cli/options.h"
+
+static const kho_opt retry_opts[] = {
+	{ "record", 0, 1, "ID", "a record to run the stage for again "
+				"(repeatable)" },
+	{ "failed", 0, 0, "", "every record that failed at the stage" },
+};
+
+int kho_cmd_retry(int argc, char **argv)
+{
+	kho_args a;
+	kho_error err = KHO_ERROR_INIT;
+	int rc = kho_args_parse(argc, argv, retry_opts,
+				KHO_ARRAY_SIZE(retry_opts), &a, &err);
+	if (rc == KHO_OK && a.help) {
+		kho_usage("kho retry", "STAGE (--record ID... | --failed)",
+			  "Puts a stage's work back in its queue; the later "
+			  "stages follow when it is done\nagain.  kho run (or "
+			  "kho STAGE) then does it.",
+			  retry_opts, KHO_ARRAY_SIZE(retry_opts));
+		kho_args_release(&a);
+		return 0;
+	}
+	const int failed = a.count[1] > 0;
+	if (rc == KHO_OK && a.n_pos != 1)
+		rc = kho_error_set(&err, KHO_USAGE,
+				   "give one stage: kho retry STAGE "
+				   "(--record ID... | --failed)");
+	if (rc == KHO_OK && kho_stage_index(a.pos[0]) < 0)
+		rc = kho_error_set(&err, KHO_USAGE,
+				   "unknown stage '%s' (ingest, normalize, "
+				   "compress, describe, pack)",
+				   a.pos[0]);
+	if (rc == KHO_OK && failed == (a.count[0] > 0))
+		rc = kho_error_set(&err, KHO_USAGE,
+				   "give either --record ID... or --failed");
+	kho_session *s = NULL;
+	if (rc == KHO_OK)
+		rc = kho_args_session(&a, "kho", 0, 0, &s, &err);
+	int count = 0;
+	if (rc == KHO_OK)
+		rc = kho_jobs_retry(s->cat, a.pos[0],
+				    (const char *const *)a.values[0],
+				    (size_t)a.count[0], failed, &count, &err);
+	if (rc == KHO_OK)
+		printf("kho retry: %d %s job(s) queued again; kho run does "
+		       "them\n",
+		       count, a.pos[0]);
+	kho_session_free(s);
+	kho_args_release(&a);
+	return rc ? kho_report_error("kho retry", &err) : 0;
+}
+
+static int parse_page(const char *s, int *page)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*s == '\0' || *end || v < 1 || v > 1000000)
+		return KHO_FAIL;
+	*page = (int)v;
+	return KHO_OK;
+}
+
+static int set_plan(kho_session *s, const char *id, int page_no,
+		    char **pairs, int n, kho_error *err)
+{
+	kho_record rec;
+	int rc = kho_records_current(s->cat, id, &rec, err);
+	if (rc == KHO_FAIL)
+		return kho_error_set(err, KHO_USAGE, "no record '%s'", id);
+	if (rc)
+		return rc;
+	kho_page *pages = NULL;
+	size_t np = 0;
+	rc = kho_records_pages(s->cat, rec.id, &pages, &np, err);
+	if (rc)
+		return rc;
+	kho_page *pg = NULL;
+	for (size_t i = 0; i < np; i++)
+		if (pages[i].page_no == page_no)
+			pg = &pages[i];
+	if (!pg) {
+		free(pages);
+		return kho_error_set(err, KHO_USAGE,
+				     "record '%s' has %zu page(s), not %d", id,
+				     np, page_no);
+	}
+	/* Check every pair before changing anything. */
+	kho_plan plan = pg->plan;
+	for (int i = 0; rc == KHO_OK && i < n; i++) {
+		char *eq = strchr(pairs[i], '=');
+		if (!eq) {
+			rc = kho_error_set(err, KHO_USAGE,
+					   "'%s' is not KEY=VALUE", pairs[i]);
+			break;
+		}
+		*eq = '\0';
+		rc = kho_plan_set(&plan, pairs[i], eq + 1, err);
+		*eq = '=';
+	}
+	if (rc == KHO_OK)
+		rc = kho_catalog_begin(s->cat, err);
+	for (int i = 0; rc == KHO_OK && i < n; i++) {
+		char *eq = strchr(pairs[i], '=');
+		*eq = '\0';
+		rc = kho_overrides_set(s->cat, pg->id, pairs[i], eq + 1, err);
+		*eq = '=';
+	}
+	if (rc == KHO_OK && pg->has_plan)
+		rc = kho_plans_save(s->cat, pg->id, &plan, err);
+	if (rc == KHO_OK) {
+		char detail[512];
+		size_t len = (size_t)snprintf(detail, sizeof(detail), "page %d:",
+					      page_no);
+		for (int i = 0; i < n && len < sizeof(detail); i++)
+			len += (size_t)snprintf(detail + len,
+						sizeof(detail) - len, " %s",
+						pairs[i]);
+		kho_event ev = { rec.id, id, "normalize", "plan-override",
+				 "ok", detail };
+		rc = kho_catalog_event(s->cat, &ev, err);
+	}
+	if (rc == KHO_OK)
+		rc = kho_catalog_commit(s->cat, err);
+	else
+		kho_catalog_rollback(s->cat);
+	free(pages);
+	if (rc)
+		return rc;
+	/* The page must be rendered again; nothing to do when compress has
+	 * not been reached yet. */
+	int count = 0;
+	const char *ids[] = { id };
+	kho_error rerr = KHO_ERROR_INIT;
+	kho_jobs_retry(s->cat, "compress", ids, 1, 0, &count, &rerr);
+	printf("kho plan: %s page %d set%s\n", id, page_no,
+	       count ? "; compress queued again (kho run renders it)" : "");
+	return KHO_OK;
+}
+
+int kho_cmd_plan(int argc, char **argv)
+{
+	kho_args a;
+	kho_error err = KHO_ERROR_INIT;
+	int rc = kho_args_parse(argc, argv, NULL, 0, &a, &err);
+	if (rc == KHO_OK && a.help) {
+		kho_usage("kho plan", "RECORD PAGE KEY=VALUE...",
+			  "Overrides a page's plan; kept across re-runs and "
+			  "recorded as an event.  Keys:\n  rotate=0|90|180|270"
+			  "  skew=DEGREES  crop=X,Y,W,H  mode=bitonal|grey|"
+			  "colour|mixed\n  blank=yes|no  dpi=N",
+			  NULL, 0);
+		kho_args_release(&a);
+		return 0;
+	}
+	int page = 0;
+	if (rc == KHO_OK && (a.n_pos < 3 || parse_page(a.pos[1], &page)))
+		rc = kho_error_set(&err, KHO_USAGE,
+				   "give a record, a page number and KEY=VALUE: "
+				   "kho plan RECORD PAGE KEY=VALUE...");
+	kho_session *s = NULL;
+	if (rc == KHO_OK)
+		rc = kho_args_session(&a, "kho", 0, 0, &s, &err);
+	if (rc == KHO_OK)
+		rc = set_plan(s, a.pos[0], page, a.pos + 2, a.n_pos - 2, &err);
+	kho_session_free(s);
+	kho_args_release(&a);
+	return rc ? kho_report_error("kho plan", &err) : 0;
+}

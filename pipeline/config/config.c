@@ -1,0 +1,364 @@
+#include "config/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OFF(field) offsetof(kho_config, field)
+
+static const kho_config_key keys[] = {
+	{ "kho", "inbox", KHO_CONF_PATHS, "", 0, 0,
+	  "a folder the scanning desk fills; give the key once per inbox. "
+	  "Relative paths are taken from the work root. Never written to.",
+	  OFF(inbox) },
+	{ "kho", "jobs", KHO_CONF_INT, "0", 0, 256,
+	  "worker processes per stage; 0 means one per CPU", OFF(jobs) },
+	{ "kho", "batch", KHO_CONF_STRING, "", 0, 0,
+	  "batch name recorded with each record; empty: the inbox folder's "
+	  "name", OFF(batch) },
+	{ "kho", "desk", KHO_CONF_STRING, "", 0, 0,
+	  "the scanning desk recorded with each record", OFF(desk) },
+
+	{ "limits", "max_pixels", KHO_CONF_INT, "150000000", 1, 4000000000LL,
+	  "pixels in one page (A3 at 600 dpi is 70 million)",
+	  OFF(max_pixels) },
+	{ "limits", "max_pages", KHO_CONF_INT, "2000", 1, 1000000,
+	  "pages in one input file", OFF(max_pages) },
+	{ "limits", "max_file_mb", KHO_CONF_INT, "1024", 1, 1048576,
+	  "size of one input file, in MiB", OFF(max_file_mb) },
+	{ "limits", "max_alloc_mb", KHO_CONF_INT, "512", 16, 1048576,
+	  "one buffer a decoder may allocate for a file, in MiB",
+	  OFF(max_alloc_mb) },
+	{ "limits", "page_timeout", KHO_CONF_INT, "300", 1, 86400,
+	  "seconds a worker may spend on one page before it is killed and "
+	  "its record fails", OFF(page_timeout) },
+
+	{ "normalize", "target_dpi", KHO_CONF_INT, "300", 200, 1200,
+	  "output resolution: the source's, capped at this",
+	  OFF(target_dpi) },
+	{ "normalize", "min_dpi", KHO_CONF_INT, "200", 72, 1200,
+	  "no output page falls below this (Circular 01/2019/TT-BNV: 200)",
+	  OFF(min_dpi) },
+
+	{ "compress", "jpeg_quality", KHO_CONF_INT, "80", 20, 100,
+	  "JPEG quality for grey and colour pages", OFF(jpeg_quality) },
+
+	{ "describe", "publisher", KHO_CONF_STRING, "kho", 0, 0,
+	  "name of the information system that publishes the results "
+	  "(metadata and QR code)", OFF(publisher) },
+
+	{ "pack", "volume_size", KHO_CONF_SIZE, "4G", 1 << 20,
+	  1LL << 42, "largest warehouse volume (K, M, G, T)",
+	  OFF(volume_size) },
+	{ "pack", "volume_format", KHO_CONF_STRING, "tar", 0, 0,
+	  "volume serialization: tar (pax)", OFF(volume_format) },
+	{ "pack", "source_organization", KHO_CONF_STRING, "", 0, 0,
+	  "BagIt Source-Organization: the agency that keeps the warehouse",
+	  OFF(source_organization) },
+	{ "pack", "keep_originals", KHO_CONF_BOOL, "yes", 0, 1,
+	  "put the original scans into the bags beside the result",
+	  OFF(keep_originals) },
+};
+
+const kho_config_key *kho_config_keys(size_t *n)
+{
+	*n = KHO_ARRAY_SIZE(keys);
+	return keys;
+}
+
+/* "jpeg-quality" and "jpeg_quality" name the same key. */
+static int name_eq(const char *key, const char *name)
+{
+	for (; *key && *name; key++, name++) {
+		char c = *name == '-' ? '_' : *name;
+		if (*key != c)
+			return 0;
+	}
+	return *key == *name;
+}
+
+const kho_config_key *kho_config_find(const char *name)
+{
+	for (size_t i = 0; i < KHO_ARRAY_SIZE(keys); i++)
+		if (name_eq(keys[i].name, name))
+			return &keys[i];
+	return NULL;
+}
+
+static int parse_int(const char *s, long long *out, int size_suffix)
+{
+	errno = 0;
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (end == s || errno)
+		return -1;
+	if (size_suffix && *end) {
+		int shift = 0;
+		switch (toupper((unsigned char)*end)) {
+		case 'K': shift = 10; break;
+		case 'M': shift = 20; break;
+		case 'G': shift = 30; break;
+		case 'T': shift = 40; break;
+		default: return -1;
+		}
+		end++;
+		if (toupper((unsigned char)*end) == 'B' || *end == 'i')
+			end += (*end == 'i') ? 2 : 1;
+		if (v > (LLONG_MAX >> shift))
+			return -1;
+		v <<= shift;
+	}
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_bool(const char *s, int *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	for (size_t i = 0; i < KHO_ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int set_key(kho_config *conf, const kho_config_key *k,
+		   const char *value, const char *where, kho_error *err)
+{
+	char *base = (char *)conf + k->offset;
+	long long v;
+	switch (k->type) {
+	case KHO_CONF_INT:
+	case KHO_CONF_SIZE:
+		if (parse_int(value, &v, k->type == KHO_CONF_SIZE) != 0)
+			return kho_error_set(err, KHO_USAGE,
+					     "%s: '%s' is not a %s for %s",
+					     where, value,
+					     k->type == KHO_CONF_SIZE ? "size"
+								      : "number",
+					     k->name);
+		if (v < k->min || v > k->max)
+			return kho_error_set(err, KHO_USAGE,
+					     "%s: %s must be from %lld to %lld, "
+					     "not %lld",
+					     where, k->name, k->min, k->max, v);
+		*(long long *)base = v;
+		return KHO_OK;
+	case KHO_CONF_BOOL:
+		if (parse_bool(value, (int *)base) != 0)
+			return kho_error_set(err, KHO_USAGE,
+					     "%s: %s must be yes or no, not '%s'",
+					     where, k->name, value);
+		return KHO_OK;
+	case KHO_CONF_STRING: {
+		char *copy = strdup(value);
+		if (!copy)
+			return kho_error_set(err, KHO_FATAL, "out of memory");
+		free(*(char **)base);
+		*(char **)base = copy;
+		return KHO_OK;
+	}
+	case KHO_CONF_PATHS: {
+		if (!*value)
+			return KHO_OK;
+		if (conf->n_inbox >= KHO_CONFIG_MAX_INBOX)
+			return kho_error_set(err, KHO_USAGE,
+					     "%s: more than %d %s folders",
+					     where, KHO_CONFIG_MAX_INBOX,
+					     k->name);
+		char *copy = strdup(value);
+		if (!copy)
+			return kho_error_set(err, KHO_FATAL, "out of memory");
+		conf->inbox[conf->n_inbox++] = copy;
+		return KHO_OK;
+	}
+	}
+	return kho_error_set(err, KHO_FATAL, "bad key type");
+}
+
+int kho_config_set(kho_config *conf, const char *name, const char *value,
+		   const char *where, kho_error *err)
+{
+	const kho_config_key *k = kho_config_find(name);
+	if (!k)
+		return kho_error_set(err, KHO_USAGE, "%s: unknown setting '%s'",
+				     where, name);
+	/* Validate strings that are really choices. */
+	if (k->offset == OFF(volume_format) && strcmp(value, "tar") != 0)
+		return kho_error_set(err, KHO_USAGE,
+				     "%s: volume_format '%s' is not supported "
+				     "(tar)",
+				     where, value);
+	return set_key(conf, k, value, where, err);
+}
+
+int kho_config_init(kho_config *conf, kho_error *err)
+{
+	memset(conf, 0, sizeof(*conf));
+	for (size_t i = 0; i < KHO_ARRAY_SIZE(keys); i++) {
+		int rc = set_key(conf, &keys[i], keys[i].fallback, "default",
+				 err);
+		if (rc) {
+			kho_config_release(conf);
+			return rc;
+		}
+	}
+	return KHO_OK;
+}
+
+void kho_config_release(kho_config *conf)
+{
+	for (size_t i = 0; i < KHO_ARRAY_SIZE(keys); i++) {
+		if (keys[i].type == KHO_CONF_STRING) {
+			char **p = (char **)((char *)conf + keys[i].offset);
+			free(*p);
+			*p = NULL;
+		}
+	}
+	for (int i = 0; i < conf->n_inbox; i++)
+		free(conf->inbox[i]);
+	conf->n_inbox = 0;
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+/* Directory of path, for resolving relative inbox folders. */
+static void dir_of(const char *path, char *out, size_t cap)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	if (!slash) {
+		snprintf(out, cap, ".");
+		return;
+	}
+	if (n == 0)
+		n = 1;
+	snprintf(out, cap, "%.*s", (int)n, path);
+}
+
+int kho_config_load(kho_config *conf, const char *path, kho_error *err)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return kho_error_set(err, KHO_USAGE, "cannot read '%s': %s",
+				     path, strerror(errno));
+	char base[PATH_MAX];
+	dir_of(path, base, sizeof(base));
+
+	char line[4096];
+	char section[64] = "kho";
+	int lineno = 0;
+	int rc = KHO_OK;
+	while (rc == KHO_OK && fgets(line, sizeof(line), f)) {
+		lineno++;
+		char where[PATH_MAX + 32];
+		snprintf(where, sizeof(where), "%s:%d", path, lineno);
+		if (!strchr(line, '\n') && !feof(f)) {
+			rc = kho_error_set(err, KHO_USAGE, "%s: line too long",
+					   where);
+			break;
+		}
+		char *s = trim(line);
+		if (lineno == 1 && (unsigned char)s[0] == 0xEF &&
+		    (unsigned char)s[1] == 0xBB && (unsigned char)s[2] == 0xBF)
+			s = trim(s + 3);
+		if (*s == '\0' || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *close = strchr(s, ']');
+			if (!close || close[1] != '\0') {
+				rc = kho_error_set(err, KHO_USAGE,
+						   "%s: bad section line", where);
+				break;
+			}
+			*close = '\0';
+			snprintf(section, sizeof(section), "%s", trim(s + 1));
+			int known = 0;
+			for (size_t i = 0; i < KHO_ARRAY_SIZE(keys); i++)
+				known |= strcmp(keys[i].section, section) == 0;
+			if (!known)
+				rc = kho_error_set(err, KHO_USAGE,
+						   "%s: unknown section [%s]",
+						   where, section);
+			continue;
+		}
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			rc = kho_error_set(err, KHO_USAGE,
+					   "%s: expected 'key = value'", where);
+			break;
+		}
+		*eq = '\0';
+		char *name = trim(s);
+		char *value = trim(eq + 1);
+		size_t vn = strlen(value);
+		if (vn >= 2 && value[0] == '"' && value[vn - 1] == '"') {
+			value[vn - 1] = '\0';
+			value++;
+		}
+		const kho_config_key *k = kho_config_find(name);
+		if (!k || strcmp(k->section, section) != 0) {
+			rc = kho_error_set(err, KHO_USAGE,
+					   "%s: unknown setting '%s' in [%s]",
+					   where, name, section);
+			break;
+		}
+		if (k->type == KHO_CONF_PATHS && *value && value[0] != '/') {
+			char abs[PATH_MAX];
+			if (snprintf(abs, sizeof(abs), "%s/%s", base, value) >=
+			    (int)sizeof(abs)) {
+				rc = kho_error_set(err, KHO_USAGE,
+						   "%s: path too long", where);
+				break;
+			}
+			rc = kho_config_set(conf, name, abs, where, err);
+		} else {
+			rc = kho_config_set(conf, name, value, where, err);
+		}
+	}
+	if (rc == KHO_OK && ferror(f))
+		rc = kho_error_set(err, KHO_USAGE, "cannot read '%s'", path);
+	fclose(f);
+	return rc;
+}
+
+int kho_config_write_default(FILE *out)
+{
+	fprintf(out, "# kho.conf: settings of this work root.\n"
+		     "# Every key can also be given on the command line as "
+		     "--key VALUE\n"
+		     "# ('_' or '-'), which wins over this file.\n");
+	const char *section = "";
+	for (size_t i = 0; i < KHO_ARRAY_SIZE(keys); i++) {
+		const kho_config_key *k = &keys[i];
+		if (strcmp(section, k->section) != 0) {
+			section = k->section;
+			fprintf(out, "\n[%s]\n", section);
+		}
+		fprintf(out, "# %s\n", k->help);
+		if (k->type == KHO_CONF_PATHS)
+			fprintf(out, "#%s = /srv/scans/desk-1\n", k->name);
+		else
+			fprintf(out, "%s = %s\n", k->name, k->fallback);
+	}
+	return ferror(out) ? KHO_FAIL : KHO_OK;
+}

@@ -1,0 +1,85 @@
+/*
+ * kho.conf: the settings of a work root.  INI, one table of keys (below, in
+ * config.c) from which come the parser, the command-line flags (every key
+ * is also --key, with '_' written '-'), the commented kho.conf that
+ * `kho init` writes, and the documentation.
+ *
+ * To add a setting: a field in kho_config, a line in the table in
+ * config.c; nothing else.
+ */
+#ifndef KHO_CONFIG_H
+#define KHO_CONFIG_H
+
+#include "common/internal.h"
+
+#include <stdio.h>
+
+#define KHO_CONFIG_MAX_INBOX 16
+
+typedef struct kho_config {
+	/* [kho] */
+	char *inbox[KHO_CONFIG_MAX_INBOX];
+	int n_inbox;
+	long long jobs;        /* 0: one per CPU */
+	char *batch;           /* "" = the inbox folder's name */
+	char *desk;
+	/* [limits] */
+	long long max_pixels;
+	long long max_pages;
+	long long max_file_mb;
+	long long max_alloc_mb;
+	long long page_timeout; /* seconds one page may take in a worker */
+	/* [normalize] */
+	long long target_dpi;
+	long long min_dpi;
+	/* [compress] */
+	long long jpeg_quality;
+	/* [describe] */
+	char *publisher;
+	/* [pack] */
+	long long volume_size; /* bytes */
+	char *volume_format;
+	char *source_organization;
+	int keep_originals;
+} kho_config;
+
+typedef enum kho_config_type {
+	KHO_CONF_INT,
+	KHO_CONF_SIZE, /* bytes, with K, M, G or T */
+	KHO_CONF_BOOL,
+	KHO_CONF_STRING,
+	KHO_CONF_PATHS, /* may be given more than once */
+} kho_config_type;
+
+typedef struct kho_config_key {
+	const char *section;
+	const char *name;
+	kho_config_type type;
+	const char *fallback; /* default, as it would be written in kho.conf */
+	long long min;
+	long long max;
+	const char *help;
+	size_t offset;
+} kho_config_key;
+
+/* Sets every key to its default. */
+int kho_config_init(kho_config *conf, kho_error *err);
+void kho_config_release(kho_config *conf);
+
+/* Reads a kho.conf over the present values.  Unknown sections and keys are
+ * errors (KHO_USAGE) that name the file and line. */
+int kho_config_load(kho_config *conf, const char *path, kho_error *err);
+
+/* Sets one key by name ("jpeg_quality" or "jpeg-quality"); KHO_USAGE on
+ * an unknown key or a bad value.  where names the origin for messages. */
+int kho_config_set(kho_config *conf, const char *name, const char *value,
+		   const char *where, kho_error *err);
+
+/* The key table; *n receives its length. */
+const kho_config_key *kho_config_keys(size_t *n);
+const kho_config_key *kho_config_find(const char *name);
+
+/* Writes a complete, commented kho.conf with the defaults. */
+int kho_config_write_default(FILE *out);
+
+#endif

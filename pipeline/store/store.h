@@ -1,0 +1,62 @@
+/*
+ * The content-addressed store, ROOT/store: every file kho keeps (ingested
+ * originals, rendered outputs) under the SHA-256 of its bytes,
+ * store/ab/abcdef....  A file enters through a temporary file in
+ * store/tmp that is fsynced and then renamed to its name, so a name in the
+ * store always holds complete, verified bytes; the catalog commits only
+ * after that.  Identical content is kept once.
+ */
+#ifndef KHO_STORE_H
+#define KHO_STORE_H
+
+#include "common/internal.h"
+#include "common/hash.h"
+
+#include <stdio.h>
+
+typedef struct kho_store {
+	char dir[4096];  /* ROOT/store */
+} kho_store;
+
+int kho_store_init(kho_store *store, const char *dir, kho_error *err);
+
+/* The path of a stored object. */
+int kho_store_path(const kho_store *store, const char *sha256, char *path,
+		   size_t cap, kho_error *err);
+
+/* Stores bytes whose SHA-256 the caller computed (checked by assert in
+ * debug builds). */
+int kho_store_put(const kho_store *store, const void *data, size_t len,
+		  const char *sha256, kho_error *err);
+
+/* A file being written into the store. */
+typedef struct kho_store_file {
+	FILE *stream;    /* write here */
+	char tmp[4096];
+	int fd;
+} kho_store_file;
+
+int kho_store_create(const kho_store *store, const char *tag,
+		     kho_store_file *file, kho_error *err);
+/* Flushes, fsyncs, hashes and renames the file into the store;
+ * sha256 and size receive what it holds.  The handle is closed. */
+int kho_store_commit(const kho_store *store, kho_store_file *file,
+		     char sha256[KHO_SHA256_HEX], uint64_t *size,
+		     kho_error *err);
+void kho_store_abandon(kho_store_file *file);
+
+/* Reads a stored object into memory (the caller frees *data) and checks
+ * that it still hashes to its name: a damaged store object fails here
+ * instead of going into a result. */
+int kho_store_read(const kho_store *store, const char *sha256, uint64_t max,
+		   uint8_t **data, size_t *size, kho_error *err);
+
+/* Removes temporary files left by an interrupted run; *count receives
+ * how many. */
+int kho_store_clean(const kho_store *store, int *count, kho_error *err);
+
+/* Checks that a stored object is there and still hashes to its name. */
+int kho_store_verify(const kho_store *store, const char *sha256,
+		     kho_error *err);
+
+#endif

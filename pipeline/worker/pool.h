@@ -1,0 +1,81 @@
+/*
+ * Stage workers: N forked processes that claim a stage's jobs from the
+ * catalog, one record at a time, under a supervisor that watches them.
+ *
+ * A worker that crashes, is killed, or spends longer than the per-page time
+ * limit on one page (the supervisor then kills it) fails only the job it
+ * held, with a message that says what it was doing ("worker killed by
+ * signal 11 (Segmentation fault) while decoding page 3"); a new worker
+ * takes its place and the stage goes on.
+ *
+ * A worker that meets a problem that is not its record's (a full disk, a
+ * catalog it cannot write) gives its job back and reports it; the
+ * supervisor then lets the others finish their records and stops the stage
+ * with that message (KHO_FATAL).
+ *
+ * SIGINT or SIGTERM to the supervisor: no new records are taken, running
+ * ones finish.  A second SIGINT: the workers are stopped at once and their
+ * records go back to the queue.
+ */
+#ifndef KHO_POOL_H
+#define KHO_POOL_H
+
+#include "common/internal.h"
+#include "catalog/catalog.h"
+
+/* What a worker is doing, shared with its supervisor. */
+typedef struct kho_task kho_task;
+
+/* Stage code calls this as it starts each page (task may be NULL outside a
+ * worker): it restarts the per-page clock and names the activity for
+ * messages ("decoding", "rendering"). */
+void kho_task_page(kho_task *task, int page_no, const char *activity);
+
+/* Stage code counts the pages it finished, for the progress display. */
+void kho_task_pages_done(kho_task *task, int pages);
+
+/*
+ * Processes one claimed job in a worker.  Returns KHO_OK once it has
+ * committed the job as done (with its outputs, in one transaction),
+ * KHO_FAIL when the record fails (err says why; the pool marks the job
+ * failed), KHO_FATAL when the worker cannot go on (the pool gives the job
+ * back and the stage stops).
+ */
+typedef int (*kho_job_fn)(void *ctx, kho_catalog *cat, kho_task *task,
+			  kho_job *job, kho_error *err);
+
+/* Called in a fresh worker process before it takes work, and after it. */
+typedef int (*kho_worker_setup_fn)(void *ctx, kho_error *err);
+
+typedef struct kho_pool_opts {
+	const char *stage;
+	const char *verb;          /* "ingesting", for the progress line */
+	int workers;
+	int page_timeout_s;
+	const char *catalog_path;
+	const char *log_dir;
+	const char *program;
+	int64_t run;
+	kho_job_fn fn;
+	void *ctx;
+	int progress;              /* 1: a bar on a terminal, 2: log lines */
+} kho_pool_opts;
+
+typedef struct kho_pool_result {
+	int64_t done;
+	int64_t failed;
+	int64_t pages;
+	int interrupted;           /* stopped by a signal */
+} kho_pool_result;
+
+/* Runs the stage until no job is pending (or a fatal problem or a signal
+ * stops it). */
+int kho_pool_run(const kho_pool_opts *opts, kho_pool_result *result,
+		 kho_error *err);
+
+/* Installs the SIGINT/SIGTERM handlers of a supervisor; kho_pool_stop_
+ * requested() tells whether one came (also between stages). */
+void kho_pool_install_signals(void);
+int kho_pool_stop_requested(void);
+
+#endif

@@ -157,7 +157,8 @@ static double infer(uint32_t w, uint32_t h, const char **paper)
 	for (size_t i = 0; i < KHO_ARRAY_SIZE(common_dpi); i++)
 		if (fabs(dpi / common_dpi[i] - 1) < 0.04)
 			return common_dpi[i];
-	return round(dpi);
+	/* A tiny image is no paper page; at least it keeps its pixels. */
+	return KHO_MAX(1.0, round(dpi));
 }
 
 double kho_page_dpi(uint32_t width, uint32_t height, double xdpi,

@@ -101,6 +101,17 @@ static int set_plan(kho_session *s, const char *id, int page_no,
 		rc = kho_plan_set(&plan, pairs[i], eq + 1, err);
 		*eq = '=';
 	}
+	/* A crop lies on the page as it stands after the rotation. */
+	const uint32_t tw = plan.rotation % 180 ? pg->height : pg->width;
+	const uint32_t th = plan.rotation % 180 ? pg->width : pg->height;
+	if (rc == KHO_OK && plan.crop_w > 0 &&
+	    ((uint64_t)plan.crop_x + (uint64_t)plan.crop_w > tw ||
+	     (uint64_t)plan.crop_y + (uint64_t)plan.crop_h > th))
+		rc = kho_error_set(err, KHO_USAGE,
+				   "crop %d,%d,%d,%d goes past the page, which is "
+				   "%ux%u after rotating by %d",
+				   plan.crop_x, plan.crop_y, plan.crop_w,
+				   plan.crop_h, tw, th, plan.rotation);
 	if (rc == KHO_OK)
 		rc = kho_catalog_begin(s->cat, err);
 	for (int i = 0; rc == KHO_OK && i < n; i++) {

@@ -104,11 +104,16 @@ static int parse_int(const char *s, long long *out, int size_suffix)
 		default: return -1;
 		}
 		end++;
-		if (toupper((unsigned char)*end) == 'B' || *end == 'i')
-			end += (*end == 'i') ? 2 : 1;
-		if (v > (LLONG_MAX >> shift))
+		/* K, KB, Ki and KiB (any case) all mean 1024 here. */
+		if (*end == 'i')
+			end++;
+		if (*end == 'B' || *end == 'b')
+			end++;
+		/* Multiplied, not shifted: a negative size must reach the
+		 * range check, not undefined behaviour. */
+		if (v > (LLONG_MAX >> shift) || v < -(LLONG_MAX >> shift))
 			return -1;
-		v <<= shift;
+		v *= 1LL << shift;
 	}
 	if (*end)
 		return -1;

@@ -234,6 +234,11 @@ int kho_render_page(const kho_image *src, unsigned scale,
 		    const kho_plan *plan, kho_image *out, kho_error *err)
 {
 	assert(scale >= 1);
+	if (!(plan->source_dpi > 0) || plan->dpi <= 0)
+		return kho_error_set(err, KHO_FAIL,
+				     "the plan has no usable resolution (source "
+				     "%g dpi, output %d dpi)",
+				     plan->source_dpi, plan->dpi);
 	kho_image cur = KHO_IMAGE_INIT, next = KHO_IMAGE_INIT;
 	int rc = kho_render_orient_crop(
 		src, plan->mirror, plan->rotation, plan->crop_x / (int)scale,
@@ -241,12 +246,21 @@ int kho_render_page(const kho_image *src, unsigned scale,
 		plan->crop_h / (int)scale, &cur, err);
 	if (rc)
 		return rc;
-	/* The output size comes from the crop at full resolution. */
+	/* The output size comes from the crop at full resolution, cut to
+	 * the page as the pixels were. */
 	const double factor = plan->dpi / plan->source_dpi;
-	uint32_t full_w = plan->crop_w > 0 ? (uint32_t)plan->crop_w
-					   : cur.width * scale;
-	uint32_t full_h = plan->crop_h > 0 ? (uint32_t)plan->crop_h
-					   : cur.height * scale;
+	const int turned = plan->rotation % 180 != 0;
+	const uint32_t page_w = (turned ? src->height : src->width) * scale;
+	const uint32_t page_h = (turned ? src->width : src->height) * scale;
+	uint32_t full_w = cur.width * scale, full_h = cur.height * scale;
+	if (plan->crop_w > 0 && plan->crop_h > 0) {
+		full_w = KHO_MIN((uint32_t)plan->crop_w,
+				 page_w - KHO_MIN(page_w, (uint32_t)plan->crop_x));
+		full_h = KHO_MIN((uint32_t)plan->crop_h,
+				 page_h - KHO_MIN(page_h, (uint32_t)plan->crop_y));
+		full_w = KHO_MAX(full_w, 1u);
+		full_h = KHO_MAX(full_h, 1u);
+	}
 	uint32_t ow = (uint32_t)KHO_MAX(1.0, round(full_w * factor));
 	uint32_t oh = (uint32_t)KHO_MAX(1.0, round(full_h * factor));
 	if (ow != cur.width || oh != cur.height) {

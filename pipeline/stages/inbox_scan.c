@@ -150,7 +150,8 @@ static int list_dir(const char *dir, char ***names, size_t *n)
 		(*names)[(*n)++] = xstrdup(e->d_name);
 	}
 	closedir(d);
-	qsort(*names, *n, sizeof(**names), by_name);
+	if (*n > 1)
+		qsort(*names, *n, sizeof(**names), by_name);
 	return 0;
 }
 
@@ -321,7 +322,8 @@ static void read_manifest(kho_scan *scan, const char *inbox, manifest *m)
 			    &st);
 	kho_csv_free(csv);
 	free(data);
-	qsort(m->rows, m->n, sizeof(*m->rows), row_order);
+	if (m->n > 1)
+		qsort(m->rows, m->n, sizeof(*m->rows), row_order);
 }
 
 /* Records named by the manifest. */
@@ -432,11 +434,24 @@ int kho_inbox_scan(kho_scan *scan, const char *inbox_given, kho_error *err)
 		char real[PATH_MAX];
 		struct stat est;
 		char *why = resolve(inbox, name, real, &est);
+		char id[KHO_RECORD_ID_MAX + 2];
 		if (why) {
-			add_problem(scan, inbox, name, why, NULL);
+			/* A name that is a record's fails that record. */
+			size_t stem = strcspn(name, ".");
+			snprintf(id, sizeof(id), "%.*s",
+				 (int)KHO_MIN(stem, sizeof(id) - 1), name);
+			char q[256];
+			kho_quote_name(name, q, sizeof(q));
+			if (stem <= KHO_RECORD_ID_MAX && kho_record_id_valid(id)) {
+				kho_scan_record *r =
+					add_record(scan, id, inbox, name);
+				r->error = fmt("'%s': %s", q, why);
+				free(why);
+			} else {
+				add_problem(scan, inbox, name, why, NULL);
+			}
 			continue;
 		}
-		char id[KHO_RECORD_ID_MAX + 2];
 		size_t stem = S_ISDIR(est.st_mode) ? strlen(name)
 						  : strcspn(name, ".");
 		int fits = stem <= KHO_RECORD_ID_MAX;
@@ -492,7 +507,9 @@ static void release_record(kho_scan_record *r)
 int kho_scan_finish(kho_scan *scan, kho_error *err)
 {
 	(void)err;
-	qsort(scan->records, scan->n_records, sizeof(*scan->records), by_id);
+	if (scan->n_records > 1)
+		qsort(scan->records, scan->n_records, sizeof(*scan->records),
+		      by_id);
 	size_t out = 0;
 	for (size_t i = 0; i < scan->n_records;) {
 		size_t j = i + 1;

@@ -15,11 +15,22 @@
 #include "worker/progress.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <errno.h>
 #include <limits.h>
 #include <unistd.h>
 
 #define VOLUME_FMT "vol-%06d.tar"
+
+/* Fault injection for the reliability tests: KHO_FAULT=pack:POINT kills
+ * the process at that point of writing a volume (after-part, after-intent,
+ * after-rename).  Unset in production. */
+static void fault_point(const char *point)
+{
+	const char *f = getenv("KHO_FAULT");
+	if (f && strncmp(f, "pack:", 5) == 0 && strcmp(f + 5, point) == 0)
+		raise(SIGKILL);
+}
 
 typedef struct pack_item {
 	kho_job job;
@@ -222,21 +233,32 @@ static int write_volume(kho_session *s, pack_item *items, size_t n,
 	else
 		kho_volume_abandon(v);
 
-	/* Read it back before the catalog hears of it. */
+	/* Read it back, once, before the catalog hears of it. */
 	char sha[KHO_SHA256_HEX];
 	uint64_t size = 0;
-	int total_members = 0;
-	for (size_t k = 0; rc == KHO_OK && k < n_bags; k++) {
-		total_members += (int)bags[k].n_members;
-		rc = kho_volume_check(part, bags[k].members, bags[k].n_members,
-				      sha, &size, err);
+	size_t total_members = 0;
+	for (size_t k = 0; k < n_bags; k++)
+		total_members += bags[k].n_members;
+	kho_archive_member *all = calloc(total_members ? total_members : 1,
+					 sizeof(*all));
+	if (rc == KHO_OK && !all)
+		rc = kho_error_set(err, KHO_FATAL, "out of memory");
+	for (size_t k = 0, at = 0; rc == KHO_OK && k < n_bags; k++) {
+		memcpy(all + at, bags[k].members,
+		       bags[k].n_members * sizeof(*all));
+		at += bags[k].n_members;
 	}
+	if (rc == KHO_OK)
+		rc = kho_volume_check(part, all, total_members, sha, &size, err);
+	free(all);
+	if (rc == KHO_OK)
+		fault_point("after-part");
 	int64_t volume = 0;
 	if (rc == KHO_OK)
 		rc = kho_catalog_begin(s->cat, err);
 	if (rc == KHO_OK) {
-		rc = kho_volumes_add(s->cat, name, size, sha, total_members,
-				     &volume, err);
+		rc = kho_volumes_add(s->cat, name, size, sha,
+				     (int)total_members, &volume, err);
 		for (size_t k = 0; rc == KHO_OK && k < n_bags; k++)
 			for (size_t m = 0; rc == KHO_OK && m < bags[k].n_members;
 			     m++)
@@ -250,10 +272,14 @@ static int write_volume(kho_session *s, pack_item *items, size_t n,
 		else
 			kho_catalog_rollback(s->cat);
 	}
+	if (rc == KHO_OK)
+		fault_point("after-intent");
 	if (rc == KHO_OK && rename(part, final) != 0)
 		rc = kho_error_errno(err, KHO_FATAL, "rename into", final);
 	if (rc == KHO_OK)
 		rc = kho_fsync_dir(s->warehouse_dir, err);
+	if (rc == KHO_OK)
+		fault_point("after-rename");
 	if (rc == KHO_OK)
 		rc = kho_catalog_begin(s->cat, err);
 	if (rc == KHO_OK) {
@@ -317,11 +343,15 @@ int kho_pack_run(kho_session *s, kho_stage_result *res, kho_error *err)
 			next++;
 		if (next >= n)
 			break;
+		if (kho_pool_stop_requested()) {
+			res->interrupted = 1;
+			break;
+		}
 		rc = write_volume(s, items, n, next, &next, res, err);
 		kho_progress_update(&prog, res->done + res->failed, 0);
 	}
 	kho_progress_finish(&prog, res->done + res->failed, 0);
-	if (rc) {
+	if (rc || res->interrupted) {
 		/* What was not archived goes back to the queue. */
 		kho_error rerr = KHO_ERROR_INIT;
 		if (kho_catalog_begin(s->cat, &rerr) == KHO_OK) {

@@ -70,6 +70,11 @@ int kho_store_put(const kho_store *store, const void *data, size_t len,
 	int rc = kho_store_path(store, sha256, dest, sizeof(dest), err);
 	if (rc)
 		return rc;
+#ifndef NDEBUG
+	char check[KHO_SHA256_HEX];
+	kho_sha256_hex(data, len, check);
+	assert(strcmp(check, sha256) == 0 && "store name is not the bytes' hash");
+#endif
 	if (kho_exists(dest))
 		return KHO_OK;
 	char tmpdir[4200], tmp[4300];

@@ -66,6 +66,53 @@ int kho_pool_stop_requested(void)
 /* The per-page limit of this worker, set before it takes work. */
 static int page_timeout_ms = 300000;
 
+/*
+ * Fault injection for the reliability tests: KHO_FAULT=STAGE:RECORD:ACTION:
+ * PAGE makes the worker of that stage crash (segv), abort (abort) or hang
+ * (hang) as it starts that page of that record.  Unset in production.
+ */
+static struct {
+	char stage[16];
+	char record[96];
+	char action[16];
+	int page;
+} fault;
+
+static void parse_fault(const char *stage)
+{
+	memset(&fault, 0, sizeof(fault));
+	const char *spec = getenv("KHO_FAULT");
+	if (!spec)
+		return;
+	char buf[160];
+	snprintf(buf, sizeof(buf), "%s", spec);
+	char *save = NULL;
+	char *f_stage = strtok_r(buf, ":", &save);
+	char *f_record = strtok_r(NULL, ":", &save);
+	char *f_action = strtok_r(NULL, ":", &save);
+	char *f_page = strtok_r(NULL, ":", &save);
+	if (!f_stage || !f_record || !f_action || strcmp(f_stage, stage) != 0)
+		return;
+	snprintf(fault.stage, sizeof(fault.stage), "%s", f_stage);
+	snprintf(fault.record, sizeof(fault.record), "%s", f_record);
+	snprintf(fault.action, sizeof(fault.action), "%s", f_action);
+	fault.page = f_page ? (int)strtol(f_page, NULL, 10) : 1;
+}
+
+static void maybe_fault(const kho_task *task, int page_no)
+{
+	if (!fault.stage[0] || page_no != fault.page ||
+	    strcmp(task->record_id, fault.record) != 0)
+		return;
+	if (strcmp(fault.action, "segv") == 0)
+		raise(SIGSEGV);
+	else if (strcmp(fault.action, "abort") == 0)
+		abort();
+	else if (strcmp(fault.action, "hang") == 0)
+		for (;;)
+			pause();
+}
+
 void kho_task_page(kho_task *task, int page_no, const char *activity)
 {
 	if (!task)
@@ -75,6 +122,7 @@ void kho_task_page(kho_task *task, int page_no, const char *activity)
 	/* The worker moves its deadline; the supervisor only reads it. */
 	__atomic_store_n(&task->deadline_ms, kho_mono_ms() + page_timeout_ms,
 			 __ATOMIC_RELEASE);
+	maybe_fault(task, page_no);
 }
 
 void kho_task_pages_done(kho_task *task, int pages)
@@ -97,10 +145,13 @@ static void worker_main(const kho_pool_opts *o, kho_task *task,
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(0);
-	signal(SIGINT, SIG_IGN); /* ^C goes to the whole group */
-	signal(SIGTERM, SIG_DFL);
+	/* ^C and a service manager's SIGTERM go to the whole group: the
+	 * supervisor decides, and the worker finishes its record. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
 	page_timeout_ms = o->page_timeout_s * 1000;
+	parse_fault(o->stage);
 
 	kho_error err = KHO_ERROR_INIT;
 	kho_catalog *cat = NULL;
@@ -200,6 +251,14 @@ typedef struct pool_state {
 	char fatal_msg[KHO_ERROR_MSG_MAX];
 } pool_state;
 
+/* No worker takes another record; each finishes the one it holds. */
+static void stop_all(pool_state *ps)
+{
+	ps->stopping = 1;
+	for (int i = 0; i < ps->o->workers; i++)
+		__atomic_store_n(&ps->tasks[i].stop, 1, __ATOMIC_RELEASE);
+}
+
 static void reap(pool_state *ps, kho_pool_result *res, kho_error *err)
 {
 	int status;
@@ -223,7 +282,7 @@ static void reap(pool_state *ps, kho_pool_result *res, kho_error *err)
 				snprintf(ps->fatal_msg, sizeof(ps->fatal_msg),
 					 "%s", t->fatal_msg);
 			}
-			ps->stopping = 1;
+			stop_all(ps);
 			continue;
 		}
 		if (!job)
@@ -243,7 +302,7 @@ static void reap(pool_state *ps, kho_pool_result *res, kho_error *err)
 			t->failed++;
 		} else if (!ps->fatal) {
 			ps->fatal = 1;
-			ps->stopping = 1;
+			stop_all(ps);
 			snprintf(ps->fatal_msg, sizeof(ps->fatal_msg), "%s",
 				 ferr.msg);
 		}
@@ -320,11 +379,8 @@ int kho_pool_run(const kho_pool_opts *o, kho_pool_result *res,
 	for (;;) {
 		if (signals_seen != signals_handled) {
 			signals_handled = signals_seen;
-			ps.stopping = 1;
 			res->interrupted = 1;
-			for (int i = 0; i < o->workers; i++)
-				__atomic_store_n(&ps.tasks[i].stop, 1,
-						 __ATOMIC_RELEASE);
+			stop_all(&ps);
 			if (signals_handled >= 2) {
 				for (int i = 0; i < o->workers; i++) {
 					if (!ps.tasks[i].pid)
@@ -346,7 +402,7 @@ int kho_pool_run(const kho_pool_opts *o, kho_pool_result *res,
 			if (kho_jobs_count(ps.cat, o->stage, KHO_JOB_PENDING,
 					   &waiting, err) != KHO_OK) {
 				ps.fatal = 1;
-				ps.stopping = 1;
+				stop_all(&ps);
 				snprintf(ps.fatal_msg, sizeof(ps.fatal_msg),
 					 "%s", err->msg);
 			}
@@ -356,7 +412,7 @@ int kho_pool_run(const kho_pool_opts *o, kho_pool_result *res,
 					continue;
 				if (spawn(o, &ps.tasks[i], err) != KHO_OK) {
 					ps.fatal = 1;
-					ps.stopping = 1;
+					stop_all(&ps);
 					snprintf(ps.fatal_msg,
 						 sizeof(ps.fatal_msg), "%s",
 						 err->msg);

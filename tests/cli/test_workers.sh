@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# A worker that crashes, aborts or hangs fails only its own record, with a
+# message that says what it was doing; the stage goes on; kho retry puts
+# the record back and the next run archives it.
+. "$(dirname "$0")/lib.sh"
+# Under AddressSanitizer a SIGSEGV would be reported and turned into exit
+# status 1; the test wants the signal itself.
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0
+
+gen sample --seed 5 --records 6 --quick --no-damaged
+ids=($(cut -d, -f1 sample/truth.csv | tail -n +2 | sort -u))
+multi=$(cut -d, -f1 sample/truth.csv | tail -n +2 | sort | uniq -d | head -1)
+[ -n "$multi" ] || fail "the generated set has no multi-page record"
+"$KHO" init root >/dev/null
+
+KHO_FAULT="compress:$multi:segv:2" expect_exit 1 run --root root \
+	--inbox sample/inbox -j 2 --page-timeout 3
+expect_in out "compress  $multi"
+expect_in out "worker killed by signal 11 (Segmentation fault) while decoding page 2"
+n=${#ids[@]}
+[ "$(sql root "SELECT count(*) FROM jobs WHERE stage='pack' AND state='done';")" = $((n - 1)) ] ||
+	fail "the other records were not all archived"
+
+# Retry puts it back; without the fault it is archived.
+expect_exit 0 retry --root root compress --failed
+expect_in out "1 compress job(s) queued again"
+expect_exit 0 run --root root
+[ "$(sql root "SELECT count(*) FROM jobs WHERE stage='pack' AND state='done';")" = "$n" ] ||
+	fail "the retried record was not archived"
+
+# A hang is killed after the per-page limit; abort is a crash too.
+"$KHO" init root2 >/dev/null
+KHO_FAULT="normalize:${ids[0]}:hang:1" expect_exit 1 run --root root2 \
+	--inbox sample/inbox -j 2 --page-timeout 2
+expect_in out "worker killed after exceeding the per-page time limit of 2 s (page_timeout) while measuring page 1"
+"$KHO" init root3 >/dev/null
+KHO_FAULT="ingest:${ids[1]}:abort:1" expect_exit 1 run --root root3 \
+	--inbox sample/inbox -j 1
+expect_in out "worker killed by signal 6 (Aborted) while reading page 1"
+[ "$(sql root3 "SELECT count(*) FROM jobs WHERE stage='pack' AND state='done';")" = $((n - 1)) ] ||
+	fail "with -j 1 the batch did not go on after a crash"
+check_integrity root3
+expect_exit 0 show --root root3 "${ids[1]}"
+expect_in out "worker killed by signal 6"
+
+# --record puts back one record, and the later stages follow.
+expect_exit 0 retry --root root normalize --record "${ids[2]}"
+expect_in out "1 normalize job(s) queued again"
+[ "$(sql root "SELECT count(*) FROM jobs j JOIN records r ON r.id=j.record WHERE r.record_id='${ids[2]}' AND r.current=1 AND j.stage IN ('compress','describe','pack');")" = 0 ] ||
+	fail "retry left the later stages' jobs"
+expect_exit 0 run --root root
+[ "$(sql root "SELECT count(*) FROM archive WHERE record_id='${ids[2]}' AND member LIKE '%result.pdf';")" = 2 ] ||
+	fail "the retried record was not archived again as a new version"
+check_bags root
+expect_exit 2 retry --root root pack --record NO-SUCH
+expect_in err "record 'NO-SUCH' has no pack job to retry"
+echo ok

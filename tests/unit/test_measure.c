@@ -1,0 +1,454 @@
+/*
+ * Page measurements on synthetic pages built in memory at about 150 dpi:
+ * blank paper, text, a lone page number, noise specks, tinted paper and a
+ * red seal; and the page's resolution, from the file or the paper size.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/internal.h"
+#include "analysis/measure.h"
+#include "testutil.h"
+
+/* A4 at 150 dpi, as normalize measures it. */
+enum { PAGE_W = 1240, PAGE_H = 1754 };
+
+/* ---- drawing ---- */
+
+static void new_page(kho_image *img, uint32_t w, uint32_t h, int channels,
+		     uint8_t r, uint8_t g, uint8_t b)
+{
+	kho_error err = KHO_ERROR_INIT;
+	if (kho_image_alloc(img, w, h, channels, &err) != 0)
+		fail_msg("alloc: %s", err.msg);
+	for (uint32_t y = 0; y < h; y++) {
+		uint8_t *row = img->pixels + (size_t)y * img->stride;
+		for (uint32_t x = 0; x < w; x++) {
+			if (channels == 1) {
+				row[x] = r;
+			} else {
+				row[3 * x] = r;
+				row[3 * x + 1] = g;
+				row[3 * x + 2] = b;
+			}
+		}
+	}
+}
+
+static void put(kho_image *img, int x, int y, uint8_t r, uint8_t g, uint8_t b)
+{
+	assert_true(x >= 0 && y >= 0 && x < (int)img->width &&
+		    y < (int)img->height);
+	uint8_t *p = img->pixels + (size_t)y * img->stride +
+		     (size_t)x * img->channels;
+	p[0] = r;
+	if (img->channels == 3) {
+		p[1] = g;
+		p[2] = b;
+	}
+}
+
+static void rect(kho_image *img, int x0, int y0, int w, int h, uint8_t r,
+		 uint8_t g, uint8_t b)
+{
+	for (int y = y0; y < y0 + h; y++)
+		for (int x = x0; x < x0 + w; x++)
+			put(img, x, y, r, g, b);
+}
+
+/* A ring (a seal) centred at (cx, cy); returns how many pixels it has. */
+static size_t ring(kho_image *img, int cx, int cy, double radius, double width,
+		   uint8_t r, uint8_t g, uint8_t b)
+{
+	size_t n = 0;
+	const int reach = (int)ceil(radius + width);
+	for (int y = cy - reach; y <= cy + reach; y++)
+		for (int x = cx - reach; x <= cx + reach; x++) {
+			const double d = hypot(x - cx, y - cy);
+			if (d >= radius - width / 2 && d < radius + width / 2) {
+				put(img, x, y, r, g, b);
+				n++;
+			}
+		}
+	return n;
+}
+
+/* Lines of word-like dark blocks, as a typed page shows at 150 dpi;
+ * returns the number of dark pixels. */
+static size_t text_lines(kho_image *img, int lines, uint8_t ink_r,
+			 uint8_t ink_g, uint8_t ink_b)
+{
+	size_t n = 0;
+	for (int l = 0; l < lines; l++) {
+		const int y = 160 + l * 40;
+		int x = 140;
+		for (int k = 0; x < 1060; k++) {
+			const int w = 24 + (k * 37 + l * 11) % 70;
+			rect(img, x, y, w, 14, ink_r, ink_g, ink_b);
+			n += (size_t)w * 14;
+			x += w + 13;
+		}
+	}
+	return n;
+}
+
+static kho_page_stats measure(const kho_image *img)
+{
+	kho_page_stats st;
+	memset(&st, 0xA5, sizeof(st));
+	kho_measure_page(img, &st);
+	return st;
+}
+
+/* ---- blank or not ---- */
+
+static void test_white_page_is_blank(void **state)
+{
+	for (int channels = 1; channels <= 3; channels += 2) {
+		kho_image img;
+		new_page(&img, PAGE_W, PAGE_H, channels, 255, 255, 255);
+		const kho_page_stats st = measure(&img);
+		assert_true(st.paper_level == 255);
+		assert_true(fabs(st.ink_level - 255 * 0.55) < 1e-9);
+		assert_true(st.ink_fraction == 0);
+		assert_true(st.colour_fraction == 0);
+		assert_true(st.paper_chroma == 0);
+		assert_true(kho_stats_is_blank(&st));
+		assert_false(kho_stats_is_colour(&st));
+		assert_true(kho_stats_blank_score(&st) == 1.0);
+		kho_image_release(&img);
+	}
+	/* Grey paper that is not white is just as blank. */
+	kho_image img;
+	new_page(&img, PAGE_W, PAGE_H, 1, 200, 200, 200);
+	const kho_page_stats st = measure(&img);
+	assert_true(st.paper_level == 200);
+	assert_true(kho_stats_is_blank(&st));
+	kho_image_release(&img);
+}
+
+static void test_text_page_is_not_blank(void **state)
+{
+	kho_image img;
+	new_page(&img, PAGE_W, PAGE_H, 1, 250, 250, 250);
+	const size_t dark = text_lines(&img, 30, 25, 25, 25);
+	const kho_page_stats st = measure(&img);
+	assert_true(st.paper_level == 250);
+	assert_false(kho_stats_is_blank(&st));
+	assert_true(kho_stats_blank_score(&st) < 1e-6);
+	/* Every dark pixel has a dark neighbour but the last of each
+	 * block: the share is the blocks' area, near enough. */
+	const double total = (double)PAGE_W * PAGE_H;
+	assert_true(st.ink_fraction <= dark / total);
+	assert_true(st.ink_fraction > 0.99 * dark / total);
+	assert_true(st.ink_fraction > 0.05 && st.ink_fraction < 0.30);
+	kho_image_release(&img);
+}
+
+/* A page that holds nothing but its number, about 20x30 px at 150 dpi,
+ * in strokes 3 px wide: it is not blank. */
+static void page_number(int glyph, int channels, uint8_t paper, uint8_t ink)
+{
+	kho_image img;
+	new_page(&img, PAGE_W, PAGE_H, channels, paper, paper, paper);
+	const int x = PAGE_W / 2 - 10, y = PAGE_H - 110;
+	switch (glyph) {
+	case '1':
+		rect(&img, x + 9, y, 3, 30, ink, ink, ink);    /* stem */
+		rect(&img, x + 4, y + 3, 5, 3, ink, ink, ink); /* flag */
+		break;
+	case '2':
+		rect(&img, x, y, 20, 3, ink, ink, ink);
+		rect(&img, x + 17, y, 3, 15, ink, ink, ink);
+		rect(&img, x, y + 13, 20, 3, ink, ink, ink);
+		rect(&img, x, y + 13, 3, 17, ink, ink, ink);
+		rect(&img, x, y + 27, 20, 3, ink, ink, ink);
+		break;
+	case '7':
+		rect(&img, x, y, 20, 3, ink, ink, ink);
+		for (int k = 0; k < 27; k++) /* the diagonal */
+			rect(&img, x + 17 - k / 2, y + 3 + k, 3, 1, ink, ink,
+			     ink);
+		break;
+	default:
+		fail();
+	}
+	const kho_page_stats st = measure(&img);
+	if (kho_stats_is_blank(&st))
+		fail_msg("a page with only '%c' (%d channels) counts as blank: "
+			 "ink %g, score %g",
+			 glyph, channels, st.ink_fraction,
+			 kho_stats_blank_score(&st));
+	assert_true(st.ink_fraction > 0);
+	assert_true(kho_stats_blank_score(&st) < 0.5);
+	kho_image_release(&img);
+}
+
+static void test_page_number_is_not_blank(void **state)
+{
+	page_number('1', 1, 255, 0);
+	page_number('2', 1, 255, 0);
+	page_number('7', 1, 255, 0);
+	page_number('1', 3, 240, 40);
+	page_number('2', 3, 230, 60);
+}
+
+static void test_noise_specks_are_blank(void **state)
+{
+	kho_image img;
+	new_page(&img, PAGE_W, PAGE_H, 1, 248, 248, 248);
+	/* Single dark pixels, none touching another, even diagonally
+	 * offset pairs. */
+	int specks = 0;
+	for (int y = 5; y < PAGE_H - 5; y += 23)
+		for (int x = 3 + (y % 7); x < PAGE_W - 5; x += 31) {
+			put(&img, x, y, 0, 0, 0);
+			specks++;
+			if (specks % 5 == 0) {
+				put(&img, x + 1, y + 1, 10, 10, 10);
+				specks++;
+			}
+		}
+	assert_true(specks > 2500);
+	const kho_page_stats st = measure(&img);
+	assert_true(st.paper_level == 248);
+	assert_true(st.ink_fraction == 0);
+	assert_true(kho_stats_is_blank(&st));
+	assert_true(kho_stats_blank_score(&st) == 1.0);
+
+	/* The same specks over a few words: the words still count. */
+	text_lines(&img, 2, 0, 0, 0);
+	const kho_page_stats st2 = measure(&img);
+	assert_false(kho_stats_is_blank(&st2));
+	kho_image_release(&img);
+}
+
+static void test_stride_is_respected(void **state)
+{
+	/* Rows padded with dark bytes beyond the width: the padding is not
+	 * part of the page. */
+	const uint32_t w = 300, h = 200;
+	kho_image img = {w, h, 3, (size_t)w * 3 + 64, NULL};
+	img.pixels = malloc(img.stride * h);
+	memset(img.pixels, 0, img.stride * h);
+	for (uint32_t y = 0; y < h; y++)
+		memset(img.pixels + y * img.stride, 255, (size_t)w * 3);
+	kho_page_stats st = measure(&img);
+	assert_true(st.paper_level == 255);
+	assert_true(st.ink_fraction == 0);
+	assert_true(kho_stats_is_blank(&st));
+	/* One 10x10 black block: 99 of its pixels have a dark neighbour. */
+	rect(&img, 100, 100, 10, 10, 0, 0, 0);
+	st = measure(&img);
+	assert_true(fabs(st.ink_fraction - 99.0 / (w * h)) < 1e-12);
+	free(img.pixels);
+}
+
+static void test_empty_image(void **state)
+{
+	kho_image img = KHO_IMAGE_INIT;
+	img.channels = 1;
+	const kho_page_stats st = measure(&img);
+	assert_true(st.paper_level == 0 && st.ink_fraction == 0 &&
+		    st.colour_fraction == 0 && st.paper_chroma == 0);
+}
+
+static void test_blank_score(void **state)
+{
+	kho_page_stats st;
+	memset(&st, 0, sizeof(st));
+	assert_true(kho_stats_blank_score(&st) == 1.0);
+	assert_true(kho_stats_is_blank(&st));
+	double last = 1.0;
+	for (double f = 1e-6; f < 0.5; f *= 3) {
+		st.ink_fraction = f;
+		const double s = kho_stats_blank_score(&st);
+		assert_true(s >= 0 && (s < last || s == 0));
+		/* Whatever counts as blank scores higher than what does
+		 * not. */
+		if (kho_stats_is_blank(&st))
+			assert_true(s > 0.3);
+		else
+			assert_true(s < 0.4);
+		last = s;
+	}
+	st.ink_fraction = 0.01;
+	assert_false(kho_stats_is_blank(&st));
+	assert_true(kho_stats_blank_score(&st) < 1e-6);
+}
+
+/* ---- colour ---- */
+
+static void test_tinted_paper_is_not_colour(void **state)
+{
+	kho_image img;
+	new_page(&img, PAGE_W, PAGE_H, 3, 245, 238, 220);
+	text_lines(&img, 30, 0, 0, 0);
+	/* Grey type and a grey rule are not colour either. */
+	rect(&img, 140, 1500, 900, 4, 90, 90, 95);
+	const kho_page_stats st = measure(&img);
+	assert_true(st.colour_fraction == 0);
+	assert_false(kho_stats_is_colour(&st));
+	assert_false(kho_stats_is_blank(&st));
+	/* The tint is measured on the paper: max - min = 245 - 220. */
+	assert_true(fabs(st.paper_chroma - 25.0) < 1e-9);
+	assert_true(st.paper_level == (245 * 77 + 238 * 150 + 220 * 29) >> 8);
+	kho_image_release(&img);
+}
+
+static void test_scanner_noise_is_not_colour(void **state)
+{
+	kho_image img;
+	new_page(&img, PAGE_W, PAGE_H, 3, 250, 250, 250);
+	text_lines(&img, 20, 0, 0, 0);
+	/* Colour fringes of up to 60 levels on every 3rd pixel. */
+	uint32_t seed = 12345;
+	for (uint32_t y = 0; y < PAGE_H; y++)
+		for (uint32_t x = y % 3; x < PAGE_W; x += 3) {
+			seed = seed * 1103515245u + 12345u;
+			uint8_t *p = img.pixels + y * img.stride + 3 * x;
+			const int shift = (int)(seed >> 16) % 61;
+			p[(seed >> 8) % 3] =
+				(uint8_t)(p[0] > 128 ? 250 - shift : shift);
+		}
+	const kho_page_stats st = measure(&img);
+	assert_true(st.colour_fraction == 0);
+	assert_false(kho_stats_is_colour(&st));
+	kho_image_release(&img);
+}
+
+static void test_seal_is_colour(void **state)
+{
+	kho_image img;
+	new_page(&img, PAGE_W, PAGE_H, 3, 245, 238, 220);
+	text_lines(&img, 30, 0, 0, 0);
+	const size_t red = ring(&img, 900, 1500, 80, 6, 200, 30, 40);
+	assert_true(red > 2500 && red < 3500);
+	const kho_page_stats st = measure(&img);
+	assert_true(fabs(st.colour_fraction -
+			 (double)red / ((double)PAGE_W * PAGE_H)) < 1e-12);
+	assert_true(kho_stats_is_colour(&st));
+	assert_false(kho_stats_is_blank(&st));
+	kho_image_release(&img);
+
+	/* A few coloured pixels (a red dot of about 80) are not a colour
+	 * page. */
+	new_page(&img, PAGE_W, PAGE_H, 3, 245, 238, 220);
+	text_lines(&img, 30, 0, 0, 0);
+	const size_t dot = ring(&img, 900, 1500, 2.5, 5, 200, 30, 40);
+	assert_true(dot > 10 && dot < 100);
+	const kho_page_stats st2 = measure(&img);
+	assert_true(st2.colour_fraction > 0);
+	assert_false(kho_stats_is_colour(&st2));
+	kho_image_release(&img);
+
+	/* A grey image has no colour at all. */
+	new_page(&img, PAGE_W, PAGE_H, 1, 245, 245, 245);
+	text_lines(&img, 30, 0, 0, 0);
+	const kho_page_stats st3 = measure(&img);
+	assert_true(st3.colour_fraction == 0 && st3.paper_chroma == 0);
+	kho_image_release(&img);
+}
+
+/* ---- resolution ---- */
+
+static void dpi_is(uint32_t w, uint32_t h, double xdpi, double ydpi,
+		   double want, kho_dpi_verdict verdict, const char *paper)
+{
+	kho_dpi_verdict v = (kho_dpi_verdict)99;
+	const char *p = "unset";
+	const double dpi = kho_page_dpi(w, h, xdpi, ydpi, &v, &p);
+	if (dpi != want || v != verdict)
+		fail_msg("%ux%u at %g x %g: %g (verdict %d), wanted %g "
+			 "(verdict %d)",
+			 w, h, xdpi, ydpi, dpi, (int)v, want, (int)verdict);
+	if (paper)
+		assert_string_equal(p, paper);
+	else
+		assert_null(p);
+}
+
+static void test_dpi_from_file(void **state)
+{
+	dpi_is(2480, 3508, 300, 300, 300, KHO_DPI_FROM_FILE, NULL);
+	dpi_is(3508, 2480, 300, 300, 300, KHO_DPI_FROM_FILE, NULL);
+	dpi_is(1654, 2339, 200, 200, 200, KHO_DPI_FROM_FILE, NULL);
+	/* Values that are not round are the file's all the same. */
+	dpi_is(2480, 3508, 299.9994, 299.9994, 299.9994, KHO_DPI_FROM_FILE,
+	       NULL);
+	/* A small difference between the axes is tolerated. */
+	dpi_is(2480, 3508, 300, 301, 300, KHO_DPI_FROM_FILE, NULL);
+	/* A screen default on a page that is then small is believed. */
+	dpi_is(600, 800, 72, 72, 72, KHO_DPI_FROM_FILE, NULL);
+	dpi_is(4960, 7016, 600, 600, 600, KHO_DPI_FROM_FILE, NULL);
+}
+
+static void test_dpi_missing(void **state)
+{
+	dpi_is(2480, 3508, 0, 0, 300, KHO_DPI_MISSING, "A4");
+	dpi_is(3508, 2480, 0, 0, 300, KHO_DPI_MISSING, "A4");
+	/* A4 and A3 have the same shape: A4 at 300 beats A3 at 212. */
+	dpi_is(2480, 3507, 0, 0, 300, KHO_DPI_MISSING, "A4");
+	dpi_is(1654, 2339, 0, 0, 200, KHO_DPI_MISSING, "A4");
+	dpi_is(4960, 7016, 0, 0, 600, KHO_DPI_MISSING, "A4");
+	dpi_is(3508, 4961, 0, 0, 300, KHO_DPI_MISSING, "A3");
+	dpi_is(2550, 3300, 0, 0, 300, KHO_DPI_MISSING, "Letter");
+	dpi_is(2550, 4200, 0, 0, 300, KHO_DPI_MISSING, "Legal");
+	/* Either axis missing is missing. */
+	dpi_is(2480, 3508, 300, 0, 300, KHO_DPI_MISSING, "A4");
+	dpi_is(2480, 3508, 0, 300, 300, KHO_DPI_MISSING, "A4");
+	dpi_is(2480, 3508, -300, -300, 300, KHO_DPI_MISSING, "A4");
+}
+
+static void test_dpi_absurd(void **state)
+{
+	/* A screen default on an A4 scan: nobody set it. */
+	dpi_is(2480, 3508, 72, 72, 300, KHO_DPI_ABSURD, "A4");
+	dpi_is(2480, 3508, 96, 96, 300, KHO_DPI_ABSURD, "A4");
+	dpi_is(1654, 2339, 72, 72, 200, KHO_DPI_ABSURD, "A4");
+	/* Axes that disagree by a lot. */
+	dpi_is(2480, 3508, 300, 150, 300, KHO_DPI_ABSURD, "A4");
+	dpi_is(2480, 3508, 300, 200, 300, KHO_DPI_ABSURD, "A4");
+	/* Resolutions no scanner gives, or sizes no document has. */
+	dpi_is(2480, 3508, 10, 10, 300, KHO_DPI_ABSURD, "A4");
+	dpi_is(2480, 3508, 5000, 5000, 300, KHO_DPI_ABSURD, "A4");
+	dpi_is(2480, 3508, 1200, 1200, 300, KHO_DPI_ABSURD, "A4");
+
+	kho_dpi_verdict v;
+	const char *p = NULL;
+	(void)kho_page_dpi(300, 300, 300, 300, &v, &p); /* 1 inch */
+	assert_int_equal(v, KHO_DPI_ABSURD);
+	assert_non_null(p);
+	/* A tiny image still gets a resolution it can be rendered at. */
+	assert_true(kho_page_dpi(1, 1, 0, 0, &v, &p) >= 1);
+	assert_int_equal(v, KHO_DPI_MISSING);
+	assert_true(kho_page_dpi(3, 2, 72, 72, &v, &p) >= 1);
+	assert_int_equal(v, KHO_DPI_ABSURD);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_white_page_is_blank),
+		cmocka_unit_test(test_text_page_is_not_blank),
+		cmocka_unit_test(test_page_number_is_not_blank),
+		cmocka_unit_test(test_noise_specks_are_blank),
+		cmocka_unit_test(test_stride_is_respected),
+		cmocka_unit_test(test_empty_image),
+		cmocka_unit_test(test_blank_score),
+		cmocka_unit_test(test_tinted_paper_is_not_colour),
+		cmocka_unit_test(test_scanner_noise_is_not_colour),
+		cmocka_unit_test(test_seal_is_colour),
+		cmocka_unit_test(test_dpi_from_file),
+		cmocka_unit_test(test_dpi_missing),
+		cmocka_unit_test(test_dpi_absurd),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

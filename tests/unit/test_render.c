@@ -1,0 +1,720 @@
+/*
+ * Rendering by plan, step by step on small images: mirror and quarter
+ * turns pixel by pixel with crops, area resampling, the skew turned back,
+ * grey conversion, whole pages, and the decode reduction.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/internal.h"
+#include "render/render.h"
+#include "testutil.h"
+
+/* ---- helpers ---- */
+
+static void alloc_image(kho_image *img, uint32_t w, uint32_t h, int c)
+{
+	kho_error err = KHO_ERROR_INIT;
+	if (kho_image_alloc(img, w, h, c, &err) != 0)
+		fail_msg("alloc: %s", err.msg);
+}
+
+static uint8_t *px(const kho_image *img, uint32_t x, uint32_t y)
+{
+	assert_true(x < img->width && y < img->height);
+	return img->pixels + (size_t)y * img->stride +
+	       (size_t)x * img->channels;
+}
+
+/* Every pixel and channel different. */
+static void fill_unique(kho_image *img)
+{
+	for (uint32_t y = 0; y < img->height; y++)
+		for (uint32_t x = 0; x < img->width; x++)
+			for (int c = 0; c < img->channels; c++)
+				px(img, x, y)[c] =
+					(uint8_t)(1 + x + 16 * y + 80 * c);
+}
+
+static void from_values(kho_image *img, uint32_t w, uint32_t h,
+			const uint8_t *v)
+{
+	alloc_image(img, w, h, 1);
+	for (uint32_t y = 0; y < h; y++)
+		memcpy(px(img, 0, y), v + y * w, w);
+}
+
+static void assert_values(const kho_image *img, uint32_t w, uint32_t h,
+			  const uint8_t *v)
+{
+	assert_int_equal(img->width, w);
+	assert_int_equal(img->height, h);
+	assert_int_equal(img->channels, 1);
+	for (uint32_t y = 0; y < h; y++)
+		for (uint32_t x = 0; x < w; x++)
+			if (*px(img, x, y) != v[y * w + x])
+				fail_msg("pixel (%u, %u): %u, wanted %u", x, y,
+					 *px(img, x, y), v[y * w + x]);
+}
+
+static void assert_same(const kho_image *a, const kho_image *b, int tol)
+{
+	assert_int_equal(a->width, b->width);
+	assert_int_equal(a->height, b->height);
+	assert_int_equal(a->channels, b->channels);
+	for (uint32_t y = 0; y < a->height; y++)
+		for (uint32_t x = 0; x < a->width; x++)
+			for (int c = 0; c < a->channels; c++) {
+				const int d =
+					abs(px(a, x, y)[c] - px(b, x, y)[c]);
+				if (d > tol)
+					fail_msg("pixel (%u, %u, %d): %u vs %u",
+						 x, y, c, px(a, x, y)[c],
+						 px(b, x, y)[c]);
+			}
+}
+
+/* Reference steps, written plainly: a mirror, and a clockwise quarter
+ * turn (the left column, read upwards, becomes the top row). */
+static void ref_mirror(const kho_image *src, kho_image *out)
+{
+	alloc_image(out, src->width, src->height, src->channels);
+	for (uint32_t y = 0; y < src->height; y++)
+		for (uint32_t x = 0; x < src->width; x++)
+			memcpy(px(out, src->width - 1 - x, y), px(src, x, y),
+			       (size_t)src->channels);
+}
+
+static void ref_turn_cw(const kho_image *src, kho_image *out)
+{
+	alloc_image(out, src->height, src->width, src->channels);
+	for (uint32_t oy = 0; oy < out->height; oy++)
+		for (uint32_t ox = 0; ox < out->width; ox++)
+			memcpy(px(out, ox, oy),
+			       px(src, oy, src->height - 1 - ox),
+			       (size_t)src->channels);
+}
+
+static void ref_crop(const kho_image *src, uint32_t x0, uint32_t y0, uint32_t w,
+		     uint32_t h, kho_image *out)
+{
+	alloc_image(out, w, h, src->channels);
+	for (uint32_t y = 0; y < h; y++)
+		memcpy(px(out, 0, y), px(src, x0, y0 + y),
+		       (size_t)w * src->channels);
+}
+
+static void reference(const kho_image *src, int mirror, int rotation,
+		      kho_image *out)
+{
+	kho_image cur, next;
+	alloc_image(&cur, src->width, src->height, src->channels);
+	memcpy(cur.pixels, src->pixels, src->stride * src->height);
+	if (mirror) {
+		ref_mirror(&cur, &next);
+		kho_image_release(&cur);
+		cur = next;
+	}
+	for (int r = 0; r < rotation; r += 90) {
+		ref_turn_cw(&cur, &next);
+		kho_image_release(&cur);
+		cur = next;
+	}
+	*out = cur;
+}
+
+/* ---- mirror, quarter turns, crops ---- */
+
+static void orient(const kho_image *src, int mirror, int rotation, int cx,
+		   int cy, int cw, int ch, kho_image *out)
+{
+	kho_error err = KHO_ERROR_INIT;
+	if (kho_render_orient_crop(src, mirror, rotation, cx, cy, cw, ch, out,
+				   &err) != 0)
+		fail_msg("orient_crop: %s", err.msg);
+}
+
+static void test_orient_literal(void **state)
+{
+	/*  1 2 3
+	 *  4 5 6  */
+	static const uint8_t src_v[] = {1, 2, 3, 4, 5, 6};
+	kho_image src, out;
+	from_values(&src, 3, 2, src_v);
+
+	static const uint8_t r0[] = {1, 2, 3, 4, 5, 6};
+	static const uint8_t r90[] = {4, 1, 5, 2, 6, 3};
+	static const uint8_t r180[] = {6, 5, 4, 3, 2, 1};
+	static const uint8_t r270[] = {3, 6, 2, 5, 1, 4};
+	static const uint8_t m0[] = {3, 2, 1, 6, 5, 4};
+	static const uint8_t m90[] = {6, 3, 5, 2, 4, 1};
+	static const uint8_t m180[] = {4, 5, 6, 1, 2, 3};
+	static const uint8_t m270[] = {1, 4, 2, 5, 3, 6}; /* transpose */
+	static const struct {
+		int mirror, rotation;
+		uint32_t w, h;
+		const uint8_t *v;
+	} cases[] = {
+		{0, 0, 3, 2, r0},     {0, 90, 2, 3, r90},
+		{0, 180, 3, 2, r180}, {0, 270, 2, 3, r270},
+		{1, 0, 3, 2, m0},     {1, 90, 2, 3, m90},
+		{1, 180, 3, 2, m180}, {1, 270, 2, 3, m270},
+	};
+	for (size_t i = 0; i < KHO_ARRAY_SIZE(cases); i++) {
+		orient(&src, cases[i].mirror, cases[i].rotation, 0, 0, 0, 0,
+		       &out);
+		assert_values(&out, cases[i].w, cases[i].h, cases[i].v);
+		kho_image_release(&out);
+	}
+
+	/* A crop is a rectangle of the turned page. */
+	orient(&src, 0, 90, 1, 1, 1, 2, &out);
+	static const uint8_t c1[] = {2, 3};
+	assert_values(&out, 1, 2, c1);
+	kho_image_release(&out);
+	orient(&src, 1, 270, 0, 2, 2, 1, &out);
+	static const uint8_t c2[] = {3, 6};
+	assert_values(&out, 2, 1, c2);
+	kho_image_release(&out);
+	/* Cut to the page where it reaches past it. */
+	orient(&src, 0, 90, 1, 2, 5, 5, &out);
+	static const uint8_t c3[] = {3};
+	assert_values(&out, 1, 1, c3);
+	kho_image_release(&out);
+	orient(&src, 0, 0, -4, -1, 2, 9, &out);
+	static const uint8_t c4[] = {1, 2, 4, 5};
+	assert_values(&out, 2, 2, c4);
+	kho_image_release(&out);
+	orient(&src, 0, 180, 99, 99, 3, 3, &out);
+	static const uint8_t c5[] = {1};
+	assert_values(&out, 1, 1, c5);
+	kho_image_release(&out);
+	/* No width or no height: the whole page. */
+	orient(&src, 0, 180, 2, 1, 0, 1, &out);
+	assert_values(&out, 3, 2, r180);
+	kho_image_release(&out);
+	kho_image_release(&src);
+}
+
+static void test_orient_against_reference(void **state)
+{
+	for (int channels = 1; channels <= 3; channels += 2) {
+		kho_image src;
+		alloc_image(&src, 7, 4, channels);
+		fill_unique(&src);
+		for (int mirror = 0; mirror <= 1; mirror++)
+			for (int rot = 0; rot < 360; rot += 90) {
+				kho_image want, got;
+				reference(&src, mirror, rot, &want);
+				orient(&src, mirror, rot, 0, 0, 0, 0, &got);
+				assert_same(&got, &want, 0);
+				kho_image_release(&got);
+				/* Every crop of a few shapes. */
+				for (uint32_t y = 0; y < want.height; y++)
+					for (uint32_t x = 0; x < want.width;
+					     x++) {
+						const uint32_t cw = KHO_MIN(
+							3, want.width - x);
+						const uint32_t ch = KHO_MIN(
+							2, want.height - y);
+						kho_image part;
+						ref_crop(&want, x, y, cw, ch,
+							 &part);
+						orient(&src, mirror, rot,
+						       (int)x, (int)y, 3, 2,
+						       &got);
+						assert_same(&got, &part, 0);
+						kho_image_release(&got);
+						kho_image_release(&part);
+					}
+				kho_image_release(&want);
+			}
+		kho_image_release(&src);
+	}
+}
+
+static void test_orient_padded_stride(void **state)
+{
+	/* A source whose rows are longer than its width. */
+	kho_image src = {5, 3, 1, 16, NULL};
+	src.pixels = malloc(16 * 3);
+	memset(src.pixels, 0xEE, 16 * 3);
+	for (uint32_t y = 0; y < 3; y++)
+		for (uint32_t x = 0; x < 5; x++)
+			src.pixels[y * 16 + x] = (uint8_t)(10 * y + x);
+	kho_image out;
+	orient(&src, 0, 90, 0, 0, 0, 0, &out);
+	static const uint8_t want[] = {20, 10, 0,  21, 11, 1,  22, 12,
+				       2,  23, 13, 3,  24, 14, 4};
+	assert_values(&out, 3, 5, want);
+	kho_image_release(&out);
+	free(src.pixels);
+}
+
+/* ---- resampling ---- */
+
+static void resample(const kho_image *src, uint32_t w, uint32_t h,
+		     kho_image *out)
+{
+	kho_error err = KHO_ERROR_INIT;
+	if (kho_render_resample(src, w, h, out, &err) != 0)
+		fail_msg("resample: %s", err.msg);
+}
+
+static void test_resample_halving(void **state)
+{
+	static const uint8_t v[] = {
+		0, 10, 20, 30, 40, 50, 60, 70, 1, 3, 100, 201, 5, 7, 255, 255,
+	};
+	kho_image src, out;
+	from_values(&src, 4, 4, v);
+	resample(&src, 2, 2, &out);
+	/* (0+10+40+50)/4, (20+30+60+70)/4, (1+3+5+7)/4,
+	 * (100+201+255+255)/4 = 202.75 */
+	static const uint8_t want[] = {25, 45, 4, 203};
+	assert_values(&out, 2, 2, want);
+	kho_image_release(&out);
+
+	/* Only one axis. */
+	resample(&src, 2, 4, &out);
+	static const uint8_t want_x[] = {5, 25, 45, 65, 2, 151, 6, 255};
+	assert_values(&out, 2, 4, want_x);
+	kho_image_release(&out);
+	resample(&src, 1, 1, &out);
+	/* The mean of all sixteen: 1107 / 16 = 69.19 */
+	static const uint8_t want_1[] = {69};
+	assert_values(&out, 1, 1, want_1);
+	kho_image_release(&out);
+	kho_image_release(&src);
+
+	/* RGB: each channel on its own. */
+	alloc_image(&src, 4, 2, 3);
+	for (uint32_t y = 0; y < 2; y++)
+		for (uint32_t x = 0; x < 4; x++) {
+			px(&src, x, y)[0] = (uint8_t)(x < 2 ? 200 : 0);
+			px(&src, x, y)[1] = (uint8_t)(40 * x + y);
+			px(&src, x, y)[2] = (uint8_t)(y ? 255 : 0);
+		}
+	resample(&src, 2, 1, &out);
+	assert_int_equal(out.channels, 3);
+	assert_int_equal(px(&out, 0, 0)[0], 200);
+	assert_int_equal(px(&out, 1, 0)[0], 0);
+	assert_int_equal(px(&out, 0, 0)[1], 21);  /* (0+40+1+41)/4 = 20.5 */
+	assert_int_equal(px(&out, 1, 0)[1], 101); /* (80+120+81+121)/4 */
+	assert_int_equal(px(&out, 0, 0)[2], 128); /* 127.5 */
+	assert_int_equal(px(&out, 1, 0)[2], 128);
+	kho_image_release(&out);
+	kho_image_release(&src);
+}
+
+static void test_resample_fractions(void **state)
+{
+	/* 3 -> 2: each output averages one and a half inputs. */
+	static const uint8_t v[] = {0, 90, 180};
+	kho_image src, out;
+	from_values(&src, 3, 1, v);
+	resample(&src, 2, 1, &out);
+	static const uint8_t want[] = {30, 150};
+	assert_values(&out, 2, 1, want);
+	kho_image_release(&out);
+	kho_image_release(&src);
+
+	/* A flat image stays flat at any size. */
+	alloc_image(&src, 37, 23, 3);
+	memset(src.pixels, 77, src.stride * src.height);
+	static const uint32_t sizes[][2] = {{10, 7},  {36, 22}, {1, 23},
+					    {37, 1},  {50, 40}, {111, 69},
+					    {19, 12}, {2, 2}};
+	for (size_t i = 0; i < KHO_ARRAY_SIZE(sizes); i++) {
+		resample(&src, sizes[i][0], sizes[i][1], &out);
+		assert_int_equal(out.width, sizes[i][0]);
+		assert_int_equal(out.height, sizes[i][1]);
+		for (size_t k = 0; k < out.stride * out.height; k++)
+			assert_int_equal(out.pixels[k], 77);
+		kho_image_release(&out);
+	}
+	kho_image_release(&src);
+}
+
+static void test_resample_identity_and_enlarge(void **state)
+{
+	kho_image src, out;
+	alloc_image(&src, 9, 5, 3);
+	fill_unique(&src);
+	resample(&src, 9, 5, &out);
+	assert_same(&out, &src, 0);
+	kho_image_release(&out);
+	kho_image_release(&src);
+
+	static const uint8_t v[] = {10, 200, 60, 0};
+	from_values(&src, 2, 2, v);
+	resample(&src, 4, 4, &out);
+	static const uint8_t want[] = {10, 10, 200, 200, 10, 10, 200, 200,
+				       60, 60, 0,   0,	 60, 60, 0,   0};
+	assert_values(&out, 4, 4, want);
+	kho_image_release(&out);
+	resample(&src, 6, 2, &out);
+	static const uint8_t want3[] = {10, 10, 10, 200, 200, 200,
+					60, 60, 60, 0,	 0,   0};
+	assert_values(&out, 6, 2, want3);
+	kho_image_release(&out);
+
+	kho_error err = KHO_ERROR_INIT;
+	assert_int_equal(kho_render_resample(&src, 0, 3, &out, &err), KHO_FAIL);
+	assert_string_equal(err.msg, "empty output size");
+	assert_int_equal(kho_render_resample(&src, 3, 0, &out, &err), KHO_FAIL);
+	kho_image_release(&src);
+}
+
+/* ---- turning the skew back ---- */
+
+static void rotate(const kho_image *src, double deg, kho_image *out)
+{
+	kho_error err = KHO_ERROR_INIT;
+	if (kho_render_rotate(src, deg, out, &err) != 0)
+		fail_msg("rotate: %s", err.msg);
+}
+
+/* The centre of darkness of column x: the mean row weighted by
+ * 255 - value. */
+static double dark_row(const kho_image *img, uint32_t x)
+{
+	double sum = 0, wsum = 0;
+	for (uint32_t y = 0; y < img->height; y++) {
+		const double w = 255 - *px(img, x, y);
+		sum += w * y;
+		wsum += w;
+	}
+	assert_true(wsum > 0);
+	return sum / wsum;
+}
+
+static void test_rotate_zero_is_identity(void **state)
+{
+	kho_image src, out;
+	alloc_image(&src, 13, 8, 3);
+	fill_unique(&src);
+	rotate(&src, 0, &out);
+	assert_same(&out, &src, 0);
+	kho_image_release(&out);
+	kho_image_release(&src);
+}
+
+static void test_rotate_line(void **state)
+{
+	/* A black line 3 px thick across the middle of a white page. */
+	const uint32_t w = 201, h = 101;
+	kho_image src, out;
+	alloc_image(&src, w, h, 1);
+	memset(src.pixels, 255, src.stride * h);
+	for (uint32_t y = 49; y <= 51; y++)
+		memset(px(&src, 20, y), 0, 161);
+	assert_true(fabs(dark_row(&src, 30) - 50) < 1e-9);
+
+	/* Counter-clockwise as the page is seen (y grows downwards): the
+	 * right end rises, the left end falls, by 70 * tan(3 deg). */
+	rotate(&src, 3, &out);
+	const double drop = 70 * tan(3 * M_PI / 180);
+	const double left = dark_row(&out, 30), right = dark_row(&out, 170);
+	if (fabs(left - (50 + drop)) > 0.3 || fabs(right - (50 - drop)) > 0.3)
+		fail_msg("+3 degrees: the line is at row %.2f on the left and "
+			 "%.2f on the right; wanted %.2f and %.2f",
+			 left, right, 50 + drop, 50 - drop);
+	/* The centre stays. */
+	assert_true(fabs(dark_row(&out, 100) - 50) < 0.3);
+	/* Corners brought in from outside the page are white. */
+	assert_int_equal(*px(&out, 0, 0), 255);
+	assert_int_equal(*px(&out, w - 1, h - 1), 255);
+	kho_image_release(&out);
+
+	rotate(&src, -3, &out);
+	assert_true(fabs(dark_row(&out, 30) - (50 - drop)) < 0.3);
+	assert_true(fabs(dark_row(&out, 170) - (50 + drop)) < 0.3);
+	kho_image_release(&out);
+	kho_image_release(&src);
+}
+
+static void test_rotate_quarter_matches_orient(void **state)
+{
+	/* On a square page a quarter turn counter-clockwise is the exact
+	 * turn by 270 clockwise. */
+	for (int channels = 1; channels <= 3; channels += 2) {
+		kho_image src, a, b;
+		alloc_image(&src, 9, 9, channels);
+		fill_unique(&src);
+		rotate(&src, 90, &a);
+		orient(&src, 0, 270, 0, 0, 0, 0, &b);
+		assert_same(&a, &b, 1);
+		kho_image_release(&a);
+		rotate(&src, -90, &a);
+		kho_image_release(&b);
+		orient(&src, 0, 90, 0, 0, 0, 0, &b);
+		assert_same(&a, &b, 1);
+		kho_image_release(&a);
+		kho_image_release(&b);
+		kho_image_release(&src);
+	}
+}
+
+/* ---- grey ---- */
+
+static void test_to_grey(void **state)
+{
+	kho_image src, out;
+	alloc_image(&src, 4, 1, 3);
+	static const uint8_t rgb[4][3] = {
+		{255, 255, 255}, {0, 0, 0}, {255, 0, 0}, {245, 238, 220}};
+	for (uint32_t x = 0; x < 4; x++)
+		memcpy(px(&src, x, 0), rgb[x], 3);
+	kho_error err = KHO_ERROR_INIT;
+	assert_int_equal(kho_render_to_grey(&src, &out, &err), KHO_OK);
+	assert_int_equal(out.channels, 1);
+	assert_int_equal(*px(&out, 0, 0), 255);
+	assert_int_equal(*px(&out, 1, 0), 0);
+	assert_int_equal(*px(&out, 2, 0), 77);
+	assert_int_equal(*px(&out, 3, 0), 238);
+	kho_image_release(&out);
+	kho_image_release(&src);
+
+	static const uint8_t v[] = {1, 2, 3, 250};
+	from_values(&src, 2, 2, v);
+	assert_int_equal(kho_render_to_grey(&src, &out, &err), KHO_OK);
+	assert_values(&out, 2, 2, v);
+	kho_image_release(&out);
+	kho_image_release(&src);
+}
+
+/* ---- whole pages ---- */
+
+static kho_plan plan_of(int rotation, int dpi, double source_dpi, kho_mode mode)
+{
+	kho_plan p;
+	memset(&p, 0, sizeof(p));
+	p.rotation = rotation;
+	p.dpi = dpi;
+	p.source_dpi = source_dpi;
+	p.mode = mode;
+	return p;
+}
+
+/* A 40x20 RGB page at 300 dpi: red on its left half, blue on the right. */
+static void two_colours(kho_image *img, uint32_t w, uint32_t h)
+{
+	alloc_image(img, w, h, 3);
+	for (uint32_t y = 0; y < h; y++)
+		for (uint32_t x = 0; x < w; x++) {
+			uint8_t *p = px(img, x, y);
+			p[0] = x < w / 2 ? 255 : 0;
+			p[1] = 0;
+			p[2] = x < w / 2 ? 0 : 255;
+		}
+}
+
+static void render(const kho_image *src, unsigned scale, const kho_plan *p,
+		   kho_image *out)
+{
+	kho_error err = KHO_ERROR_INIT;
+	if (kho_render_page(src, scale, p, out, &err) != 0)
+		fail_msg("render: %s", err.msg);
+}
+
+static void test_render_page(void **state)
+{
+	kho_image src, out;
+	two_colours(&src, 40, 20);
+
+	/* Turned a quarter clockwise, at half the resolution. */
+	kho_plan p = plan_of(90, 150, 300, KHO_MODE_COLOUR);
+	render(&src, 1, &p, &out);
+	assert_int_equal(out.width, 10);
+	assert_int_equal(out.height, 20);
+	assert_int_equal(out.channels, 3);
+	/* The left half of the stored page is now on top. */
+	static const uint8_t red[3] = {255, 0, 0}, blue[3] = {0, 0, 255};
+	assert_memory_equal(px(&out, 5, 2), red, 3);
+	assert_memory_equal(px(&out, 0, 0), red, 3);
+	assert_memory_equal(px(&out, 5, 17), blue, 3);
+	assert_memory_equal(px(&out, 9, 19), blue, 3);
+	kho_image_release(&out);
+
+	p.mode = KHO_MODE_MIXED;
+	render(&src, 1, &p, &out);
+	assert_int_equal(out.channels, 3);
+	kho_image_release(&out);
+
+	p.mode = KHO_MODE_GREY;
+	render(&src, 1, &p, &out);
+	assert_int_equal(out.width, 10);
+	assert_int_equal(out.height, 20);
+	assert_int_equal(out.channels, 1);
+	assert_int_equal(*px(&out, 5, 2), 77);	/* red */
+	assert_int_equal(*px(&out, 5, 17), 29); /* blue */
+	kho_image_release(&out);
+
+	p.mode = KHO_MODE_BITONAL;
+	render(&src, 1, &p, &out);
+	assert_int_equal(out.channels, 1);
+	kho_image_release(&out);
+
+	/* Same resolution, no turn: the page as it is. */
+	p = plan_of(0, 300, 300, KHO_MODE_COLOUR);
+	render(&src, 1, &p, &out);
+	assert_same(&out, &src, 0);
+	kho_image_release(&out);
+
+	/* 180 degrees and a larger output. */
+	p = plan_of(180, 600, 300, KHO_MODE_COLOUR);
+	render(&src, 1, &p, &out);
+	assert_int_equal(out.width, 80);
+	assert_int_equal(out.height, 40);
+	assert_memory_equal(px(&out, 0, 0), blue, 3);
+	assert_memory_equal(px(&out, 79, 39), red, 3);
+	kho_image_release(&out);
+	kho_image_release(&src);
+}
+
+static void test_render_page_needs_resolution(void **state)
+{
+	kho_image src, out = KHO_IMAGE_INIT;
+	two_colours(&src, 8, 4);
+	kho_error err = KHO_ERROR_INIT;
+	const kho_plan bad[] = {
+		plan_of(0, 300, 0, KHO_MODE_GREY),
+		plan_of(0, 0, 300, KHO_MODE_GREY),
+		plan_of(0, 300, -1, KHO_MODE_GREY),
+		plan_of(0, 300, NAN, KHO_MODE_GREY),
+	};
+	for (size_t i = 0; i < KHO_ARRAY_SIZE(bad); i++) {
+		assert_int_equal(kho_render_page(&src, 1, &bad[i], &out, &err),
+				 KHO_FAIL);
+		assert_non_null(strstr(err.msg, "resolution"));
+		assert_null(out.pixels);
+	}
+	kho_image_release(&src);
+}
+
+static void test_render_page_scaled_and_cropped(void **state)
+{
+	/* The same 40x20 page decoded at half size: the output size still
+	 * comes from the page at full size. */
+	kho_image src, out;
+	two_colours(&src, 20, 10);
+	kho_plan p = plan_of(90, 150, 300, KHO_MODE_COLOUR);
+	render(&src, 2, &p, &out);
+	assert_int_equal(out.width, 10);
+	assert_int_equal(out.height, 20);
+	kho_image_release(&out);
+	p.dpi = 300;
+	render(&src, 2, &p, &out);
+	assert_int_equal(out.width, 20);
+	assert_int_equal(out.height, 40);
+	kho_image_release(&out);
+
+	/* A crop in source pixels of the turned page (20 x 40 there). */
+	p = plan_of(90, 150, 300, KHO_MODE_GREY);
+	p.crop_x = 4;
+	p.crop_y = 22;
+	p.crop_w = 12;
+	p.crop_h = 16;
+	render(&src, 2, &p, &out);
+	assert_int_equal(out.width, 6);
+	assert_int_equal(out.height, 8);
+	assert_int_equal(out.channels, 1);
+	/* All of it lies in the lower, blue half. */
+	for (uint32_t y = 0; y < out.height; y++)
+		for (uint32_t x = 0; x < out.width; x++)
+			assert_int_equal(*px(&out, x, y), 29);
+	kho_image_release(&out);
+	kho_image_release(&src);
+}
+
+/* A crop that reaches past the page is cut to the page, and the output
+ * size follows the cut crop: nothing is stretched. */
+static void test_render_page_crop_past_the_page(void **state)
+{
+	kho_image src, out, half;
+	two_colours(&src, 40, 20);
+	kho_plan p = plan_of(0, 300, 300, KHO_MODE_COLOUR);
+	p.crop_x = 20;
+	p.crop_y = 0;
+	p.crop_w = 40;
+	p.crop_h = 20;
+	render(&src, 1, &p, &out);
+	orient(&src, 0, 0, 20, 0, 20, 20, &half);
+	assert_same(&out, &half, 0);
+	kho_image_release(&out);
+	kho_image_release(&half);
+	kho_image_release(&src);
+}
+
+static void test_render_page_skew(void **state)
+{
+	kho_image src, out, flat;
+	alloc_image(&src, 201, 101, 1);
+	memset(src.pixels, 255, src.stride * src.height);
+	for (uint32_t y = 49; y <= 51; y++)
+		memset(px(&src, 20, y), 0, 161);
+	kho_plan p = plan_of(0, 300, 300, KHO_MODE_GREY);
+	render(&src, 1, &p, &flat);
+	assert_same(&flat, &src, 0);
+	/* Below a hundredth of a degree nothing is turned. */
+	p.skew = 0.005;
+	render(&src, 1, &p, &out);
+	assert_same(&out, &src, 0);
+	kho_image_release(&out);
+	/* Content turned clockwise by skew is turned back counter-
+	 * clockwise: the right end of the line rises. */
+	p.skew = 3;
+	render(&src, 1, &p, &out);
+	assert_int_equal(out.width, 201);
+	assert_int_equal(out.height, 101);
+	assert_true(dark_row(&out, 170) < dark_row(&out, 30) - 6);
+	kho_image_release(&out);
+	kho_image_release(&flat);
+	kho_image_release(&src);
+}
+
+static void test_decode_scale(void **state)
+{
+	assert_int_equal(kho_render_decode_scale(600, 300), 2);
+	assert_int_equal(kho_render_decode_scale(300, 300), 1);
+	assert_int_equal(kho_render_decode_scale(1200, 200), 4);
+	assert_int_equal(kho_render_decode_scale(1200, 300), 4);
+	assert_int_equal(kho_render_decode_scale(1199, 300), 2);
+	assert_int_equal(kho_render_decode_scale(599, 300), 1);
+	assert_int_equal(kho_render_decode_scale(200, 300), 1);
+	assert_int_equal(kho_render_decode_scale(2400, 300), 8);
+	assert_int_equal(kho_render_decode_scale(4800, 300), 8);
+	assert_int_equal(kho_render_decode_scale(2400, 150), 8);
+	assert_int_equal(kho_render_decode_scale(400, 200), 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_orient_literal),
+		cmocka_unit_test(test_orient_against_reference),
+		cmocka_unit_test(test_orient_padded_stride),
+		cmocka_unit_test(test_resample_halving),
+		cmocka_unit_test(test_resample_fractions),
+		cmocka_unit_test(test_resample_identity_and_enlarge),
+		cmocka_unit_test(test_rotate_zero_is_identity),
+		cmocka_unit_test(test_rotate_line),
+		cmocka_unit_test(test_rotate_quarter_matches_orient),
+		cmocka_unit_test(test_to_grey),
+		cmocka_unit_test(test_render_page),
+		cmocka_unit_test(test_render_page_needs_resolution),
+		cmocka_unit_test(test_render_page_scaled_and_cropped),
+		cmocka_unit_test(test_render_page_crop_past_the_page),
+		cmocka_unit_test(test_render_page_skew),
+		cmocka_unit_test(test_decode_scale),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -70,7 +70,7 @@ int kho_catalog_exec(kho_catalog *cat, const char *sql, kho_error *err);
 /* The message for a SQLite failure on this connection. */
 int kho_catalog_error(kho_catalog *cat, kho_error *err);
 
-/* ---- events (catalog_events.c) ---- */
+/* ---- events (catalog.c) ---- */
 
 typedef struct kho_event {
 	int64_t record;         /* records row, or 0 */

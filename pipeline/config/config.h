@@ -2,7 +2,7 @@
  * kho.conf: the settings of a work root.  INI, one table of keys (below, in
  * config.c) from which come the parser, the command-line flags (every key
  * is also --key, with '_' written '-'), the commented kho.conf that
- * `kho init` writes, and the documentation.
+ * `kho init` writes, which is also the settings' documentation.
  *
  * To add a setting: a field in kho_config, a line in the table in
  * config.c; nothing else.

@@ -5,28 +5,47 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 
 #define MANIFEST "manifest.csv"
 
-static char *xstrdup(const char *s)
+/* Running out of memory while looking at an inbox ends the look at once:
+ * kho_inbox_scan() and kho_scan_finish() catch it and return KHO_FATAL
+ * (what was collected is released by kho_scan_release()). */
+static _Noreturn void out_of_memory(kho_scan *scan)
+{
+	longjmp(*(jmp_buf *)scan->oom, 1);
+}
+
+static void *grow(kho_scan *scan, void *p, size_t bytes)
+{
+	void *q = realloc(p, bytes);
+	if (!q)
+		out_of_memory(scan);
+	return q;
+}
+
+static char *xstrdup(kho_scan *scan, const char *s)
 {
 	char *d = strdup(s);
 	if (!d)
-		abort(); /* small strings: out of memory here is hopeless */
+		out_of_memory(scan);
 	return d;
 }
 
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
+static char *fmt(kho_scan *scan, const char *f, ...)
+	__attribute__((format(printf, 2, 3)));
+static char *fmt(kho_scan *scan, const char *f, ...)
 {
 	va_list ap;
 	va_start(ap, f);
 	char *s = NULL;
-	if (vasprintf(&s, f, ap) < 0)
-		abort();
+	int n = vasprintf(&s, f, ap);
 	va_end(ap);
+	if (n < 0)
+		out_of_memory(scan);
 	return s;
 }
 
@@ -36,20 +55,18 @@ static void add_problem(kho_scan *scan, const char *inbox, const char *name,
 	if (scan->n_problems == scan->cap_problems) {
 		scan->cap_problems = scan->cap_problems ? scan->cap_problems * 2
 							: 8;
-		scan->problems = realloc(scan->problems,
+		scan->problems = grow(scan, scan->problems,
 					 scan->cap_problems *
 						 sizeof(*scan->problems));
-		if (!scan->problems)
-			abort();
 	}
 	char quoted[256];
 	kho_quote_name(name, quoted, sizeof(quoted));
 	kho_scan_problem *p = &scan->problems[scan->n_problems++];
-	p->what = xstrdup(quoted);
+	p->what = xstrdup(scan, quoted);
 	p->message = message;
 	/* The same problem found again another night is the same problem,
 	 * unless the entry changed. */
-	p->key = fmt("%s\n%s\n%lld\n%lld", inbox, name,
+	p->key = fmt(scan, "%s\n%s\n%lld\n%lld", inbox, name,
 		     st ? (long long)st->st_size : -1LL,
 		     st ? (long long)st->st_mtim.tv_sec * 1000000000LL +
 				  st->st_mtim.tv_nsec
@@ -62,32 +79,28 @@ static kho_scan_record *add_record(kho_scan *scan, const char *id,
 	if (scan->n_records == scan->cap_records) {
 		scan->cap_records = scan->cap_records ? scan->cap_records * 2
 						      : 64;
-		scan->records = realloc(scan->records,
+		scan->records = grow(scan, scan->records,
 					scan->cap_records *
 						sizeof(*scan->records));
-		if (!scan->records)
-			abort();
 	}
 	kho_scan_record *r = &scan->records[scan->n_records++];
 	memset(r, 0, sizeof(*r));
 	snprintf(r->id, sizeof(r->id), "%s", id);
-	r->inbox = xstrdup(inbox);
-	r->where = xstrdup(where);
+	r->inbox = xstrdup(scan, inbox);
+	r->where = xstrdup(scan, where);
 	return r;
 }
 
-static void add_file(kho_scan_record *r, const char *path, const char *name,
+static void add_file(kho_scan *scan, kho_scan_record *r, const char *path, const char *name,
 		     int page, const struct stat *st)
 {
 	if (r->n_files == r->cap_files) {
 		r->cap_files = r->cap_files ? r->cap_files * 2 : 8;
-		r->files = realloc(r->files, r->cap_files * sizeof(*r->files));
-		if (!r->files)
-			abort();
+		r->files = grow(scan, r->files, r->cap_files * sizeof(*r->files));
 	}
 	kho_scan_file *f = &r->files[r->n_files++];
-	f->path = xstrdup(path);
-	f->name = xstrdup(name);
+	f->path = xstrdup(scan, path);
+	f->name = xstrdup(scan, name);
 	f->page = page;
 	f->size = (long long)st->st_size;
 	f->mtime_ns = (long long)st->st_mtim.tv_sec * 1000000000LL +
@@ -96,27 +109,27 @@ static void add_file(kho_scan_record *r, const char *path, const char *name,
 
 /* Resolves inbox/name to a regular file inside the inbox.  Returns 0 and
  * the real path, or a message (malloc'd) that says why not. */
-static char *resolve(const char *inbox, const char *name, char *real,
+static char *resolve(kho_scan *scan, const char *inbox, const char *name, char *real,
 		     struct stat *st)
 {
 	char path[PATH_MAX];
 	if (snprintf(path, sizeof(path), "%s/%s", inbox, name) >=
 	    (int)sizeof(path))
-		return fmt("the path is too long");
+		return fmt(scan, "the path is too long");
 	struct stat lst;
 	if (lstat(path, &lst) != 0)
-		return fmt("cannot read it: %s", strerror(errno));
+		return fmt(scan, "cannot read it: %s", strerror(errno));
 	if (!realpath(path, real))
-		return fmt("cannot follow it: %s", strerror(errno));
+		return fmt(scan, "cannot follow it: %s", strerror(errno));
 	size_t n = strlen(inbox);
 	if (strncmp(real, inbox, n) != 0 || real[n] != '/')
-		return fmt("it is a symbolic link to '%s', outside the inbox: "
+		return fmt(scan, "it is a symbolic link to '%s', outside the inbox: "
 			   "kho follows links only within the inbox",
 			   real);
 	if (stat(real, st) != 0)
-		return fmt("cannot read it: %s", strerror(errno));
+		return fmt(scan, "cannot read it: %s", strerror(errno));
 	if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))
-		return fmt("it is neither a file nor a folder");
+		return fmt(scan, "it is neither a file nor a folder");
 	return NULL;
 }
 
@@ -129,7 +142,7 @@ static int by_name(const void *a, const void *b)
 }
 
 /* Names in a folder, sorted naturally, without '.' entries. */
-static int list_dir(const char *dir, char ***names, size_t *n)
+static int list_dir(kho_scan *scan, const char *dir, char ***names, size_t *n)
 {
 	*names = NULL;
 	*n = 0;
@@ -143,11 +156,9 @@ static int list_dir(const char *dir, char ***names, size_t *n)
 			continue;
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 32;
-			*names = realloc(*names, cap * sizeof(**names));
-			if (!*names)
-				abort();
+			*names = grow(scan, *names, cap * sizeof(**names));
 		}
-		(*names)[(*n)++] = xstrdup(e->d_name);
+		(*names)[(*n)++] = xstrdup(scan, e->d_name);
 	}
 	closedir(d);
 	if (*n > 1)
@@ -231,13 +242,13 @@ static void read_manifest(kho_scan *scan, const char *inbox, manifest *m)
 	size_t size = 0;
 	kho_error err = KHO_ERROR_INIT;
 	if (kho_read_file(path, 64ull << 20, &data, &size, &err) != KHO_OK) {
-		add_problem(scan, inbox, MANIFEST, xstrdup(err.msg), &st);
+		add_problem(scan, inbox, MANIFEST, xstrdup(scan, err.msg), &st);
 		return;
 	}
 	kho_csv *csv = NULL;
 	if (kho_csv_open(&csv, (const char *)data, size, &err) != KHO_OK) {
 		free(data);
-		add_problem(scan, inbox, MANIFEST, xstrdup(err.msg), &st);
+		add_problem(scan, inbox, MANIFEST, xstrdup(scan, err.msg), &st);
 		return;
 	}
 	char **f;
@@ -252,8 +263,8 @@ static void read_manifest(kho_scan *scan, const char *inbox, manifest *m)
 	}
 	if (rc != 1 || c_file < 0 || c_record < 0) {
 		add_problem(scan, inbox, MANIFEST,
-			    rc < 0 ? fmt("manifest.csv %s", err.msg)
-				   : fmt("manifest.csv has no header with "
+			    rc < 0 ? fmt(scan, "manifest.csv %s", err.msg)
+				   : fmt(scan, "manifest.csv has no header with "
 					 "'file' and 'record' (and 'page') "
 					 "columns"),
 			    &st);
@@ -278,12 +289,12 @@ static void read_manifest(kho_scan *scan, const char *inbox, manifest *m)
 		const char *why = bad_manifest_name(file);
 		if (why) {
 			add_problem(scan, inbox, where,
-				    fmt("'%s': %s", qfile, why), &key);
+				    fmt(scan, "'%s': %s", qfile, why), &key);
 			continue;
 		}
 		if (!kho_record_id_valid(rec)) {
 			add_problem(scan, inbox, where,
-				    fmt("'%s' is not a valid record id (%s)",
+				    fmt(scan, "'%s' is not a valid record id (%s)",
 					qrec, KHO_RECORD_ID_RULE),
 				    &key);
 			continue;
@@ -295,7 +306,7 @@ static void read_manifest(kho_scan *scan, const char *inbox, manifest *m)
 			page = strtol(pg, &end, 10);
 			if (*end || errno || page < 1 || page > 100000) {
 				add_problem(scan, inbox, where,
-					    fmt("page '%s' is not a page number "
+					    fmt(scan, "page '%s' is not a page number "
 						"from 1",
 						pg),
 					    &key);
@@ -304,19 +315,17 @@ static void read_manifest(kho_scan *scan, const char *inbox, manifest *m)
 		}
 		if (m->n == cap) {
 			cap = cap ? cap * 2 : 32;
-			m->rows = realloc(m->rows, cap * sizeof(*m->rows));
-			if (!m->rows)
-				abort();
+			m->rows = grow(scan, m->rows, cap * sizeof(*m->rows));
 		}
 		manifest_entry *e = &m->rows[m->n++];
-		e->name = xstrdup(file);
-		e->record = xstrdup(rec);
+		e->name = xstrdup(scan, file);
+		e->record = xstrdup(scan, rec);
 		e->page = (int)page;
 		e->line = line;
 	}
 	if (rc < 0)
 		add_problem(scan, inbox, MANIFEST,
-			    fmt("manifest.csv %s; the rows after it are not "
+			    fmt(scan, "manifest.csv %s; the rows after it are not "
 				"read",
 				err.msg),
 			    &st);
@@ -343,23 +352,23 @@ static void manifest_records(kho_scan *scan, const char *inbox,
 			kho_quote_name(e->name, qfile, sizeof(qfile));
 			if (k > i && e->page && e->page == m->rows[k - 1].page &&
 			    !r->error)
-				r->error = fmt("manifest.csv line %ld gives "
+				r->error = fmt(scan, "manifest.csv line %ld gives "
 					       "page %d of the record twice",
 					       e->line, e->page);
 			char real[PATH_MAX];
 			struct stat st;
-			char *why = resolve(inbox, e->name, real, &st);
+			char *why = resolve(scan, inbox, e->name, real, &st);
 			if (!why && !S_ISREG(st.st_mode))
-				why = fmt("it is a folder");
+				why = fmt(scan, "it is a folder");
 			if (why) {
 				if (!r->error)
-					r->error = fmt("manifest.csv line %ld "
+					r->error = fmt(scan, "manifest.csv line %ld "
 						       "names '%s': %s",
 						       e->line, qfile, why);
 				free(why);
 				continue;
 			}
-			add_file(r, real, e->name, e->page, &st);
+			add_file(scan, r, real, e->name, e->page, &st);
 		}
 		i = j;
 	}
@@ -375,8 +384,8 @@ static void folder_record(kho_scan *scan, const char *inbox,
 	snprintf(dir, sizeof(dir), "%s/%s", inbox, name);
 	char **names;
 	size_t n;
-	if (list_dir(dir, &names, &n) != 0) {
-		r->error = fmt("cannot read the folder '%s': %s", where,
+	if (list_dir(scan, dir, &names, &n) != 0) {
+		r->error = fmt(scan, "cannot read the folder '%s': %s", where,
 			       strerror(errno));
 		return;
 	}
@@ -389,26 +398,44 @@ static void folder_record(kho_scan *scan, const char *inbox,
 			continue;
 		char real[PATH_MAX];
 		struct stat st;
-		char *why = resolve(inbox, rel, real, &st);
+		char *why = resolve(scan, inbox, rel, real, &st);
 		if (!why && S_ISDIR(st.st_mode))
-			why = fmt("a record folder holds page files, not "
+			why = fmt(scan, "a record folder holds page files, not "
 				  "folders");
 		if (why) {
 			char q[256];
 			kho_quote_name(rel, q, sizeof(q));
 			if (!r->error)
-				r->error = fmt("'%s': %s", q, why);
+				r->error = fmt(scan, "'%s': %s", q, why);
 			free(why);
 			continue;
 		}
-		add_file(r, real, rel, 0, &st);
+		add_file(scan, r, real, rel, 0, &st);
 	}
 	free_names(names, n);
 	if (r->n_files == 0 && !r->error)
-		r->error = fmt("the record folder '%s' holds no scans", where);
+		r->error = fmt(scan, "the record folder '%s' holds no scans", where);
 }
 
+static int scan_inbox(kho_scan *scan, const char *inbox_given,
+		      kho_error *err);
+
 int kho_inbox_scan(kho_scan *scan, const char *inbox_given, kho_error *err)
+{
+	jmp_buf jb;
+	scan->oom = &jb;
+	if (setjmp(jb)) {
+		scan->oom = NULL;
+		return kho_error_set(err, KHO_FATAL,
+				     "out of memory looking at inbox '%s'",
+				     inbox_given);
+	}
+	int rc = scan_inbox(scan, inbox_given, err);
+	scan->oom = NULL;
+	return rc;
+}
+
+static int scan_inbox(kho_scan *scan, const char *inbox_given, kho_error *err)
 {
 	char inbox[PATH_MAX];
 	struct stat st;
@@ -424,7 +451,7 @@ int kho_inbox_scan(kho_scan *scan, const char *inbox_given, kho_error *err)
 
 	char **names;
 	size_t n;
-	if (list_dir(inbox, &names, &n) != 0)
+	if (list_dir(scan, inbox, &names, &n) != 0)
 		return kho_error_set(err, KHO_USAGE, "cannot read inbox '%s': %s",
 				     inbox_given, strerror(errno));
 	for (size_t i = 0; i < n; i++) {
@@ -433,7 +460,7 @@ int kho_inbox_scan(kho_scan *scan, const char *inbox_given, kho_error *err)
 			continue;
 		char real[PATH_MAX];
 		struct stat est;
-		char *why = resolve(inbox, name, real, &est);
+		char *why = resolve(scan, inbox, name, real, &est);
 		char id[KHO_RECORD_ID_MAX + 2];
 		if (why) {
 			/* A name that is a record's fails that record. */
@@ -445,7 +472,7 @@ int kho_inbox_scan(kho_scan *scan, const char *inbox_given, kho_error *err)
 			if (stem <= KHO_RECORD_ID_MAX && kho_record_id_valid(id)) {
 				kho_scan_record *r =
 					add_record(scan, id, inbox, name);
-				r->error = fmt("'%s': %s", q, why);
+				r->error = fmt(scan, "'%s': %s", q, why);
 				free(why);
 			} else {
 				add_problem(scan, inbox, name, why, NULL);
@@ -460,7 +487,7 @@ int kho_inbox_scan(kho_scan *scan, const char *inbox_given, kho_error *err)
 			char q[256];
 			kho_quote_name(name, q, sizeof(q));
 			add_problem(scan, inbox, name,
-				    fmt("'%s' does not name a record: a record "
+				    fmt(scan, "'%s' does not name a record: a record "
 					"id is %s",
 					q, KHO_RECORD_ID_RULE),
 				    &est);
@@ -470,7 +497,7 @@ int kho_inbox_scan(kho_scan *scan, const char *inbox_given, kho_error *err)
 			folder_record(scan, inbox, name, &m);
 		} else {
 			kho_scan_record *r = add_record(scan, id, inbox, name);
-			add_file(r, real, name, 0, &est);
+			add_file(scan, r, real, name, 0, &est);
 		}
 	}
 	free_names(names, n);
@@ -504,9 +531,29 @@ static void release_record(kho_scan_record *r)
 	free(r->error);
 }
 
+/* "record 'X' is in the inbox more than once: 'A/' in '...', ..." for the
+ * group [from, to), or NULL when out of memory. */
+static char *duplicate_message(const kho_scan *scan, size_t from, size_t to)
+{
+	char *msg = NULL;
+	if (asprintf(&msg, "record '%s' is in the inbox more than once:",
+		     scan->records[from].id) < 0)
+		return NULL;
+	for (size_t k = from; k < to; k++) {
+		char *more = NULL;
+		int n = asprintf(&more, "%s%s '%s' in '%s'", msg,
+				 k > from ? "," : "", scan->records[k].where,
+				 scan->records[k].inbox);
+		free(msg);
+		if (n < 0)
+			return NULL;
+		msg = more;
+	}
+	return msg;
+}
+
 int kho_scan_finish(kho_scan *scan, kho_error *err)
 {
-	(void)err;
 	if (scan->n_records > 1)
 		qsort(scan->records, scan->n_records, sizeof(*scan->records),
 		      by_id);
@@ -516,26 +563,25 @@ int kho_scan_finish(kho_scan *scan, kho_error *err)
 		while (j < scan->n_records &&
 		       strcmp(scan->records[j].id, scan->records[i].id) == 0)
 			j++;
-		kho_scan_record *keep = &scan->records[i];
 		if (j - i > 1) {
-			char *msg = fmt("record '%s' is in the inbox more than "
-					"once:",
-					keep->id);
-			for (size_t k = i; k < j; k++) {
-				char *more = fmt("%s%s '%s' in '%s'", msg,
-						 k > i ? "," : "",
-						 scan->records[k].where,
-						 scan->records[k].inbox);
-				free(msg);
-				msg = more;
+			char *msg = duplicate_message(scan, i, j);
+			if (!msg) {
+				/* Keep the list whole for kho_scan_release. */
+				memmove(scan->records + out, scan->records + i,
+					(scan->n_records - i) *
+						sizeof(*scan->records));
+				scan->n_records = out + scan->n_records - i;
+				return kho_error_set(err, KHO_FATAL,
+						     "out of memory sorting the "
+						     "inbox records");
 			}
-			free(keep->error);
-			keep->error = msg;
+			free(scan->records[i].error);
+			scan->records[i].error = msg;
 			for (size_t k = i + 1; k < j; k++)
 				release_record(&scan->records[k]);
 		}
 		if (out != i)
-			scan->records[out] = *keep;
+			scan->records[out] = scan->records[i];
 		out++;
 		i = j;
 	}

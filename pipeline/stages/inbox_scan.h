@@ -53,9 +53,10 @@ typedef struct kho_scan {
 	kho_scan_problem *problems;
 	size_t n_problems;
 	size_t cap_problems;
+	void *oom;      /* where running out of memory jumps to (a jmp_buf) */
 } kho_scan;
 
-#define KHO_SCAN_INIT { NULL, 0, 0, NULL, 0, 0 }
+#define KHO_SCAN_INIT { NULL, 0, 0, NULL, 0, 0, NULL }
 
 /* Adds what one inbox holds.  KHO_USAGE when the inbox itself cannot be
  * read (missing, not a folder). */

@@ -44,6 +44,13 @@ static const kho_config_key keys[] = {
 
 	{ "compress", "jpeg_quality", KHO_CONF_INT, "80", 20, 100,
 	  "JPEG quality for grey and colour pages", OFF(jpeg_quality) },
+	{ "compress", "background_dpi", KHO_CONF_INT, "100", 50, 300,
+	  "resolution of the colour layer under a mixed page's text layer",
+	  OFF(background_dpi) },
+	{ "compress", "tiff_master", KHO_CONF_BOOL, "no", 0, 1,
+	  "also write a multi-page TIFF master (G4 or JPEG pages) beside "
+	  "result.pdf",
+	  OFF(tiff_master) },
 
 	{ "describe", "publisher", KHO_CONF_STRING, "kho", 0, 0,
 	  "name of the information system that publishes the results "

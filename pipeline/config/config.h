@@ -34,6 +34,8 @@ typedef struct kho_config {
 	long long min_dpi;
 	/* [compress] */
 	long long jpeg_quality;
+	long long background_dpi; /* of a mixed page's colour layer */
+	int tiff_master;          /* also write a multi-page TIFF master */
 	/* [describe] */
 	char *publisher;
 	/* [pack] */

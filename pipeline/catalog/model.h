@@ -27,11 +27,16 @@ const char *kho_mode_name(kho_mode mode);
 int kho_mode_parse(const char *name, kho_mode *mode);
 
 /*
- * How a page is rendered.  Coordinates: the stored image is mirrored (when
- * mirror), then turned clockwise by rotation; crop is a rectangle of that
- * turned image in source pixels; skew is the angle (degrees) by which the
- * content is turned clockwise from upright, and rendering turns it back
- * about the crop's centre.
+ * How a page is rendered, in this order:
+ *   1. the stored image is mirrored left-right (when mirror), then turned
+ *      clockwise by rotation (0, 90, 180, 270): the turned page;
+ *   2. the turned page is deskewed: turned counter-clockwise by skew
+ *      (degrees the content is turned clockwise from upright) about its
+ *      centre, on a canvas of the same size: the straight page;
+ *   3. crop is a rectangle of the straight page, in source pixels: the
+ *      paper without the scanner's border;
+ *   4. the crop is resampled from source_dpi to dpi.
+ * crop_w == 0 means the whole straight page.
  */
 typedef struct kho_plan {
 	int rotation;           /* 0, 90, 180 or 270 */

@@ -239,38 +239,41 @@ int kho_render_page(const kho_image *src, unsigned scale,
 				     "the plan has no usable resolution (source "
 				     "%g dpi, output %d dpi)",
 				     plan->source_dpi, plan->dpi);
+	/* 1. the turned page */
 	kho_image cur = KHO_IMAGE_INIT, next = KHO_IMAGE_INIT;
-	int rc = kho_render_orient_crop(
-		src, plan->mirror, plan->rotation, plan->crop_x / (int)scale,
-		plan->crop_y / (int)scale, plan->crop_w / (int)scale,
-		plan->crop_h / (int)scale, &cur, err);
-	if (rc)
-		return rc;
-	/* The output size comes from the crop at full resolution, cut to
-	 * the page as the pixels were. */
-	const double factor = plan->dpi / plan->source_dpi;
-	const int turned = plan->rotation % 180 != 0;
-	const uint32_t page_w = (turned ? src->height : src->width) * scale;
-	const uint32_t page_h = (turned ? src->width : src->height) * scale;
-	uint32_t full_w = cur.width * scale, full_h = cur.height * scale;
-	if (plan->crop_w > 0 && plan->crop_h > 0) {
-		full_w = KHO_MIN((uint32_t)plan->crop_w,
-				 page_w - KHO_MIN(page_w, (uint32_t)plan->crop_x));
-		full_h = KHO_MIN((uint32_t)plan->crop_h,
-				 page_h - KHO_MIN(page_h, (uint32_t)plan->crop_y));
-		full_w = KHO_MAX(full_w, 1u);
-		full_h = KHO_MAX(full_h, 1u);
-	}
-	uint32_t ow = (uint32_t)KHO_MAX(1.0, round(full_w * factor));
-	uint32_t oh = (uint32_t)KHO_MAX(1.0, round(full_h * factor));
-	if (ow != cur.width || oh != cur.height) {
-		rc = kho_render_resample(&cur, ow, oh, &next, err);
+	int rc = kho_render_orient_crop(src, plan->mirror, plan->rotation, 0, 0,
+					0, 0, &cur, err);
+	/* 2. the straight page: the content turned back about the centre */
+	if (rc == KHO_OK && fabs(plan->skew) >= 0.01) {
+		rc = kho_render_rotate(&cur, plan->skew, &next, err);
 		if (rc == KHO_OK)
 			take(&cur, &next);
 	}
-	if (rc == KHO_OK && fabs(plan->skew) >= 0.01) {
-		/* Content turned clockwise by skew is turned back. */
-		rc = kho_render_rotate(&cur, plan->skew, &next, err);
+	/* 3. the crop, cut to the page as it stands */
+	const uint32_t page_w = cur.width * scale, page_h = cur.height * scale;
+	uint32_t full_w = page_w, full_h = page_h;
+	int cx = 0, cy = 0;
+	if (rc == KHO_OK && plan->crop_w > 0 && plan->crop_h > 0) {
+		uint32_t x0 = KHO_MIN((uint32_t)KHO_MAX(plan->crop_x, 0), page_w);
+		uint32_t y0 = KHO_MIN((uint32_t)KHO_MAX(plan->crop_y, 0), page_h);
+		full_w = KHO_MAX(KHO_MIN((uint32_t)plan->crop_w, page_w - x0), 1u);
+		full_h = KHO_MAX(KHO_MIN((uint32_t)plan->crop_h, page_h - y0), 1u);
+		cx = (int)x0;
+		cy = (int)y0;
+		rc = kho_render_orient_crop(&cur, 0, 0, cx / (int)scale,
+					    cy / (int)scale,
+					    (int)((full_w + scale - 1) / scale),
+					    (int)((full_h + scale - 1) / scale),
+					    &next, err);
+		if (rc == KHO_OK)
+			take(&cur, &next);
+	}
+	/* 4. the output resolution, from the crop at full resolution */
+	const double factor = plan->dpi / plan->source_dpi;
+	uint32_t ow = (uint32_t)KHO_MAX(1.0, round(full_w * factor));
+	uint32_t oh = (uint32_t)KHO_MAX(1.0, round(full_h * factor));
+	if (rc == KHO_OK && (ow != cur.width || oh != cur.height)) {
+		rc = kho_render_resample(&cur, ow, oh, &next, err);
 		if (rc == KHO_OK)
 			take(&cur, &next);
 	}

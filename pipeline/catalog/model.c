@@ -1,6 +1,7 @@
 #include "catalog/model.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,12 +63,34 @@ static int parse_double(const char *s, double *out)
 	return KHO_OK;
 }
 
+/* X,Y,W,H: four whole numbers from 0 to INT_MAX, nothing else (sscanf's
+ * %d would take blanks and signs, and overflows undefined). */
+static int parse_crop(const char *s, int *x, int *y, int *w, int *h)
+{
+	int *const out[4] = {x, y, w, h};
+	for (int i = 0; i < 4; i++) {
+		if (*s < '0' || *s > '9')
+			return KHO_FAIL;
+		char *end;
+		errno = 0;
+		const long v = strtol(s, &end, 10);
+		if (errno || v > INT_MAX || *end != (i < 3 ? ',' : '\0'))
+			return KHO_FAIL;
+		*out[i] = (int)v;
+		s = end + (i < 3);
+	}
+	return KHO_OK;
+}
+
 int kho_plan_set(kho_plan *plan, const char *key, const char *value,
 		 kho_error *err)
 {
 	double v;
 	if (strcmp(key, "rotate") == 0) {
-		if (parse_double(value, &v) != KHO_OK || fmod(v, 90) != 0)
+		/* Bounded before the conversion to int, which is undefined
+		 * for a double out of int's range (rotate=9e20). */
+		if (parse_double(value, &v) != KHO_OK || fabs(v) > 360 ||
+		    fmod(v, 90) != 0)
 			return kho_error_set(err, KHO_USAGE,
 					     "rotate must be 0, 90, 180 or 270, "
 					     "not '%s'",
@@ -87,9 +110,9 @@ int kho_plan_set(kho_plan *plan, const char *key, const char *value,
 		return KHO_OK;
 	}
 	if (strcmp(key, "crop") == 0) {
-		int x, y, w, h, n = 0;
-		if (sscanf(value, "%d,%d,%d,%d%n", &x, &y, &w, &h, &n) != 4 ||
-		    value[n] != '\0' || x < 0 || y < 0 || w <= 0 || h <= 0)
+		int x, y, w, h;
+		if (parse_crop(value, &x, &y, &w, &h) != KHO_OK || w <= 0 ||
+		    h <= 0)
 			return kho_error_set(err, KHO_USAGE,
 					     "crop must be X,Y,WIDTH,HEIGHT in "
 					     "pixels, not '%s'",

@@ -97,6 +97,12 @@ int kho_image_file_decode(kho_image_file *file, uint32_t page,
 			  unsigned scale, kho_row_fn fn, void *ctx,
 			  kho_error *err);
 
+/* The ICC profile page (0-based) embeds, in *icc (malloc'd, the caller
+ * frees it), or *icc NULL and *size 0 when it has none that can be read
+ * (codec_icc.c). */
+int kho_image_file_icc(kho_image_file *file, uint32_t page, uint8_t **icc,
+		       size_t *size, kho_error *err);
+
 /* An 8-bit image in memory. */
 typedef struct kho_image {
 	uint32_t width;

@@ -89,25 +89,18 @@ static int mem_warning(TIFF *tif, void *user, const char *module,
 	return 1;
 }
 
-int kho_g4_encode(const kho_image *grey, int threshold, uint8_t **data,
-		  size_t *size, kho_error *err)
+int kho_g4_encode_bits(const uint8_t *bits, size_t stride, uint32_t w,
+		       uint32_t h, uint8_t **data, size_t *size,
+		       kho_error *err)
 {
 	*data = NULL;
 	*size = 0;
-	assert(grey->channels == 1);
-	const uint32_t w = grey->width, h = grey->height;
 	const size_t row_bytes = (w + 7) / 8;
-	uint8_t *bits = calloc(row_bytes, h ? h : 1);
+	assert(stride >= row_bytes);
+	if (w == 0 || h == 0)
+		return kho_error_set(err, KHO_FAIL, "cannot encode an empty "
+						    "G4 image");
 	memfile m = { 0 };
-	if (!bits)
-		return kho_error_set(err, KHO_FATAL, "out of memory");
-	for (uint32_t y = 0; y < h; y++) {
-		const uint8_t *s = grey->pixels + (size_t)y * grey->stride;
-		uint8_t *d = bits + (size_t)y * row_bytes;
-		for (uint32_t x = 0; x < w; x++)
-			if (s[x] < threshold)
-				d[x >> 3] |= (uint8_t)(0x80 >> (x & 7));
-	}
 	TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
 	TIFF *tif = NULL;
 	if (opts) {
@@ -118,46 +111,72 @@ int kho_g4_encode(const kho_image *grey, int threshold, uint8_t **data,
 					NULL, opts);
 		TIFFOpenOptionsFree(opts);
 	}
+	if (!tif)
+		return kho_error_set(err, KHO_FATAL,
+				     "cannot start the G4 encoder");
 	int rc = KHO_OK;
-	if (!tif) {
-		rc = kho_error_set(err, KHO_FATAL, "cannot start the G4 encoder");
-	} else {
-		TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, w);
-		TIFFSetField(tif, TIFFTAG_IMAGELENGTH, h);
-		TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 1);
-		TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 1);
-		TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE);
-		TIFFSetField(tif, TIFFTAG_COMPRESSION, COMPRESSION_CCITTFAX4);
-		TIFFSetField(tif, TIFFTAG_FILLORDER, FILLORDER_MSB2LSB);
-		TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, h);
-		TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
-		if (TIFFWriteEncodedStrip(tif, 0, bits,
-					  (tmsize_t)(row_bytes * h)) < 0 ||
-		    !TIFFWriteDirectory(tif))
-			rc = kho_error_set(err, KHO_FAIL,
-					   "cannot encode G4: %s",
-					   m.oom ? "out of memory" : m.error);
-		uint64_t *offs = NULL, *counts = NULL;
-		if (rc == KHO_OK &&
-		    (!TIFFSetDirectory(tif, 0) ||
-		     !TIFFGetField(tif, TIFFTAG_STRIPOFFSETS, &offs) ||
-		     !TIFFGetField(tif, TIFFTAG_STRIPBYTECOUNTS, &counts) ||
-		     offs[0] + counts[0] > m.len))
-			rc = kho_error_set(err, KHO_FAIL,
-					   "cannot encode G4: no strip written");
-		if (rc == KHO_OK) {
-			*data = malloc(counts[0] ? counts[0] : 1);
-			if (!*data) {
-				rc = kho_error_set(err, KHO_FATAL,
-						   "out of memory");
-			} else {
-				memcpy(*data, m.buf + offs[0], counts[0]);
-				*size = counts[0];
-			}
+	TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, w);
+	TIFFSetField(tif, TIFFTAG_IMAGELENGTH, h);
+	TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 1);
+	TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 1);
+	TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE);
+	TIFFSetField(tif, TIFFTAG_COMPRESSION, COMPRESSION_CCITTFAX4);
+	TIFFSetField(tif, TIFFTAG_FILLORDER, FILLORDER_MSB2LSB);
+	TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, h);
+	TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+	/* Row by row: the encoder reads the caller's rows in place. */
+	for (uint32_t y = 0; rc == KHO_OK && y < h; y++)
+		if (TIFFWriteScanline(tif, (void *)(bits + (size_t)y * stride),
+				      y, 0) < 0)
+			rc = KHO_FAIL;
+	if (rc == KHO_OK && !TIFFWriteDirectory(tif))
+		rc = KHO_FAIL;
+	if (rc)
+		kho_error_set(err, m.oom ? KHO_FATAL : KHO_FAIL,
+			      "cannot encode G4: %s",
+			      m.oom ? "out of memory" : m.error);
+	uint64_t *offs = NULL, *counts = NULL;
+	if (rc == KHO_OK &&
+	    (!TIFFSetDirectory(tif, 0) ||
+	     !TIFFGetField(tif, TIFFTAG_STRIPOFFSETS, &offs) ||
+	     !TIFFGetField(tif, TIFFTAG_STRIPBYTECOUNTS, &counts) ||
+	     offs[0] + counts[0] > m.len))
+		rc = kho_error_set(err, KHO_FAIL,
+				   "cannot encode G4: no strip written");
+	if (rc == KHO_OK) {
+		*data = malloc(counts[0] ? counts[0] : 1);
+		if (!*data) {
+			rc = kho_error_set(err, KHO_FATAL, "out of memory");
+		} else {
+			memcpy(*data, m.buf + offs[0], counts[0]);
+			*size = counts[0];
 		}
-		TIFFClose(tif);
 	}
-	free(bits);
+	TIFFClose(tif);
 	free(m.buf);
+	return rc;
+}
+
+int kho_g4_encode(const kho_image *grey, int threshold, uint8_t **data,
+		  size_t *size, kho_error *err)
+{
+	*data = NULL;
+	*size = 0;
+	assert(grey->channels == 1);
+	const uint32_t w = grey->width, h = grey->height;
+	const size_t row_bytes = (w + 7) / 8;
+	uint8_t *bits = calloc(row_bytes, h ? h : 1);
+	if (!bits)
+		return kho_error_set(err, KHO_FATAL, "out of memory");
+	for (uint32_t y = 0; y < h; y++) {
+		const uint8_t *s = grey->pixels + (size_t)y * grey->stride;
+		uint8_t *d = bits + (size_t)y * row_bytes;
+		for (uint32_t x = 0; x < w; x++)
+			if (s[x] < threshold)
+				d[x >> 3] |= (uint8_t)(0x80 >> (x & 7));
+	}
+	const int rc = kho_g4_encode_bits(bits, row_bytes, w, h, data, size,
+					  err);
+	free(bits);
 	return rc;
 }

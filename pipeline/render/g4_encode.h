@@ -11,4 +11,9 @@
 int kho_g4_encode(const kho_image *grey, int threshold, uint8_t **data,
 		  size_t *size, kho_error *err);
 
+/* The same from packed rows (MSB first, 1 = black) of stride bytes. */
+int kho_g4_encode_bits(const uint8_t *bits, size_t stride, uint32_t w,
+		       uint32_t h, uint8_t **data, size_t *size,
+		       kho_error *err);
+
 #endif

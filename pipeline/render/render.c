@@ -1,6 +1,24 @@
-#include "render/render.h"
+/*
+ * The row pipeline: decoded rows -> colour management and the working
+ * channels -> the source (a band, or the whole page for a quarter turn)
+ * -> the plan's geometry, sampled bilinearly -> area resampling -> the
+ * mode's layers.
+ *
+ * Every step of the plan (mirror, quarter turn, deskew about the turned
+ * page's centre, crop) is affine, so they compose into one map from a
+ * pixel of the cropped straight page to a point of the stored image:
+ * sx = a0 + ax * i + ay * j, sy = b0 + bx * i + by * j.  The page is then
+ * sampled once, with no intermediate image.  With no quarter turn and no
+ * half turn, sy grows with j, so a row of the output only needs a band of
+ * source rows around it: the band is all that is kept.
+ */
+#include "render/render_private.h"
+#include "render/colour_manage.h"
 
 #include <math.h>
+
+/* Below this the skew is not worth a resampling of the page. */
+#define MIN_SKEW_DEG 0.01
 
 unsigned kho_render_decode_scale(double source_dpi, int output_dpi)
 {
@@ -10,284 +28,496 @@ unsigned kho_render_decode_scale(double source_dpi, int output_dpi)
 	return scale;
 }
 
-int kho_render_orient_crop(const kho_image *src, int mirror, int rotation,
-			   int cx, int cy, int cw, int ch, kho_image *out,
-			   kho_error *err)
+void kho_rendered_release(kho_rendered *r)
 {
-	const int sw = (int)src->width, sh = (int)src->height;
-	const int tw = rotation % 180 ? sh : sw; /* turned size */
-	const int th = rotation % 180 ? sw : sh;
-	if (cw <= 0 || ch <= 0) {
-		cx = cy = 0;
-		cw = tw;
-		ch = th;
-	}
-	cx = KHO_MAX(0, KHO_MIN(cx, tw - 1));
-	cy = KHO_MAX(0, KHO_MIN(cy, th - 1));
-	cw = KHO_MIN(cw, tw - cx);
-	ch = KHO_MIN(ch, th - cy);
-	int rc = kho_image_alloc(out, (uint32_t)cw, (uint32_t)ch,
-				 src->channels, err);
-	if (rc)
-		return rc;
-	const int c = src->channels;
-	/* For each pixel of the turned page, where it is in the stored
-	 * one: stored (x, y) after a mirror is (sw-1-x, y); a clockwise
-	 * turn by 90 sends stored (x, y) to (sh-1-y, x). */
-	for (int y = 0; y < ch; y++) {
-		uint8_t *dst = out->pixels + (size_t)y * out->stride;
-		const int ty = y + cy;
-		for (int x = 0; x < cw; x++) {
-			const int tx = x + cx;
-			int sx, sy;
-			switch (rotation) {
-			case 90:
-				sx = ty;
-				sy = sh - 1 - tx;
-				break;
-			case 180:
-				sx = sw - 1 - tx;
-				sy = sh - 1 - ty;
-				break;
-			case 270:
-				sx = sw - 1 - ty;
-				sy = tx;
-				break;
-			default:
-				sx = tx;
-				sy = ty;
-			}
-			if (mirror)
-				sx = sw - 1 - sx;
-			const uint8_t *p = src->pixels +
-					   (size_t)sy * src->stride +
-					   (size_t)sx * c;
-			memcpy(dst + (size_t)x * c, p, (size_t)c);
-		}
-	}
-	return KHO_OK;
+	if (!r)
+		return;
+	free(r->bits);
+	kho_image_release(&r->image);
+	*r = (kho_rendered)KHO_RENDERED_INIT;
 }
 
-/* One axis of area resampling: out[i] averages the input interval
- * [i*ratio, (i+1)*ratio) with fractional weights at its ends. */
-typedef struct span {
-	int first;
-	int count;
-	float w_first;
-	float w_last;
-	float norm;
-} span;
+/* ---- geometry ---- */
 
-static span *make_spans(uint32_t in, uint32_t out)
-{
-	span *s = malloc(sizeof(*s) * out);
-	if (!s)
-		return NULL;
-	const double ratio = (double)in / out;
-	for (uint32_t i = 0; i < out; i++) {
-		double a = i * ratio, b = (i + 1) * ratio;
-		if (ratio < 1) { /* enlarging: nearest source interval */
-			a = floor(a);
-			b = a + 1;
-		}
-		int first = (int)floor(a);
-		int last = (int)ceil(b) - 1;
-		if (last >= (int)in)
-			last = (int)in - 1;
-		if (first > last)
-			first = last;
-		s[i].first = first;
-		s[i].count = last - first + 1;
-		s[i].w_first = (float)(KHO_MIN(b, first + 1.0) - a);
-		s[i].w_last = s[i].count > 1 ? (float)(b - last) : s[i].w_first;
-		s[i].norm = (float)(1.0 / (b - a));
-	}
-	return s;
-}
+typedef struct geometry {
+	uint32_t crop_x, crop_y, crop_w, crop_h; /* full resolution */
+	uint32_t out_w, out_h;                   /* at plan->dpi */
+	uint32_t warp_w, warp_h;                 /* at 1/scale */
+	double a0, ax, ay, b0, bx, by;           /* into the decoded rows */
+	int exact;                               /* integer map: no filter */
+} geometry;
 
-int kho_render_resample(const kho_image *src, uint32_t width, uint32_t height,
-			kho_image *out, kho_error *err)
+static int plan_check(const kho_plan *plan, kho_error *err)
 {
-	if (width == 0 || height == 0)
-		return kho_error_set(err, KHO_FAIL, "empty output size");
-	const int c = src->channels;
-	span *sx = make_spans(src->width, width);
-	span *sy = make_spans(src->height, height);
-	float *acc = calloc((size_t)width * c, sizeof(float));
-	float *line = malloc((size_t)width * c * sizeof(float));
-	int rc = KHO_OK;
-	if (!sx || !sy || !acc || !line)
-		rc = kho_error_set(err, KHO_FATAL, "out of memory resampling");
-	if (rc == KHO_OK)
-		rc = kho_image_alloc(out, width, height, c, err);
-	for (uint32_t oy = 0; rc == KHO_OK && oy < height; oy++) {
-		memset(acc, 0, (size_t)width * c * sizeof(float));
-		const span *vy = &sy[oy];
-		for (int k = 0; k < vy->count; k++) {
-			float wy = k == 0 ? vy->w_first
-				  : k == vy->count - 1 ? vy->w_last
-						       : 1.0f;
-			const uint8_t *row = src->pixels +
-					     (size_t)(vy->first + k) * src->stride;
-			/* horizontal pass of this source row */
-			for (uint32_t ox = 0; ox < width; ox++) {
-				const span *vx = &sx[ox];
-				for (int ch = 0; ch < c; ch++) {
-					float sum = 0;
-					for (int j = 0; j < vx->count; j++) {
-						float wx = j == 0 ? vx->w_first
-							  : j == vx->count - 1
-								  ? vx->w_last
-								  : 1.0f;
-						sum += wx * row[(size_t)(vx->first + j) * c + ch];
-					}
-					line[(size_t)ox * c + ch] = sum * vx->norm;
-				}
-			}
-			for (size_t i = 0; i < (size_t)width * c; i++)
-				acc[i] += wy * line[i];
-		}
-		uint8_t *dst = out->pixels + (size_t)oy * out->stride;
-		for (size_t i = 0; i < (size_t)width * c; i++) {
-			float v = acc[i] * vy->norm + 0.5f;
-			dst[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-		}
-	}
-	free(sx);
-	free(sy);
-	free(acc);
-	free(line);
-	return rc;
-}
-
-int kho_render_rotate(const kho_image *src, double degrees_ccw, kho_image *out,
-		      kho_error *err)
-{
-	int rc = kho_image_alloc(out, src->width, src->height, src->channels,
-				 err);
-	if (rc)
-		return rc;
-	const int c = src->channels;
-	const double rad = degrees_ccw * M_PI / 180.0;
-	const double cs = cos(rad), sn = sin(rad);
-	const double cx = (src->width - 1) / 2.0, cy = (src->height - 1) / 2.0;
-	const int w = (int)src->width, h = (int)src->height;
-	for (int y = 0; y < h; y++) {
-		uint8_t *dst = out->pixels + (size_t)y * out->stride;
-		/* The output pixel (x, y) comes from the source turned the
-		 * other way; y grows downwards. */
-		const double dy = y - cy;
-		for (int x = 0; x < w; x++) {
-			const double dx = x - cx;
-			const double fx = cx + dx * cs - dy * sn;
-			const double fy = cy + dx * sn + dy * cs;
-			const int x0 = (int)floor(fx), y0 = (int)floor(fy);
-			const float ax = (float)(fx - x0), ay = (float)(fy - y0);
-			for (int ch = 0; ch < c; ch++) {
-				float v[4];
-				for (int k = 0; k < 4; k++) {
-					int px = x0 + (k & 1), py = y0 + (k >> 1);
-					v[k] = px < 0 || py < 0 || px >= w ||
-							       py >= h
-						       ? 255.0f
-						       : src->pixels[(size_t)py * src->stride +
-								     (size_t)px * c + ch];
-				}
-				float top = v[0] + ax * (v[1] - v[0]);
-				float bot = v[2] + ax * (v[3] - v[2]);
-				dst[(size_t)x * c + ch] =
-					(uint8_t)(top + ay * (bot - top) + 0.5f);
-			}
-		}
-	}
-	return KHO_OK;
-}
-
-int kho_render_to_grey(const kho_image *src, kho_image *out, kho_error *err)
-{
-	int rc = kho_image_alloc(out, src->width, src->height, 1, err);
-	if (rc)
-		return rc;
-	for (uint32_t y = 0; y < src->height; y++) {
-		const uint8_t *s = src->pixels + (size_t)y * src->stride;
-		uint8_t *d = out->pixels + (size_t)y * out->stride;
-		if (src->channels == 1) {
-			memcpy(d, s, src->width);
-			continue;
-		}
-		for (uint32_t x = 0; x < src->width; x++, s += 3)
-			d[x] = (uint8_t)((s[0] * 77 + s[1] * 150 + s[2] * 29 +
-					  128) >> 8);
-	}
-	return KHO_OK;
-}
-
-/* Swaps b into a and releases what a held. */
-static void take(kho_image *a, kho_image *b)
-{
-	kho_image_release(a);
-	*a = *b;
-	memset(b, 0, sizeof(*b));
-}
-
-int kho_render_page(const kho_image *src, unsigned scale,
-		    const kho_plan *plan, kho_image *out, kho_error *err)
-{
-	assert(scale >= 1);
 	if (!(plan->source_dpi > 0) || plan->dpi <= 0)
 		return kho_error_set(err, KHO_FAIL,
 				     "the plan has no usable resolution (source "
 				     "%g dpi, output %d dpi)",
 				     plan->source_dpi, plan->dpi);
-	/* 1. the turned page */
-	kho_image cur = KHO_IMAGE_INIT, next = KHO_IMAGE_INIT;
-	int rc = kho_render_orient_crop(src, plan->mirror, plan->rotation, 0, 0,
-					0, 0, &cur, err);
-	/* 2. the straight page: the content turned back about the centre */
-	if (rc == KHO_OK && fabs(plan->skew) >= 0.01) {
-		rc = kho_render_rotate(&cur, plan->skew, &next, err);
-		if (rc == KHO_OK)
-			take(&cur, &next);
-	}
-	/* 3. the crop, cut to the page as it stands */
-	const uint32_t page_w = cur.width * scale, page_h = cur.height * scale;
-	uint32_t full_w = page_w, full_h = page_h;
-	int cx = 0, cy = 0;
-	if (rc == KHO_OK && plan->crop_w > 0 && plan->crop_h > 0) {
-		uint32_t x0 = KHO_MIN((uint32_t)KHO_MAX(plan->crop_x, 0), page_w);
-		uint32_t y0 = KHO_MIN((uint32_t)KHO_MAX(plan->crop_y, 0), page_h);
-		full_w = KHO_MAX(KHO_MIN((uint32_t)plan->crop_w, page_w - x0), 1u);
-		full_h = KHO_MAX(KHO_MIN((uint32_t)plan->crop_h, page_h - y0), 1u);
-		cx = (int)x0;
-		cy = (int)y0;
-		rc = kho_render_orient_crop(&cur, 0, 0, cx / (int)scale,
-					    cy / (int)scale,
-					    (int)((full_w + scale - 1) / scale),
-					    (int)((full_h + scale - 1) / scale),
-					    &next, err);
-		if (rc == KHO_OK)
-			take(&cur, &next);
-	}
-	/* 4. the output resolution, from the crop at full resolution */
-	const double factor = plan->dpi / plan->source_dpi;
-	uint32_t ow = (uint32_t)KHO_MAX(1.0, round(full_w * factor));
-	uint32_t oh = (uint32_t)KHO_MAX(1.0, round(full_h * factor));
-	if (rc == KHO_OK && (ow != cur.width || oh != cur.height)) {
-		rc = kho_render_resample(&cur, ow, oh, &next, err);
-		if (rc == KHO_OK)
-			take(&cur, &next);
-	}
-	if (rc == KHO_OK && cur.channels == 3 &&
-	    (plan->mode == KHO_MODE_GREY || plan->mode == KHO_MODE_BITONAL)) {
-		rc = kho_render_to_grey(&cur, &next, err);
-		if (rc == KHO_OK)
-			take(&cur, &next);
-	}
-	if (rc) {
-		kho_image_release(&cur);
-		kho_image_release(&next);
-		return rc;
-	}
-	*out = cur;
+	if (plan->rotation % 90 || plan->rotation < 0 || plan->rotation > 270)
+		return kho_error_set(err, KHO_FAIL,
+				     "the plan's rotation %d is not 0, 90, 180 "
+				     "or 270",
+				     plan->rotation);
+	if (!isfinite(plan->skew) || fabs(plan->skew) > 45)
+		return kho_error_set(err, KHO_FAIL,
+				     "the plan's skew %g is not within 45 "
+				     "degrees",
+				     plan->skew);
+	if (plan->mode < KHO_MODE_BITONAL || plan->mode > KHO_MODE_MIXED)
+		return kho_error_set(err, KHO_FAIL, "the plan's mode is unknown");
 	return KHO_OK;
+}
+
+/* The crop in the straight page, cut to it; the whole page without one. */
+static void crop_box(const kho_plan *plan, uint32_t tw, uint32_t th,
+		     geometry *g)
+{
+	g->crop_x = g->crop_y = 0;
+	g->crop_w = tw;
+	g->crop_h = th;
+	if (plan->crop_w <= 0 || plan->crop_h <= 0)
+		return;
+	g->crop_x = (uint32_t)KHO_MIN(KHO_MAX(plan->crop_x, 0), (int64_t)tw - 1);
+	g->crop_y = (uint32_t)KHO_MIN(KHO_MAX(plan->crop_y, 0), (int64_t)th - 1);
+	g->crop_w = KHO_MIN((uint32_t)plan->crop_w, tw - g->crop_x);
+	g->crop_h = KHO_MIN((uint32_t)plan->crop_h, th - g->crop_y);
+}
+
+int kho_render_output_size(const kho_plan *plan, uint32_t width,
+			   uint32_t height, uint32_t *out_w, uint32_t *out_h,
+			   kho_error *err)
+{
+	int rc = plan_check(plan, err);
+	if (rc)
+		return rc;
+	if (width == 0 || height == 0)
+		return kho_error_set(err, KHO_FAIL, "the page is empty");
+	const int turned = plan->rotation % 180 != 0;
+	geometry g;
+	crop_box(plan, turned ? height : width, turned ? width : height, &g);
+	const double f = plan->dpi / plan->source_dpi;
+	*out_w = (uint32_t)KHO_MAX(1.0, round(g.crop_w * f));
+	*out_h = (uint32_t)KHO_MAX(1.0, round(g.crop_h * f));
+	if (*out_w > 1u << 20 || *out_h > 1u << 20)
+		return kho_error_set(err, KHO_FAIL,
+				     "the rendered page would be %u x %u "
+				     "pixels",
+				     *out_w, *out_h);
+	return KHO_OK;
+}
+
+/* A point of the cropped straight page (decode resolution) to the decoded
+ * stored image. */
+static void map_point(const kho_plan *plan, double xs, double ys, double cx,
+		      double cy, double cs, double sn, double sw, double sh,
+		      double *sx, double *sy)
+{
+	/* straight -> turned: the content was turned clockwise by the
+	 * skew, so a straight pixel is found turned clockwise from it */
+	const double dx = xs - cx, dy = ys - cy;
+	const double tx = cx + dx * cs - dy * sn;
+	const double ty = cy + dx * sn + dy * cs;
+	/* turned -> stored: the stored image turned clockwise by the
+	 * rotation is the turned page */
+	double x, y;
+	switch (plan->rotation) {
+	case 90:
+		x = ty;
+		y = sh - 1 - tx;
+		break;
+	case 180:
+		x = sw - 1 - tx;
+		y = sh - 1 - ty;
+		break;
+	case 270:
+		x = sw - 1 - ty;
+		y = tx;
+		break;
+	default:
+		x = tx;
+		y = ty;
+	}
+	*sx = plan->mirror ? sw - 1 - x : x;
+	*sy = y;
+}
+
+static int near_int(double v)
+{
+	return fabs(v - round(v)) < 1e-6;
+}
+
+static int make_geometry(const kho_plan *plan, uint32_t width, uint32_t height,
+			 unsigned scale, geometry *g, kho_error *err)
+{
+	memset(g, 0, sizeof(*g));
+	int rc = kho_render_output_size(plan, width, height, &g->out_w,
+					 &g->out_h, err);
+	if (rc)
+		return rc;
+	const int turned = plan->rotation % 180 != 0;
+	const uint32_t tw = turned ? height : width;
+	const uint32_t th = turned ? width : height;
+	crop_box(plan, tw, th, g);
+	g->warp_w = (uint32_t)KHO_MAX(1.0, round((double)g->crop_w / scale));
+	g->warp_h = (uint32_t)KHO_MAX(1.0, round((double)g->crop_h / scale));
+	/* Decoded sizes, and the centre of the turned page, in decoded
+	 * pixels (a decoded pixel covers scale x scale stored ones). */
+	const double sw = (width + scale - 1) / scale;
+	const double sh = (height + scale - 1) / scale;
+	const double cx = tw / (2.0 * scale) - 0.5;
+	const double cy = th / (2.0 * scale) - 0.5;
+	const double skew = fabs(plan->skew) < MIN_SKEW_DEG ? 0 : plan->skew;
+	const double rad = skew * M_PI / 180.0;
+	const double cs = skew == 0 ? 1 : cos(rad);
+	const double sn = skew == 0 ? 0 : sin(rad);
+	const double ox = (double)g->crop_x / scale;
+	const double oy = (double)g->crop_y / scale;
+	double x00, y00, x10, y10, x01, y01;
+	map_point(plan, ox, oy, cx, cy, cs, sn, sw, sh, &x00, &y00);
+	map_point(plan, ox + 1, oy, cx, cy, cs, sn, sw, sh, &x10, &y10);
+	map_point(plan, ox, oy + 1, cx, cy, cs, sn, sw, sh, &x01, &y01);
+	g->a0 = x00;
+	g->ax = x10 - x00;
+	g->ay = x01 - x00;
+	g->b0 = y00;
+	g->bx = y10 - y00;
+	g->by = y01 - y00;
+	g->exact = skew == 0 && near_int(g->a0) && near_int(g->b0);
+	if (g->exact) {
+		g->a0 = round(g->a0);
+		g->b0 = round(g->b0);
+		g->ax = round(g->ax);
+		g->ay = round(g->ay);
+		g->bx = round(g->bx);
+		g->by = round(g->by);
+	}
+	return KHO_OK;
+}
+
+/* ---- the pipeline ---- */
+
+typedef struct pipeline {
+	const kho_plan *plan;
+	geometry g;
+	uint32_t sw, sh;   /* decoded stored size */
+	int in_ch;         /* channels the decoder gives */
+	int src_ch;        /* channels kept in the source */
+	int work_ch;       /* channels the layers take */
+	kho_cms *cms;
+
+	/* the source: a ring of src_cap rows, or the whole page */
+	uint8_t *src;
+	size_t src_stride;
+	uint32_t src_cap;
+	uint32_t src_mask; /* src_cap - 1 for a ring, all ones for a page */
+	int band;
+	uint32_t rows_in;
+
+	uint8_t *conv;     /* one decoded row after colour management */
+	uint8_t *warped;   /* one row of the cropped straight page */
+	uint8_t *expanded; /* the same in RGB, for grey sources */
+	uint32_t rows_out; /* rows of the straight page made */
+
+	kho_resampler rs;
+	kho_layers *layers;
+} pipeline;
+
+static const uint8_t *src_row(const pipeline *p, int64_t y)
+{
+	return p->src + (size_t)((uint32_t)y & p->src_mask) * p->src_stride;
+}
+
+/* The source rows row j of the straight page reads: [*lo, *hi]. */
+static void rows_needed(const pipeline *p, uint32_t j, int64_t *lo, int64_t *hi)
+{
+	const geometry *g = &p->g;
+	const double y0 = g->b0 + g->by * j;
+	const double y1 = y0 + g->bx * (g->warp_w - 1);
+	*lo = (int64_t)floor(KHO_MIN(y0, y1));
+	*hi = (int64_t)floor(KHO_MAX(y0, y1)) + 1;
+}
+
+/* One row by the integer map: a copy, with white outside the page. */
+static void sample_exact(const pipeline *p, uint32_t j, uint8_t *out)
+{
+	const geometry *g = &p->g;
+	const int c = p->src_ch;
+	const int64_t ax = (int64_t)g->ax, bx = (int64_t)g->bx;
+	int64_t x = (int64_t)g->a0 + (int64_t)g->ay * j;
+	int64_t y = (int64_t)g->b0 + (int64_t)g->by * j;
+	if (ax == 1 && bx == 0 && y >= 0 && y < p->sh && x >= 0 &&
+	    x + g->warp_w <= p->sw) {
+		memcpy(out, src_row(p, y) + x * c, (size_t)g->warp_w * c);
+		return;
+	}
+	for (uint32_t i = 0; i < g->warp_w; i++, x += ax, y += bx) {
+		uint8_t *d = out + (size_t)i * c;
+		if (x < 0 || y < 0 || x >= p->sw || y >= p->sh)
+			memset(d, 255, (size_t)c);
+		else
+			memcpy(d, src_row(p, y) + x * c, (size_t)c);
+	}
+}
+
+/* One row by the general map, bilinear, in 16.16 fixed point: white
+ * comes in from outside the page. */
+static void sample_bilinear(const pipeline *p, uint32_t j, uint8_t *out)
+{
+	const geometry *g = &p->g;
+	const int c = p->src_ch;
+	int64_t X = llround((g->a0 + g->ay * j) * 65536.0);
+	int64_t Y = llround((g->b0 + g->by * j) * 65536.0);
+	const int64_t DX = llround(g->ax * 65536.0);
+	const int64_t DY = llround(g->bx * 65536.0);
+	const int64_t n = g->warp_w;
+	/* Inside for the whole row (the map is affine: its ends decide)? */
+	const int64_t xa = X >> 16, xb = (X + DX * (n - 1)) >> 16;
+	const int64_t ya = Y >> 16, yb = (Y + DY * (n - 1)) >> 16;
+	const int inside = KHO_MIN(xa, xb) >= 0 && KHO_MIN(ya, yb) >= 0 &&
+			   KHO_MAX(xa, xb) + 1 < p->sw &&
+			   KHO_MAX(ya, yb) + 1 < p->sh;
+	for (int64_t i = 0; i < n; i++, X += DX, Y += DY) {
+		const int64_t xi = X >> 16, yi = Y >> 16;
+		const uint32_t fx = (uint32_t)(X >> 8) & 255u;
+		const uint32_t fy = (uint32_t)(Y >> 8) & 255u;
+		uint8_t *d = out + i * c;
+		if (inside) {
+			const uint8_t *r0 = src_row(p, yi) + xi * c;
+			const uint8_t *r1 = src_row(p, yi + 1) + xi * c;
+			for (int k = 0; k < c; k++) {
+				const uint32_t top =
+					r0[k] * (256 - fx) + r0[k + c] * fx;
+				const uint32_t bot =
+					r1[k] * (256 - fx) + r1[k + c] * fx;
+				d[k] = (uint8_t)((top * (256 - fy) + bot * fy +
+						  32768) >>
+						 16);
+			}
+			continue;
+		}
+		for (int k = 0; k < c; k++) {
+			uint32_t v[4];
+			for (int q = 0; q < 4; q++) {
+				const int64_t px = xi + (q & 1);
+				const int64_t py = yi + (q >> 1);
+				v[q] = px < 0 || py < 0 || px >= p->sw ||
+						       py >= p->sh
+					       ? 255u
+					       : src_row(p, py)[px * c + k];
+			}
+			const uint32_t top = v[0] * (256 - fx) + v[1] * fx;
+			const uint32_t bot = v[2] * (256 - fx) + v[3] * fx;
+			d[k] = (uint8_t)((top * (256 - fy) + bot * fy + 32768) >>
+					 16);
+		}
+	}
+}
+
+/* Makes the straight rows the source allows (all of them when final). */
+static int produce(pipeline *p, int final, kho_error *err)
+{
+	while (p->rows_out < p->g.warp_h) {
+		int64_t lo, hi;
+		rows_needed(p, p->rows_out, &lo, &hi);
+		if (!final && hi >= (int64_t)p->rows_in &&
+		    p->rows_in < p->sh)
+			return KHO_OK;
+		if (p->g.exact)
+			sample_exact(p, p->rows_out, p->warped);
+		else
+			sample_bilinear(p, p->rows_out, p->warped);
+		const uint8_t *row = p->warped;
+		if (p->work_ch == 3 && p->src_ch == 1) {
+			for (uint32_t i = 0; i < p->g.warp_w; i++)
+				memset(p->expanded + (size_t)i * 3,
+				       p->warped[i], 3);
+			row = p->expanded;
+		}
+		const int rc = kho_resampler_push(&p->rs, row, err);
+		if (rc)
+			return rc;
+		p->rows_out++;
+	}
+	return KHO_OK;
+}
+
+static int on_row(void *ctx, uint32_t y, const uint8_t *row, kho_error *err)
+{
+	pipeline *p = ctx;
+	if (y != p->rows_in || y >= p->sh)
+		return kho_error_set(err, KHO_FAIL,
+				     "rendering: decoded row %u out of order",
+				     y);
+	if (p->band && y >= p->src_cap) {
+		/* The slot's old row must be behind every row still to
+		 * make. */
+		int64_t lo, hi;
+		rows_needed(p, p->rows_out, &lo, &hi);
+		if (p->rows_out < p->g.warp_h && lo <= (int64_t)y - p->src_cap)
+			return kho_error_set(err, KHO_FATAL,
+					     "rendering: the source band is "
+					     "too small");
+	}
+	const uint8_t *in = row;
+	if (p->cms) {
+		kho_cms_row(p->cms, row, p->conv, p->sw);
+		in = p->conv;
+	}
+	uint8_t *dst = (uint8_t *)src_row(p, y);
+	if (p->in_ch == 3 && p->src_ch == 1) {
+		for (uint32_t x = 0; x < p->sw; x++)
+			dst[x] = kho_luma(in + (size_t)x * 3);
+	} else {
+		memcpy(dst, in, (size_t)p->sw * p->src_ch);
+	}
+	p->rows_in = y + 1;
+	return p->band ? produce(p, 0, err) : KHO_OK;
+}
+
+static void pipeline_release(pipeline *p)
+{
+	kho_cms_free(p->cms);
+	free(p->src);
+	free(p->conv);
+	free(p->warped);
+	free(p->expanded);
+	kho_resampler_release(&p->rs);
+	kho_layers_free(p->layers);
+	memset(p, 0, sizeof(*p));
+}
+
+static uint32_t pow2_at_least(uint32_t n)
+{
+	uint32_t v = 1;
+	while (v < n)
+		v <<= 1;
+	return v;
+}
+
+static int pipeline_init(pipeline *p, uint32_t width, uint32_t height,
+			 int channels, unsigned scale, const kho_plan *plan,
+			 const kho_render_opts *opts, char *note,
+			 size_t note_size, kho_error *err)
+{
+	memset(p, 0, sizeof(*p));
+	if (scale != 1 && scale != 2 && scale != 4 && scale != 8)
+		return kho_error_set(err, KHO_USAGE, "invalid decode scale %u",
+				     scale);
+	if (channels != 1 && channels != 3)
+		return kho_error_set(err, KHO_FAIL,
+				     "cannot render %d-channel rows", channels);
+	p->plan = plan;
+	int rc = make_geometry(plan, width, height, scale, &p->g, err);
+	if (rc)
+		return rc;
+	p->sw = (width + scale - 1) / scale;
+	p->sh = (height + scale - 1) / scale;
+	p->in_ch = channels;
+	p->work_ch = kho_layers_channels(plan->mode);
+	p->src_ch = KHO_MIN(channels, p->work_ch);
+	if (opts && opts->icc) {
+		rc = kho_cms_new(&p->cms, opts->icc, opts->icc_size, channels,
+				 note, note_size, err);
+		if (rc)
+			return rc;
+	}
+	/* No quarter or half turn: a band of rows is enough. */
+	p->band = plan->rotation == 0;
+	p->src_stride = (size_t)p->sw * p->src_ch;
+	if (p->band) {
+		const uint32_t span =
+			(uint32_t)ceil(fabs(p->g.bx) * p->g.warp_w) + 4;
+		p->src_cap = pow2_at_least(KHO_MIN(span, p->sh) + 4);
+		p->src_mask = p->src_cap - 1;
+	} else {
+		p->src_cap = p->sh;
+		p->src_mask = UINT32_MAX;
+	}
+	p->src = malloc(p->src_stride * p->src_cap);
+	p->conv = p->cms ? malloc((size_t)p->sw * channels) : NULL;
+	p->warped = malloc((size_t)p->g.warp_w * p->src_ch);
+	p->expanded = malloc((size_t)p->g.warp_w * 3);
+	if (!p->src || (p->cms && !p->conv) || !p->warped || !p->expanded) {
+		pipeline_release(p);
+		return kho_error_set(err, KHO_FATAL,
+				     "out of memory for rendering a %u x %u "
+				     "page",
+				     width, height);
+	}
+	rc = kho_layers_new(&p->layers, plan->mode, p->g.out_w, p->g.out_h,
+			    plan->dpi, opts ? opts->background_dpi : 0, err);
+	if (rc == KHO_OK)
+		rc = kho_resampler_init(&p->rs, p->g.warp_w, p->g.warp_h,
+					p->g.out_w, p->g.out_h, p->work_ch,
+					kho_layers_push, p->layers, err);
+	if (rc)
+		pipeline_release(p);
+	return rc;
+}
+
+static int pipeline_finish(pipeline *p, kho_rendered *out, kho_error *err)
+{
+	if (p->rows_in != p->sh)
+		return kho_error_set(err, KHO_FAIL,
+				     "rendering: the page ended after %u of %u "
+				     "rows",
+				     p->rows_in, p->sh);
+	int rc = produce(p, 1, err);
+	if (rc == KHO_OK)
+		rc = kho_layers_finish(p->layers, out, err);
+	if (rc == KHO_OK)
+		out->colour_managed = p->cms != NULL;
+	return rc;
+}
+
+int kho_render_file_page(kho_image_file *file, uint32_t page,
+			 const kho_page_info *info, unsigned scale,
+			 const kho_plan *plan, const kho_render_opts *opts,
+			 kho_rendered *out, kho_error *err)
+{
+	*out = (kho_rendered)KHO_RENDERED_INIT;
+	pipeline p;
+	char note[sizeof(out->note)] = "";
+	int rc = pipeline_init(&p, info->width, info->height, info->channels,
+			       scale, plan, opts, note, sizeof(note), err);
+	if (rc)
+		return rc;
+	rc = kho_image_file_decode(file, page, scale, on_row, &p, err);
+	if (rc == KHO_OK)
+		rc = pipeline_finish(&p, out, err);
+	pipeline_release(&p);
+	if (rc)
+		kho_rendered_release(out);
+	else
+		snprintf(out->note, sizeof(out->note), "%s", note);
+	return rc;
+}
+
+int kho_render_image(const kho_image *src, uint32_t width, uint32_t height,
+		     unsigned scale, const kho_plan *plan,
+		     const kho_render_opts *opts, kho_rendered *out,
+		     kho_error *err)
+{
+	*out = (kho_rendered)KHO_RENDERED_INIT;
+	pipeline p;
+	char note[sizeof(out->note)] = "";
+	int rc = pipeline_init(&p, width, height, src->channels, scale, plan,
+			       opts, note, sizeof(note), err);
+	if (rc)
+		return rc;
+	if (src->width != p.sw || src->height != p.sh)
+		rc = kho_error_set(err, KHO_USAGE,
+				   "the image is %u x %u, not %u x %u at 1/%u",
+				   src->width, src->height, p.sw, p.sh, scale);
+	for (uint32_t y = 0; rc == KHO_OK && y < src->height; y++)
+		rc = on_row(&p, y, src->pixels + (size_t)y * src->stride, err);
+	if (rc == KHO_OK)
+		rc = pipeline_finish(&p, out, err);
+	pipeline_release(&p);
+	if (rc)
+		kho_rendered_release(out);
+	else
+		snprintf(out->note, sizeof(out->note), "%s", note);
+	return rc;
 }

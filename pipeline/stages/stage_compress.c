@@ -1,11 +1,13 @@
 /*
  * compress: every page of a record rendered from its original by its plan,
- * in one pass, and the record's result.pdf written into the store.
+ * in one pass (render/render.h), encoded, and written into the record's
+ * result.pdf and, with tiff_master = yes, its master.tif, both streamed
+ * into the store page by page.
  *
- * Bitonal pages are encoded as CCITT G4 (a fixed threshold today; the
- * adaptive binarization and the mixed mode come with the compress issue),
- * grey and colour pages as JPEG at jpeg_quality.  The PDF's dates come from the catalog, so the same originals and
- * plans give the same bytes.
+ * Bitonal pages are CCITT G4; grey and colour pages JPEG at jpeg_quality;
+ * mixed pages a JPEG background at background_dpi under a G4 image mask
+ * of the text.  The documents' dates come from the catalog, so the same
+ * originals and plans give the same bytes.
  */
 #include "stages/stage.h"
 #include "codec/codec.h"
@@ -13,6 +15,7 @@
 #include "render/g4_encode.h"
 #include "render/jpeg_encode.h"
 #include "render/render.h"
+#include "render/tiff_master.h"
 
 #include "kho_version.h"
 
@@ -48,52 +51,129 @@ static void close_source(source *src)
 	memset(src, 0, sizeof(*src));
 }
 
+/* The encoded streams of one page, in drawing order. */
+typedef struct encoded {
+	kho_pdf_image layers[2];
+	size_t n;
+	uint8_t *jpeg; /* TurboJPEG's */
+	uint8_t *g4;   /* malloc'd */
+} encoded;
+
+static void encoded_release(encoded *e)
+{
+	kho_jpeg_free(e->jpeg);
+	free(e->g4);
+	memset(e, 0, sizeof(*e));
+}
+
+static int encode_page(const kho_rendered *r, int quality, encoded *e,
+		       kho_error *err)
+{
+	memset(e, 0, sizeof(*e));
+	int rc = KHO_OK;
+	size_t len = 0;
+	if (r->image.pixels) {
+		rc = kho_jpeg_encode(&r->image, quality, r->image_dpi, &e->jpeg,
+				     &len, err);
+		if (rc == KHO_OK)
+			e->layers[e->n++] = (kho_pdf_image){
+				.filter = KHO_PDF_DCT,
+				.data = e->jpeg,
+				.size = len,
+				.width = r->image.width,
+				.height = r->image.height,
+				.channels = r->image.channels,
+			};
+	}
+	if (rc == KHO_OK && r->bits) {
+		rc = kho_g4_encode_bits(r->bits, r->bits_stride, r->width,
+					r->height, &e->g4, &len, err);
+		if (rc == KHO_OK)
+			e->layers[e->n++] = (kho_pdf_image){
+				.filter = KHO_PDF_CCITT_G4,
+				.data = e->g4,
+				.size = len,
+				.width = r->width,
+				.height = r->height,
+				.channels = 1,
+				/* over a background, only the text paints */
+				.image_mask = r->mode == KHO_MODE_MIXED,
+			};
+	}
+	if (rc)
+		encoded_release(e);
+	return rc;
+}
+
+typedef struct outputs {
+	kho_pdf *pdf;
+	kho_tiff_master *master;
+	int quality;
+	int background_dpi;
+} outputs;
+
 static int render_page(kho_session *s, source *src, const kho_page *pg,
-		       kho_task *task, kho_pdf *pdf, kho_error *err)
+		       kho_task *task, outputs *o, kho_error *err)
 {
 	const kho_plan *plan = &pg->plan;
 	kho_task_page(task, pg->page_no, "decoding");
 	int rc = open_source(s, src, pg->original_sha, err);
-	unsigned scale = kho_render_decode_scale(plan->source_dpi, plan->dpi);
-	kho_image img = KHO_IMAGE_INIT, out = KHO_IMAGE_INIT;
+	const uint32_t file_page = (uint32_t)pg->file_page;
+	kho_page_info info;
+	uint8_t *icc = NULL;
+	size_t icc_size = 0;
 	if (rc == KHO_OK)
-		rc = kho_image_file_read(src->file, (uint32_t)pg->file_page,
-					 scale, &img, err);
+		rc = kho_image_file_page_info(src->file, file_page, &info, err);
+	if (rc == KHO_OK && info.has_icc)
+		rc = kho_image_file_icc(src->file, file_page, &icc, &icc_size,
+					err);
+	kho_rendered r = KHO_RENDERED_INIT;
 	if (rc == KHO_OK) {
+		/* One pass: the rows are rendered as they are decoded. */
 		kho_task_page(task, pg->page_no, "rendering");
-		rc = kho_render_page(&img, scale, plan, &out, err);
+		const kho_render_opts opts = {
+			.background_dpi = o->background_dpi,
+			.icc = icc,
+			.icc_size = icc_size,
+		};
+		rc = kho_render_file_page(
+			src->file, file_page, &info,
+			kho_render_decode_scale(plan->source_dpi, plan->dpi),
+			plan, &opts, &r, err);
 	}
-	kho_image_release(&img);
-	uint8_t *jpeg = NULL, *g4 = NULL;
-	size_t len = 0;
-	const int bitonal = plan->mode == KHO_MODE_BITONAL;
+	free(icc);
+	encoded e;
+	memset(&e, 0, sizeof(e));
 	if (rc == KHO_OK) {
 		kho_task_page(task, pg->page_no, "encoding");
-		if (bitonal)
-			rc = kho_g4_encode(&out, 128, &g4, &len, err);
-		else
-			rc = kho_jpeg_encode(&out, (int)s->conf.jpeg_quality,
-					     plan->dpi, &jpeg, &len, err);
+		rc = encode_page(&r, o->quality, &e, err);
 	}
-	if (rc == KHO_OK) {
-		kho_pdf_image layer = {
-			.filter = bitonal ? KHO_PDF_CCITT_G4 : KHO_PDF_DCT,
-			.data = bitonal ? g4 : jpeg,
-			.size = len,
-			.width = out.width,
-			.height = out.height,
-			.channels = out.channels,
-		};
-		rc = kho_pdf_add_page(pdf, out.width * 72.0 / plan->dpi,
-				      out.height * 72.0 / plan->dpi, &layer, 1,
+	if (rc == KHO_OK)
+		rc = kho_pdf_add_page(o->pdf, r.width * 72.0 / r.dpi,
+				      r.height * 72.0 / r.dpi, e.layers, e.n,
 				      err);
-	}
-	kho_jpeg_free(jpeg);
-	free(g4);
-	kho_image_release(&out);
+	if (rc == KHO_OK && o->master)
+		rc = kho_tiff_master_add_page(o->master, &r, err);
+	encoded_release(&e);
+	kho_rendered_release(&r);
 	if (rc)
 		kho_error_prefix(err, "page %d ('%s')", pg->page_no,
 				 pg->original_name);
+	return rc;
+}
+
+static int record_pages(kho_catalog *cat, kho_job *job, kho_record *rec,
+			kho_page **pages, size_t *n, kho_error *err)
+{
+	int rc = kho_records_get(cat, job->record, rec, err);
+	if (rc == KHO_OK)
+		rc = kho_records_pages(cat, job->record, pages, n, err);
+	for (size_t i = 0; rc == KHO_OK && i < *n; i++)
+		if (!(*pages)[i].has_plan)
+			rc = kho_error_set(err, KHO_FAIL,
+					   "page %d has no plan: run normalize "
+					   "first",
+					   (*pages)[i].page_no);
 	return rc;
 }
 
@@ -104,56 +184,70 @@ int kho_compress_process(void *ctx, kho_catalog *cat, kho_task *task,
 	kho_record rec;
 	kho_page *pages = NULL;
 	size_t n = 0;
-	int rc = kho_records_get(cat, job->record, &rec, err);
-	if (rc == KHO_OK)
-		rc = kho_records_pages(cat, job->record, &pages, &n, err);
-	for (size_t i = 0; rc == KHO_OK && i < n; i++)
-		if (!pages[i].has_plan)
-			rc = kho_error_set(err, KHO_FAIL,
-					   "page %d has no plan: run normalize "
-					   "first",
-					   pages[i].page_no);
+	int rc = record_pages(cat, job, &rec, &pages, &n, err);
 	if (rc) {
 		free(pages);
 		return rc;
 	}
 
-	kho_store_file out;
-	kho_pdf *pdf = NULL;
-	rc = kho_store_create(&s->store, "pdf", &out, err);
-	if (rc == KHO_OK)
-		rc = kho_pdf_begin(&pdf, out.stream, err);
-	source src;
-	memset(&src, 0, sizeof(src));
-	for (size_t i = 0; rc == KHO_OK && i < n; i++) {
-		rc = render_page(s, &src, &pages[i], task, pdf, err);
-		if (rc == KHO_OK)
-			kho_task_pages_done(task, 1);
-	}
-	close_source(&src);
-
 	char created[32];
 	snprintf(created, sizeof(created), "%.19sZ", rec.ingested_at);
 	char producer[32];
 	snprintf(producer, sizeof(producer), "kho %s", KHO_VERSION_STRING);
-	kho_pdf_meta meta = {
+	const kho_pdf_meta meta = {
 		.title = rec.record_id,
 		.subject = "digitized administrative result",
 		.creator = "kho-compress",
 		.producer = producer,
 		.created = created,
 	};
-	if (rc == KHO_OK) {
-		rc = kho_pdf_finish(pdf, &meta, err);
-		pdf = NULL;
-	}
-	kho_pdf_abandon(pdf);
-	char sha[KHO_SHA256_HEX];
-	uint64_t size = 0;
+
+	kho_store_file pdf_file, tif_file;
+	memset(&tif_file, 0, sizeof(tif_file));
+	tif_file.fd = -1;
+	outputs o = {
+		.quality = (int)s->conf.jpeg_quality,
+		.background_dpi = (int)s->conf.background_dpi,
+	};
+	rc = kho_store_create(&s->store, "pdf", &pdf_file, err);
 	if (rc == KHO_OK)
-		rc = kho_store_commit(&s->store, &out, sha, &size, err);
-	else if (out.stream || out.fd >= 0)
-		kho_store_abandon(&out);
+		rc = kho_pdf_begin(&o.pdf, pdf_file.stream, err);
+	if (rc == KHO_OK && s->conf.tiff_master) {
+		rc = kho_store_create(&s->store, "tif", &tif_file, err);
+		if (rc == KHO_OK)
+			rc = kho_tiff_master_begin(&o.master, tif_file.fd,
+						   o.quality, &meta, err);
+	}
+	source src;
+	memset(&src, 0, sizeof(src));
+	for (size_t i = 0; rc == KHO_OK && i < n; i++) {
+		rc = render_page(s, &src, &pages[i], task, &o, err);
+		if (rc == KHO_OK)
+			kho_task_pages_done(task, 1);
+	}
+	close_source(&src);
+
+	if (rc == KHO_OK) {
+		rc = kho_pdf_finish(o.pdf, &meta, err);
+		o.pdf = NULL;
+	}
+	if (rc == KHO_OK && o.master) {
+		rc = kho_tiff_master_finish(o.master, err);
+		o.master = NULL;
+	}
+	kho_pdf_abandon(o.pdf);
+	kho_tiff_master_abandon(o.master);
+	char sha[KHO_SHA256_HEX], tif_sha[KHO_SHA256_HEX];
+	uint64_t size = 0, tif_size = 0;
+	if (rc == KHO_OK)
+		rc = kho_store_commit(&s->store, &pdf_file, sha, &size, err);
+	else if (pdf_file.stream || pdf_file.fd >= 0)
+		kho_store_abandon(&pdf_file);
+	if (rc == KHO_OK && tif_file.stream)
+		rc = kho_store_commit(&s->store, &tif_file, tif_sha, &tif_size,
+				      err);
+	else if (tif_file.stream || tif_file.fd >= 0)
+		kho_store_abandon(&tif_file);
 	free(pages);
 	if (rc)
 		return rc;
@@ -162,12 +256,16 @@ int kho_compress_process(void *ctx, kho_catalog *cat, kho_task *task,
 	if (rc == KHO_OK)
 		rc = kho_outputs_set(cat, job->record, "result.pdf", sha, size,
 				     "compress", err);
+	if (rc == KHO_OK && s->conf.tiff_master)
+		rc = kho_outputs_set(cat, job->record, "master.tif", tif_sha,
+				     tif_size, "compress", err);
 	if (rc) {
 		kho_catalog_rollback(cat);
 		return rc;
 	}
-	char detail[96];
-	snprintf(detail, sizeof(detail), "result.pdf: %zu page(s), %llu bytes",
-		 n, (unsigned long long)size);
+	char detail[128];
+	snprintf(detail, sizeof(detail), "result.pdf: %zu page(s), %llu bytes%s",
+		 n, (unsigned long long)size,
+		 s->conf.tiff_master ? "; master.tif" : "");
 	return kho_stage_finish(cat, job, job->record, detail, err);
 }

@@ -1,7 +1,9 @@
 /*
- * Rendering by plan, step by step on small images: mirror and quarter
- * turns pixel by pixel with crops, area resampling, the skew turned back,
- * grey conversion, whole pages, and the decode reduction.
+ * Rendering by plan on small images, through the row pipeline: mirror and
+ * quarter turns pixel by pixel with crops, area resampling, the skew
+ * turned back (and the band kept for it agreeing with the whole page),
+ * grey conversion, whole pages, colour management and the decode
+ * reduction.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +16,9 @@
 #include <string.h>
 
 #include "common/internal.h"
-#include "render/render.h"
+#include "render/render_private.h"
+
+#include <lcms2.h>
 #include "testutil.h"
 
 /* ---- helpers ---- */
@@ -132,13 +136,55 @@ static void reference(const kho_image *src, int mirror, int rotation,
 
 /* ---- mirror, quarter turns, crops ---- */
 
+static kho_plan plan_of(int rotation, int dpi, double source_dpi, kho_mode mode)
+{
+	kho_plan p;
+	memset(&p, 0, sizeof(p));
+	p.rotation = rotation;
+	p.dpi = dpi;
+	p.source_dpi = source_dpi;
+	p.mode = mode;
+	return p;
+}
+
+/* Renders a grey or colour plan and keeps its image; src is the stored
+ * page of full_w x full_h decoded at 1/scale. */
+static void render_full(const kho_image *src, uint32_t full_w, uint32_t full_h,
+			unsigned scale, const kho_plan *p, kho_image *out)
+{
+	kho_error err = KHO_ERROR_INIT;
+	kho_rendered r = KHO_RENDERED_INIT;
+	const kho_render_opts opts = {0};
+	if (kho_render_image(src, full_w, full_h, scale, p, &opts, &r, &err))
+		fail_msg("render: %s", err.msg);
+	assert_null(r.bits);
+	assert_int_equal(r.image.width, r.width);
+	assert_int_equal(r.image.height, r.height);
+	*out = r.image;
+	r.image = (kho_image)KHO_IMAGE_INIT;
+	kho_rendered_release(&r);
+}
+
+static void render(const kho_image *src, unsigned scale, const kho_plan *p,
+		   kho_image *out)
+{
+	render_full(src, src->width * scale, src->height * scale, scale, p,
+		    out);
+}
+
+/* The plan's mirror, turn and crop alone, at the page's resolution. */
 static void orient(const kho_image *src, int mirror, int rotation, int cx,
 		   int cy, int cw, int ch, kho_image *out)
 {
-	kho_error err = KHO_ERROR_INIT;
-	if (kho_render_orient_crop(src, mirror, rotation, cx, cy, cw, ch, out,
-				   &err) != 0)
-		fail_msg("orient_crop: %s", err.msg);
+	kho_plan p = plan_of(rotation, 300, 300,
+			     src->channels == 3 ? KHO_MODE_COLOUR
+						: KHO_MODE_GREY);
+	p.mirror = mirror;
+	p.crop_x = cx;
+	p.crop_y = cy;
+	p.crop_w = cw;
+	p.crop_h = ch;
+	render(src, 1, &p, out);
 }
 
 static void test_orient_literal(void **state)
@@ -260,12 +306,32 @@ static void test_orient_padded_stride(void **state)
 
 /* ---- resampling ---- */
 
+static int collect_row(void *ctx, uint32_t y, const uint8_t *row,
+		       kho_error *err)
+{
+	(void)err;
+	kho_image *img = ctx;
+	assert_true(y < img->height);
+	memcpy(img->pixels + (size_t)y * img->stride, row, img->stride);
+	return KHO_OK;
+}
+
+/* The streaming resampler, fed src's rows one by one. */
 static void resample(const kho_image *src, uint32_t w, uint32_t h,
 		     kho_image *out)
 {
 	kho_error err = KHO_ERROR_INIT;
-	if (kho_render_resample(src, w, h, out, &err) != 0)
+	kho_resampler r;
+	alloc_image(out, w, h, src->channels);
+	if (kho_resampler_init(&r, src->width, src->height, w, h,
+			       src->channels, collect_row, out, &err))
 		fail_msg("resample: %s", err.msg);
+	for (uint32_t y = 0; y < src->height; y++)
+		if (kho_resampler_push(&r, src->pixels + (size_t)y * src->stride,
+				       &err))
+			fail_msg("resample: %s", err.msg);
+	assert_int_equal(r.rows_out, h);
+	kho_resampler_release(&r);
 }
 
 static void test_resample_halving(void **state)
@@ -367,19 +433,28 @@ static void test_resample_identity_and_enlarge(void **state)
 	kho_image_release(&out);
 
 	kho_error err = KHO_ERROR_INIT;
-	assert_int_equal(kho_render_resample(&src, 0, 3, &out, &err), KHO_FAIL);
-	assert_string_equal(err.msg, "empty output size");
-	assert_int_equal(kho_render_resample(&src, 3, 0, &out, &err), KHO_FAIL);
+	kho_resampler r;
+	assert_int_equal(kho_resampler_init(&r, 2, 2, 0, 3, 1, collect_row,
+					    &out, &err),
+			 KHO_FAIL);
+	assert_string_equal(err.msg, "cannot resample an empty image");
+	assert_int_equal(kho_resampler_init(&r, 2, 2, 3, 0, 1, collect_row,
+					    &out, &err),
+			 KHO_FAIL);
 	kho_image_release(&src);
 }
 
 /* ---- turning the skew back ---- */
 
+/* The skew alone: the content turned counter-clockwise by deg about the
+ * page's centre. */
 static void rotate(const kho_image *src, double deg, kho_image *out)
 {
-	kho_error err = KHO_ERROR_INIT;
-	if (kho_render_rotate(src, deg, out, &err) != 0)
-		fail_msg("rotate: %s", err.msg);
+	kho_plan p = plan_of(0, 300, 300,
+			     src->channels == 3 ? KHO_MODE_COLOUR
+						: KHO_MODE_GREY);
+	p.skew = deg;
+	render(src, 1, &p, out);
 }
 
 /* The centre of darkness of column x: the mean row weighted by
@@ -441,25 +516,45 @@ static void test_rotate_line(void **state)
 	kho_image_release(&src);
 }
 
-static void test_rotate_quarter_matches_orient(void **state)
+/*
+ * With no turn only a band of source rows is kept; with a half turn the
+ * whole page is.  The same page stored upside down and rendered with
+ * rotate=180 must come out as the upright one rendered from its band, for
+ * skews up to 15 degrees and a crop.
+ */
+static void test_band_matches_whole_page(void **state)
 {
-	/* On a square page a quarter turn counter-clockwise is the exact
-	 * turn by 270 clockwise. */
 	for (int channels = 1; channels <= 3; channels += 2) {
-		kho_image src, a, b;
-		alloc_image(&src, 9, 9, channels);
-		fill_unique(&src);
-		rotate(&src, 90, &a);
-		orient(&src, 0, 270, 0, 0, 0, 0, &b);
-		assert_same(&a, &b, 1);
-		kho_image_release(&a);
-		rotate(&src, -90, &a);
-		kho_image_release(&b);
-		orient(&src, 0, 90, 0, 0, 0, 0, &b);
-		assert_same(&a, &b, 1);
-		kho_image_release(&a);
-		kho_image_release(&b);
-		kho_image_release(&src);
+		kho_image up, down;
+		alloc_image(&up, 211, 157, channels);
+		for (uint32_t y = 0; y < up.height; y++)
+			for (uint32_t x = 0; x < up.width; x++)
+				for (int c = 0; c < channels; c++)
+					px(&up, x, y)[c] = (uint8_t)(
+						(x * 7 + y * 13 + c * 50) % 251);
+		reference(&up, 0, 180, &down);
+		static const double skews[] = {0.5, -3, 7.25, -15};
+		for (size_t i = 0; i < KHO_ARRAY_SIZE(skews); i++) {
+			kho_plan p = plan_of(0, 300, 300,
+					     channels == 3 ? KHO_MODE_COLOUR
+							   : KHO_MODE_GREY);
+			p.skew = skews[i];
+			p.crop_x = 9;
+			p.crop_y = 14;
+			p.crop_w = 180;
+			p.crop_h = 120;
+			kho_image a, b;
+			render(&up, 1, &p, &a);
+			p.rotation = 180;
+			render(&down, 1, &p, &b);
+			/* The centre of a 211 x 157 page turned by 180
+			 * lands on the same point: equal up to rounding. */
+			assert_same(&a, &b, 2);
+			kho_image_release(&a);
+			kho_image_release(&b);
+		}
+		kho_image_release(&up);
+		kho_image_release(&down);
 	}
 }
 
@@ -473,8 +568,8 @@ static void test_to_grey(void **state)
 		{255, 255, 255}, {0, 0, 0}, {255, 0, 0}, {245, 238, 220}};
 	for (uint32_t x = 0; x < 4; x++)
 		memcpy(px(&src, x, 0), rgb[x], 3);
-	kho_error err = KHO_ERROR_INIT;
-	assert_int_equal(kho_render_to_grey(&src, &out, &err), KHO_OK);
+	kho_plan p = plan_of(0, 300, 300, KHO_MODE_GREY);
+	render(&src, 1, &p, &out);
 	assert_int_equal(out.channels, 1);
 	assert_int_equal(*px(&out, 0, 0), 255);
 	assert_int_equal(*px(&out, 1, 0), 0);
@@ -485,24 +580,13 @@ static void test_to_grey(void **state)
 
 	static const uint8_t v[] = {1, 2, 3, 250};
 	from_values(&src, 2, 2, v);
-	assert_int_equal(kho_render_to_grey(&src, &out, &err), KHO_OK);
+	render(&src, 1, &p, &out);
 	assert_values(&out, 2, 2, v);
 	kho_image_release(&out);
 	kho_image_release(&src);
 }
 
 /* ---- whole pages ---- */
-
-static kho_plan plan_of(int rotation, int dpi, double source_dpi, kho_mode mode)
-{
-	kho_plan p;
-	memset(&p, 0, sizeof(p));
-	p.rotation = rotation;
-	p.dpi = dpi;
-	p.source_dpi = source_dpi;
-	p.mode = mode;
-	return p;
-}
 
 /* A 40x20 RGB page at 300 dpi: red on its left half, blue on the right. */
 static void two_colours(kho_image *img, uint32_t w, uint32_t h)
@@ -517,11 +601,14 @@ static void two_colours(kho_image *img, uint32_t w, uint32_t h)
 		}
 }
 
-static void render(const kho_image *src, unsigned scale, const kho_plan *p,
-		   kho_image *out)
+/* A bitonal or mixed plan: the layers it makes. */
+static void render_layers(const kho_image *src, const kho_plan *p,
+			  kho_rendered *r)
 {
 	kho_error err = KHO_ERROR_INIT;
-	if (kho_render_page(src, scale, p, out, &err) != 0)
+	const kho_render_opts opts = {.background_dpi = 100};
+	if (kho_render_image(src, src->width, src->height, 1, p, &opts, r,
+			     &err))
 		fail_msg("render: %s", err.msg);
 }
 
@@ -545,9 +632,23 @@ static void test_render_page(void **state)
 	kho_image_release(&out);
 
 	p.mode = KHO_MODE_MIXED;
-	render(&src, 1, &p, &out);
-	assert_int_equal(out.channels, 3);
-	kho_image_release(&out);
+	kho_rendered r = KHO_RENDERED_INIT;
+	render_layers(&src, &p, &r);
+	/* text at 150 dpi, background at 100 */
+	assert_int_equal(r.width, 10);
+	assert_int_equal(r.height, 20);
+	assert_non_null(r.bits);
+	assert_int_equal(r.bits_stride, 2);
+	assert_int_equal(r.image.channels, 3);
+	assert_int_equal(r.image.width, 7);
+	assert_int_equal(r.image.height, 13);
+	assert_int_equal(r.image_dpi, 100);
+	/* Pure red and blue are colour: nothing of them is text. */
+	for (uint32_t y = 0; y < r.height; y++)
+		assert_int_equal(r.bits[y * r.bits_stride] |
+					 (r.bits[y * r.bits_stride + 1] & 0xc0),
+				 0);
+	kho_rendered_release(&r);
 
 	p.mode = KHO_MODE_GREY;
 	render(&src, 1, &p, &out);
@@ -559,9 +660,12 @@ static void test_render_page(void **state)
 	kho_image_release(&out);
 
 	p.mode = KHO_MODE_BITONAL;
-	render(&src, 1, &p, &out);
-	assert_int_equal(out.channels, 1);
-	kho_image_release(&out);
+	render_layers(&src, &p, &r);
+	assert_non_null(r.bits);
+	assert_null(r.image.pixels);
+	assert_int_equal(r.width, 10);
+	assert_int_equal(r.height, 20);
+	kho_rendered_release(&r);
 
 	/* Same resolution, no turn: the page as it is. */
 	p = plan_of(0, 300, 300, KHO_MODE_COLOUR);
@@ -592,8 +696,12 @@ static void test_render_page_needs_resolution(void **state)
 		plan_of(0, 300, NAN, KHO_MODE_GREY),
 	};
 	for (size_t i = 0; i < KHO_ARRAY_SIZE(bad); i++) {
-		assert_int_equal(kho_render_page(&src, 1, &bad[i], &out, &err),
+		kho_rendered r = KHO_RENDERED_INIT;
+		const kho_render_opts opts = {0};
+		assert_int_equal(kho_render_image(&src, 8, 4, 1, &bad[i], &opts,
+						  &r, &err),
 				 KHO_FAIL);
+		assert_null(r.bits);
 		assert_non_null(strstr(err.msg, "resolution"));
 		assert_null(out.pixels);
 	}
@@ -707,7 +815,7 @@ int main(void)
 		cmocka_unit_test(test_resample_identity_and_enlarge),
 		cmocka_unit_test(test_rotate_zero_is_identity),
 		cmocka_unit_test(test_rotate_line),
-		cmocka_unit_test(test_rotate_quarter_matches_orient),
+		cmocka_unit_test(test_band_matches_whole_page),
 		cmocka_unit_test(test_to_grey),
 		cmocka_unit_test(test_render_page),
 		cmocka_unit_test(test_render_page_needs_resolution),

@@ -1,0 +1,260 @@
+/*
+ * What each mode keeps of the rendered rows.  Bitonal and mixed pages are
+ * binarized as the rows arrive; a mixed page's colour rows wait in a short
+ * ring until their text mask is known, have the text taken out (so that
+ * the background carries paper, seal and signature but no blurred copy of
+ * the text under the sharp one) and are reduced to the background's
+ * resolution on the way.
+ */
+#include "render/render_private.h"
+#include "render/sauvola.h"
+
+#include <math.h>
+
+struct kho_layers {
+	kho_mode mode;
+	uint32_t w, h;
+	int dpi;
+	uint32_t rows_in;
+
+	/* bitonal, mixed: the text layer */
+	kho_sauvola *sv;
+	uint8_t *bits;
+	size_t stride;
+	uint32_t bits_done; /* text rows known */
+
+	/* grey, colour: the page; mixed: the background */
+	kho_image image;
+	int image_dpi;
+
+	/* mixed */
+	uint8_t *grey;     /* the row binarized: neutral pixels only */
+	uint8_t *rgb;      /* ring of colour rows waiting for their mask */
+	uint32_t rgb_cap;
+	uint8_t *clean;    /* one background row with the text taken out */
+	uint8_t *fill;     /* per column: the last paper colour seen above */
+	kho_resampler bg;
+	uint32_t bg_done;  /* colour rows cleaned and passed on */
+};
+
+int kho_layers_channels(kho_mode mode)
+{
+	return mode == KHO_MODE_COLOUR || mode == KHO_MODE_MIXED ? 3 : 1;
+}
+
+static int store_bits(void *ctx, uint32_t y, const uint8_t *bits,
+		      kho_error *err);
+static int store_image_row(void *ctx, uint32_t y, const uint8_t *row,
+			   kho_error *err)
+{
+	(void)err;
+	kho_image *img = ctx;
+	assert(y < img->height);
+	memcpy(img->pixels + (size_t)y * img->stride, row, img->stride);
+	return KHO_OK;
+}
+
+int kho_layers_new(kho_layers **out, kho_mode mode, uint32_t width,
+		   uint32_t height, int dpi, int background_dpi,
+		   kho_error *err)
+{
+	*out = NULL;
+	kho_layers *l = calloc(1, sizeof(*l));
+	if (!l)
+		return kho_error_set(err, KHO_FATAL, "out of memory");
+	l->mode = mode;
+	l->w = width;
+	l->h = height;
+	l->dpi = dpi;
+	l->image_dpi = dpi;
+	int rc = KHO_OK;
+	if (mode == KHO_MODE_BITONAL || mode == KHO_MODE_MIXED) {
+		l->stride = (width + 7) / 8;
+		l->bits = malloc(l->stride * height);
+		if (!l->bits)
+			rc = kho_error_set(err, KHO_FATAL,
+					   "out of memory for the text layer");
+		if (rc == KHO_OK)
+			rc = kho_sauvola_new(&l->sv, width, height, dpi,
+					     store_bits, l, err);
+	}
+	if (rc == KHO_OK && (mode == KHO_MODE_GREY || mode == KHO_MODE_COLOUR))
+		rc = kho_image_alloc(&l->image, width, height,
+				     kho_layers_channels(mode), err);
+	if (rc == KHO_OK && mode == KHO_MODE_MIXED) {
+		uint32_t bw = width, bh = height;
+		if (background_dpi > 0 && background_dpi < dpi) {
+			const double f = (double)background_dpi / dpi;
+			bw = (uint32_t)KHO_MAX(1.0, round(width * f));
+			bh = (uint32_t)KHO_MAX(1.0, round(height * f));
+			l->image_dpi = background_dpi;
+		}
+		l->rgb_cap = kho_sauvola_lag(l->sv) + 3;
+		l->grey = malloc(width);
+		l->rgb = malloc((size_t)l->rgb_cap * width * 3);
+		l->clean = malloc((size_t)width * 3);
+		l->fill = malloc((size_t)width * 3);
+		if (!l->grey || !l->rgb || !l->clean || !l->fill)
+			rc = kho_error_set(err, KHO_FATAL,
+					   "out of memory for the background");
+		if (rc == KHO_OK)
+			rc = kho_image_alloc(&l->image, bw, bh, 3, err);
+		if (rc == KHO_OK)
+			rc = kho_resampler_init(&l->bg, width, height, bw, bh, 3,
+						store_image_row, &l->image,
+						err);
+	}
+	if (rc) {
+		kho_layers_free(l);
+		return rc;
+	}
+	*out = l;
+	return KHO_OK;
+}
+
+void kho_layers_free(kho_layers *l)
+{
+	if (!l)
+		return;
+	kho_sauvola_free(l->sv);
+	free(l->bits);
+	kho_image_release(&l->image);
+	free(l->grey);
+	free(l->rgb);
+	free(l->clean);
+	free(l->fill);
+	kho_resampler_release(&l->bg);
+	free(l);
+}
+
+static int bit_at(const kho_layers *l, int64_t x, int64_t y)
+{
+	if (x < 0 || y < 0 || x >= (int64_t)l->w || y >= (int64_t)l->h)
+		return 0;
+	const uint8_t *row = l->bits + (size_t)y * l->stride;
+	return row[x >> 3] >> (7 - (x & 7)) & 1;
+}
+
+/*
+ * Row y of the background: a pixel on or next to text (the text mask
+ * grown by one pixel, which takes the soft edge of the strokes too) takes
+ * the colour of the paper last seen above it in its column.  Text runs in
+ * lines, so the paper above a letter is the paper around it.
+ */
+static int clean_row(kho_layers *l, uint32_t y, kho_error *err)
+{
+	const uint8_t *src = l->rgb + (size_t)(y % l->rgb_cap) * l->w * 3;
+	if (y == 0)
+		memcpy(l->fill, src, (size_t)l->w * 3);
+	for (uint32_t x = 0; x < l->w; x++) {
+		int near = 0;
+		for (int dy = -1; dy <= 1 && !near; dy++)
+			for (int dx = -1; dx <= 1 && !near; dx++)
+				near = bit_at(l, (int64_t)x + dx,
+					      (int64_t)y + dy);
+		uint8_t *d = l->clean + (size_t)x * 3;
+		uint8_t *f = l->fill + (size_t)x * 3;
+		if (near) {
+			memcpy(d, f, 3);
+		} else {
+			memcpy(d, src + (size_t)x * 3, 3);
+			memcpy(f, d, 3);
+		}
+	}
+	return kho_resampler_push(&l->bg, l->clean, err);
+}
+
+/* Background rows whose mask neighbours (y - 1 .. y + 1) are known. */
+static int clean_ready(kho_layers *l, kho_error *err)
+{
+	while (l->bg_done < l->rows_in &&
+	       (l->bg_done + 1 < l->bits_done || l->bits_done == l->h)) {
+		const int rc = clean_row(l, l->bg_done, err);
+		if (rc)
+			return rc;
+		l->bg_done++;
+	}
+	return KHO_OK;
+}
+
+static int store_bits(void *ctx, uint32_t y, const uint8_t *bits,
+		      kho_error *err)
+{
+	(void)err;
+	kho_layers *l = ctx;
+	assert(y < l->h);
+	memcpy(l->bits + (size_t)y * l->stride, bits, l->stride);
+	l->bits_done = y + 1;
+	return KHO_OK;
+}
+
+static int push_mixed(kho_layers *l, uint32_t y, const uint8_t *row,
+		      kho_error *err)
+{
+	/* The slot of y must have been cleaned already. */
+	if (y >= l->rgb_cap && l->bg_done <= y - l->rgb_cap)
+		return kho_error_set(err, KHO_FATAL,
+				     "mixed layers: the colour ring overflowed");
+	memcpy(l->rgb + (size_t)(y % l->rgb_cap) * l->w * 3, row,
+	       (size_t)l->w * 3);
+	for (uint32_t x = 0; x < l->w; x++) {
+		const uint8_t *p = row + (size_t)x * 3;
+		const int hi = KHO_MAX(p[0], KHO_MAX(p[1], p[2]));
+		const int lo = KHO_MIN(p[0], KHO_MIN(p[1], p[2]));
+		/* Coloured ink is left to the background: white here. */
+		l->grey[x] = hi - lo > KHO_MIXED_CHROMA ? 255 : kho_luma(p);
+	}
+	int rc = kho_sauvola_push(l->sv, l->grey, err);
+	l->rows_in = y + 1;
+	if (rc == KHO_OK && l->rows_in == l->h)
+		rc = kho_sauvola_finish(l->sv, err);
+	if (rc == KHO_OK)
+		rc = clean_ready(l, err);
+	return rc;
+}
+
+int kho_layers_push(void *layers, uint32_t y, const uint8_t *row,
+		    kho_error *err)
+{
+	kho_layers *l = layers;
+	if (y != l->rows_in || y >= l->h)
+		return kho_error_set(err, KHO_FAIL,
+				     "rendering: row %u out of order", y);
+	switch (l->mode) {
+	case KHO_MODE_MIXED:
+		return push_mixed(l, y, row, err);
+	case KHO_MODE_BITONAL: {
+		int rc = kho_sauvola_push(l->sv, row, err);
+		l->rows_in = y + 1;
+		if (rc == KHO_OK && l->rows_in == l->h)
+			rc = kho_sauvola_finish(l->sv, err);
+		return rc;
+	}
+	default:
+		l->rows_in = y + 1;
+		return store_image_row(&l->image, y, row, err);
+	}
+}
+
+int kho_layers_finish(kho_layers *l, kho_rendered *out, kho_error *err)
+{
+	if (l->rows_in != l->h ||
+	    ((l->mode == KHO_MODE_BITONAL || l->mode == KHO_MODE_MIXED) &&
+	     l->bits_done != l->h) ||
+	    (l->mode == KHO_MODE_MIXED && l->bg.rows_out != l->image.height))
+		return kho_error_set(err, KHO_FAIL,
+				     "rendering: the page ended after %u of %u "
+				     "rows",
+				     l->rows_in, l->h);
+	out->mode = l->mode;
+	out->width = l->w;
+	out->height = l->h;
+	out->dpi = l->dpi;
+	out->bits = l->bits;
+	out->bits_stride = l->stride;
+	out->image = l->image;
+	out->image_dpi = l->image_dpi;
+	l->bits = NULL;
+	l->image = (kho_image)KHO_IMAGE_INIT;
+	return KHO_OK;
+}

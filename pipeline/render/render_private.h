@@ -1,0 +1,65 @@
+/*
+ * The pieces of the row pipeline that render.h puts together, shared by
+ * the files of pipeline/render/ and their unit tests only.
+ */
+#ifndef KHO_RENDER_PRIVATE_H
+#define KHO_RENDER_PRIVATE_H
+
+#include "render/render.h"
+
+/* ---- render_resample.c: area resampling, rows in, rows out ---- */
+
+typedef struct kho_span {
+	uint32_t first;
+	uint32_t count;
+	float w_first; /* weights of the first and last input, already */
+	float w_last;  /* divided by the interval's length */
+	float w_mid;
+} kho_span;
+
+typedef struct kho_resampler {
+	uint32_t in_w, in_h, out_w, out_h;
+	int channels;
+	kho_row_fn fn;
+	void *ctx;
+	kho_span *sx, *sy;
+	float *lines;      /* ring of horizontally resampled input rows */
+	uint32_t ring;     /* rows in the ring */
+	uint8_t *row;      /* one output row */
+	float *acc;        /* its sums */
+	uint32_t rows_in;
+	uint32_t rows_out;
+	int copy;          /* same size: rows go through untouched */
+} kho_resampler;
+
+/* Area filter when shrinking (every input pixel counts by the share of it
+ * an output pixel covers), box when enlarging. */
+int kho_resampler_init(kho_resampler *r, uint32_t in_w, uint32_t in_h,
+		       uint32_t out_w, uint32_t out_h, int channels,
+		       kho_row_fn fn, void *ctx, kho_error *err);
+int kho_resampler_push(kho_resampler *r, const uint8_t *row, kho_error *err);
+void kho_resampler_release(kho_resampler *r);
+
+/* ---- render_layers.c: what each mode makes of the rendered rows ---- */
+
+typedef struct kho_layers kho_layers;
+
+/* Rows of width x height at dpi come in with 1 channel (bitonal, grey) or
+ * 3 (colour, mixed): kho_layers_channels(). */
+int kho_layers_channels(kho_mode mode);
+int kho_layers_new(kho_layers **out, kho_mode mode, uint32_t width,
+		   uint32_t height, int dpi, int background_dpi,
+		   kho_error *err);
+/* A kho_row_fn. */
+int kho_layers_push(void *layers, uint32_t y, const uint8_t *row,
+		    kho_error *err);
+/* Moves the layers into out (mode, size, bits, image). */
+int kho_layers_finish(kho_layers *l, kho_rendered *out, kho_error *err);
+void kho_layers_free(kho_layers *l);
+
+/* A mixed page's text layer takes dark pixels only when they are neutral:
+ * a channel spread above this is colour (a seal, a signature) and stays
+ * in the background. */
+#define KHO_MIXED_CHROMA 56
+
+#endif

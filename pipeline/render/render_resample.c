@@ -1,0 +1,148 @@
+#include "render/render_private.h"
+
+#include <math.h>
+
+/* out[i] averages the input interval [i * ratio, (i + 1) * ratio), the
+ * inputs at its ends weighted by how much of them it covers.  Enlarging,
+ * each output takes the input it falls in. */
+static kho_span *make_spans(uint32_t in, uint32_t out)
+{
+	kho_span *s = malloc(sizeof(*s) * out);
+	if (!s)
+		return NULL;
+	const double ratio = (double)in / out;
+	for (uint32_t i = 0; i < out; i++) {
+		double a = i * ratio, b = (i + 1) * ratio;
+		if (ratio < 1) {
+			a = floor((i + 0.5) * ratio);
+			b = a + 1;
+		}
+		int64_t first = (int64_t)floor(a);
+		int64_t last = (int64_t)ceil(b) - 1;
+		if (last >= (int64_t)in)
+			last = (int64_t)in - 1;
+		if (first > last)
+			first = last;
+		const double norm = 1.0 / (b - a);
+		s[i].first = (uint32_t)first;
+		s[i].count = (uint32_t)(last - first + 1);
+		if (s[i].count == 1) {
+			s[i].w_first = s[i].w_last = 1.0f;
+		} else {
+			s[i].w_first = (float)((first + 1.0 - a) * norm);
+			s[i].w_last = (float)((b - last) * norm);
+		}
+		s[i].w_mid = (float)norm;
+	}
+	return s;
+}
+
+static float span_weight(const kho_span *s, uint32_t k)
+{
+	return k == 0 ? s->w_first : k == s->count - 1 ? s->w_last : s->w_mid;
+}
+
+int kho_resampler_init(kho_resampler *r, uint32_t in_w, uint32_t in_h,
+		       uint32_t out_w, uint32_t out_h, int channels,
+		       kho_row_fn fn, void *ctx, kho_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	if (!in_w || !in_h || !out_w || !out_h)
+		return kho_error_set(err, KHO_FAIL, "cannot resample an empty "
+						    "image");
+	r->in_w = in_w;
+	r->in_h = in_h;
+	r->out_w = out_w;
+	r->out_h = out_h;
+	r->channels = channels;
+	r->fn = fn;
+	r->ctx = ctx;
+	r->copy = in_w == out_w && in_h == out_h;
+	if (r->copy)
+		return KHO_OK;
+	r->sx = make_spans(in_w, out_w);
+	r->sy = make_spans(in_h, out_h);
+	if (r->sx && r->sy) {
+		uint32_t most = 1;
+		for (uint32_t i = 0; i < out_h; i++)
+			most = KHO_MAX(most, r->sy[i].count);
+		r->ring = most + 1;
+		r->lines = malloc((size_t)r->ring * out_w * channels *
+				  sizeof(float));
+		r->row = malloc((size_t)out_w * channels);
+		r->acc = malloc((size_t)out_w * channels * sizeof(float));
+	}
+	if (!r->sx || !r->sy || !r->lines || !r->row || !r->acc) {
+		kho_resampler_release(r);
+		return kho_error_set(err, KHO_FATAL,
+				     "out of memory for resampling");
+	}
+	return KHO_OK;
+}
+
+void kho_resampler_release(kho_resampler *r)
+{
+	free(r->sx);
+	free(r->sy);
+	free(r->lines);
+	free(r->row);
+	free(r->acc);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Output rows whose last input has arrived. */
+static int emit(kho_resampler *r, kho_error *err)
+{
+	const size_t n = (size_t)r->out_w * r->channels;
+	while (r->rows_out < r->out_h) {
+		const kho_span *v = &r->sy[r->rows_out];
+		if (v->first + v->count > r->rows_in)
+			break;
+		/* The ring must still hold this span's first input. */
+		assert(r->rows_in - v->first <= r->ring);
+		float *a = r->acc;
+		memset(a, 0, n * sizeof(float));
+		for (uint32_t k = 0; k < v->count; k++) {
+			const float w = span_weight(v, k);
+			const float *l = r->lines +
+					 (size_t)((v->first + k) % r->ring) * n;
+			for (size_t i = 0; i < n; i++)
+				a[i] += w * l[i];
+		}
+		for (size_t i = 0; i < n; i++) {
+			const float f = a[i] + 0.5f;
+			r->row[i] = (uint8_t)(f < 0 ? 0 : f > 255 ? 255 : f);
+		}
+		const int rc = r->fn(r->ctx, r->rows_out, r->row, err);
+		if (rc)
+			return rc;
+		r->rows_out++;
+	}
+	return KHO_OK;
+}
+
+int kho_resampler_push(kho_resampler *r, const uint8_t *row, kho_error *err)
+{
+	if (r->rows_in >= r->in_h)
+		return kho_error_set(err, KHO_FAIL,
+				     "resampling: more rows than announced");
+	if (r->copy) {
+		const int rc = r->fn(r->ctx, r->rows_in, row, err);
+		r->rows_out = ++r->rows_in;
+		return rc;
+	}
+	const int c = r->channels;
+	float *line = r->lines + (size_t)(r->rows_in % r->ring) * r->out_w * c;
+	for (uint32_t ox = 0; ox < r->out_w; ox++) {
+		const kho_span *h = &r->sx[ox];
+		const uint8_t *p = row + (size_t)h->first * c;
+		for (int ch = 0; ch < c; ch++) {
+			float sum = 0;
+			for (uint32_t k = 0; k < h->count; k++)
+				sum += span_weight(h, k) * p[(size_t)k * c + ch];
+			line[(size_t)ox * c + ch] = sum;
+		}
+	}
+	r->rows_in++;
+	return emit(r, err);
+}

@@ -1,0 +1,435 @@
+#include "render/sauvola.h"
+
+#include <math.h>
+
+/* Pixels per side of a statistics block. */
+#define BLOCK 4
+
+/* Sauvola's k and R.  k = 0.2 keeps faint thin strokes (diacritics, the
+ * hairlines of a serif face) that 0.34 or more thins out or breaks; tint
+ * and shadows still fall well below their own mean times (1 - k). */
+#define SAUVOLA_K 0.2f
+#define SAUVOLA_R 128.0f
+
+/* Darker than this is ink whatever its surroundings (inside a large dark
+ * area the deviation is small and Sauvola alone would open holes). */
+#define INK_FLOOR 48
+
+/* A window of about 3 mm: wider than a stroke with paper on both sides,
+ * narrower than the slow changes of light. */
+#define WINDOW_MM 3.0
+
+struct kho_sauvola {
+	uint32_t w, h;
+	int radius; /* half-window, in blocks */
+	kho_bits_fn fn;
+	void *ctx;
+
+	uint32_t nbx, nby; /* blocks across and down */
+	/* Grey rows kept until thresholded: a ring of grey_cap rows. */
+	uint8_t *grey;
+	uint32_t grey_cap;
+	/* Block statistics, a ring of stat_cap block rows. */
+	uint32_t *sum, *sq, *cnt;
+	uint32_t stat_cap;
+	/* Thresholds at block centres, a ring of thr_cap block rows. */
+	float *thr;
+	uint32_t thr_cap;
+	float *thr_row; /* one pixel row's thresholds at block centres */
+	/* Per pixel x: its left block and the weight of the right one. */
+	uint32_t *xi;
+	float *xw;
+	/* Binarized rows before the despeckle: a ring of 5. */
+	uint8_t *mask;
+	uint8_t *out; /* one despeckled row */
+	size_t stride;
+
+	uint32_t rows_in;     /* grey rows pushed */
+	uint32_t blocks_done; /* block rows whose pixels are all in */
+	uint32_t thr_done;    /* block rows with thresholds */
+	uint32_t masked;      /* rows binarized */
+	uint32_t emitted;     /* rows handed to fn */
+	int speck;            /* despeckle on */
+};
+
+static uint32_t *stat_row(const kho_sauvola *s, uint32_t *base, uint32_t j)
+{
+	return base + (size_t)(j % s->stat_cap) * s->nbx;
+}
+
+static uint8_t *mask_row(const kho_sauvola *s, uint32_t y)
+{
+	return s->mask + (size_t)(y % 5) * s->stride;
+}
+
+int kho_sauvola_new(kho_sauvola **out, uint32_t width, uint32_t height,
+		    int dpi, kho_bits_fn fn, void *ctx, kho_error *err)
+{
+	*out = NULL;
+	if (width == 0 || height == 0)
+		return kho_error_set(err, KHO_FAIL, "cannot binarize an empty "
+						    "page");
+	kho_sauvola *s = calloc(1, sizeof(*s));
+	if (!s)
+		return kho_error_set(err, KHO_FATAL, "out of memory");
+	s->w = width;
+	s->h = height;
+	s->fn = fn;
+	s->ctx = ctx;
+	const double px = (dpi > 0 ? dpi : 300) * WINDOW_MM / 25.4;
+	s->radius = KHO_MAX(1, (int)lround(px / BLOCK / 2));
+	s->nbx = (width + BLOCK - 1) / BLOCK;
+	s->nby = (height + BLOCK - 1) / BLOCK;
+	s->stat_cap = 2 * (uint32_t)s->radius + 3;
+	s->thr_cap = 3;
+	/* A grey row waits until the thresholds of the block row below
+	 * its own are known: radius + 2 block rows ahead. */
+	s->grey_cap = ((uint32_t)s->radius + 3) * BLOCK;
+	s->stride = (width + 7) / 8;
+	s->speck = dpi >= 150;
+	const size_t ns = (size_t)s->stat_cap * s->nbx;
+	s->grey = malloc((size_t)s->grey_cap * width);
+	s->sum = calloc(ns, sizeof(uint32_t));
+	s->sq = calloc(ns, sizeof(uint32_t));
+	s->cnt = calloc(ns, sizeof(uint32_t));
+	s->thr = malloc((size_t)s->thr_cap * s->nbx * sizeof(float));
+	s->thr_row = malloc(s->nbx * sizeof(float));
+	s->xi = malloc(width * sizeof(uint32_t));
+	s->xw = malloc(width * sizeof(float));
+	s->mask = calloc(5, s->stride);
+	s->out = malloc(s->stride);
+	if (!s->grey || !s->sum || !s->sq || !s->cnt || !s->thr ||
+	    !s->thr_row || !s->xi || !s->xw || !s->mask || !s->out) {
+		kho_sauvola_free(s);
+		return kho_error_set(err, KHO_FATAL,
+				     "out of memory for binarization");
+	}
+	for (uint32_t x = 0; x < width; x++) {
+		/* Block centres sit at BLOCK * (i + 0.5) - 0.5. */
+		const float u = (x + 0.5f) / BLOCK - 0.5f;
+		int i = (int)floorf(u);
+		float f = u - (float)i;
+		if (i < 0) {
+			i = 0;
+			f = 0;
+		}
+		if ((uint32_t)i >= s->nbx - 1) {
+			i = (int)s->nbx - 1;
+			f = 0;
+		}
+		s->xi[x] = (uint32_t)i;
+		s->xw[x] = f;
+	}
+	*out = s;
+	return KHO_OK;
+}
+
+void kho_sauvola_free(kho_sauvola *s)
+{
+	if (!s)
+		return;
+	free(s->grey);
+	free(s->sum);
+	free(s->sq);
+	free(s->cnt);
+	free(s->thr);
+	free(s->thr_row);
+	free(s->xi);
+	free(s->xw);
+	free(s->mask);
+	free(s->out);
+	free(s);
+}
+
+/* Thresholds of block row j from the block rows within the radius. */
+static void compute_thresholds(kho_sauvola *s, uint32_t j)
+{
+	const int r = s->radius;
+	const uint32_t j0 = j >= (uint32_t)r ? j - (uint32_t)r : 0;
+	const uint32_t j1 = KHO_MIN(j + (uint32_t)r, s->nby - 1);
+	const uint32_t nbx = s->nbx;
+	/* Column sums over the window's block rows, then a running sum
+	 * across. */
+	uint64_t *col = NULL;
+	uint64_t colbuf[3 * 512];
+	const int heap = nbx > 512;
+	col = heap ? malloc(3 * nbx * sizeof(uint64_t)) : colbuf;
+	float *t = s->thr + (size_t)(j % s->thr_cap) * nbx;
+	if (!col) { /* no memory: a plain global threshold for this row */
+		for (uint32_t i = 0; i < nbx; i++)
+			t[i] = 128;
+		return;
+	}
+	uint64_t *cs = col, *cq = col + nbx, *cn = col + 2 * nbx;
+	memset(col, 0, 3 * nbx * sizeof(uint64_t));
+	for (uint32_t jj = j0; jj <= j1; jj++) {
+		const uint32_t *a = stat_row(s, s->sum, jj);
+		const uint32_t *b = stat_row(s, s->sq, jj);
+		const uint32_t *c = stat_row(s, s->cnt, jj);
+		for (uint32_t i = 0; i < nbx; i++) {
+			cs[i] += a[i];
+			cq[i] += b[i];
+			cn[i] += c[i];
+		}
+	}
+	uint64_t S = 0, Q = 0, N = 0;
+	const uint32_t first = KHO_MIN((uint32_t)r, nbx - 1);
+	for (uint32_t i = 0; i <= first; i++) {
+		S += cs[i];
+		Q += cq[i];
+		N += cn[i];
+	}
+	for (uint32_t i = 0; i < nbx; i++) {
+		const double n = (double)(N ? N : 1);
+		const double m = (double)S / n;
+		const double var = (double)Q / n - m * m;
+		const float sd = var > 0 ? (float)sqrt(var) : 0.0f;
+		t[i] = (float)m * (1.0f + SAUVOLA_K * (sd / SAUVOLA_R - 1.0f));
+		/* slide: add i + r + 1, drop i - r */
+		const uint32_t add = i + (uint32_t)r + 1;
+		if (add < nbx) {
+			S += cs[add];
+			Q += cq[add];
+			N += cn[add];
+		}
+		if (i >= (uint32_t)r) {
+			const uint32_t drop = i - (uint32_t)r;
+			S -= cs[drop];
+			Q -= cq[drop];
+			N -= cn[drop];
+		}
+	}
+	if (heap)
+		free(col);
+}
+
+/* Binarizes grey row y with thresholds interpolated between block
+ * centres. */
+static void binarize_row(kho_sauvola *s, uint32_t y)
+{
+	const float v = (y + 0.5f) / BLOCK - 0.5f;
+	int j = (int)floorf(v);
+	float fy = v - (float)j;
+	if (j < 0) {
+		j = 0;
+		fy = 0;
+	}
+	if ((uint32_t)j >= s->nby - 1) {
+		j = (int)s->nby - 1;
+		fy = 0;
+	}
+	const uint32_t nbx = s->nbx;
+	const float *t0 = s->thr + (size_t)((uint32_t)j % s->thr_cap) * nbx;
+	const float *t1 =
+		s->thr + (size_t)(KHO_MIN((uint32_t)j + 1, s->nby - 1) %
+				  s->thr_cap) *
+				 nbx;
+	float *tr = s->thr_row;
+	for (uint32_t i = 0; i < nbx; i++)
+		tr[i] = t0[i] + fy * (t1[i] - t0[i]);
+	const uint8_t *g = s->grey + (size_t)(y % s->grey_cap) * s->w;
+	uint8_t *m = mask_row(s, y);
+	memset(m, 0, s->stride);
+	for (uint32_t x = 0; x < s->w; x++) {
+		const uint32_t i = s->xi[x];
+		const float t = i + 1 < nbx ? tr[i] + s->xw[x] * (tr[i + 1] - tr[i])
+					    : tr[i];
+		if (g[x] < t || g[x] < INK_FLOOR)
+			m[x >> 3] |= (uint8_t)(0x80u >> (x & 7));
+	}
+}
+
+static int bit(const uint8_t *row, int64_t x, uint32_t w)
+{
+	if (!row || x < 0 || x >= (int64_t)w)
+		return 0;
+	return row[x >> 3] >> (7 - (x & 7)) & 1;
+}
+
+/*
+ * Light despeckle: a black pixel goes when it and at most one neighbour
+ * form the only black in its 3 x 3 and nothing is black on the ring
+ * around that (5 x 5): a speck of one or two pixels standing alone.  A
+ * diacritic's dot at 200 dpi or more is larger than that.
+ */
+static int emit_row(kho_sauvola *s, uint32_t y, kho_error *err)
+{
+	const uint8_t *rows[5];
+	for (int d = -2; d <= 2; d++) {
+		const int64_t yy = (int64_t)y + d;
+		rows[d + 2] = yy < 0 || yy >= (int64_t)s->h
+				      ? NULL
+				      : mask_row(s, (uint32_t)yy);
+	}
+	memcpy(s->out, rows[2], s->stride);
+	if (s->speck) {
+		for (uint32_t x = 0; x < s->w; x++) {
+			if (!(rows[2][x >> 3] & (0x80u >> (x & 7))))
+				continue;
+			int inner = 0, ring = 0;
+			for (int dy = -2; dy <= 2 && ring == 0; dy++)
+				for (int dx = -2; dx <= 2; dx++) {
+					if (!bit(rows[dy + 2], (int64_t)x + dx,
+						 s->w))
+						continue;
+					if (dx >= -1 && dx <= 1 && dy >= -1 &&
+					    dy <= 1)
+						inner++;
+					else
+						ring++;
+				}
+			if (ring == 0 && inner <= 2)
+				s->out[x >> 3] &= (uint8_t)~(0x80u >> (x & 7));
+		}
+	}
+	return s->fn(s->ctx, y, s->out, err);
+}
+
+/* The block row whose centre is at or above pixel row y (the upper of
+ * the two that row y interpolates between). */
+static uint32_t upper_block(const kho_sauvola *s, uint32_t y)
+{
+	const float v = (y + 0.5f) / BLOCK - 0.5f;
+	const int j = (int)floorf(v);
+	return j < 0 ? 0 : KHO_MIN((uint32_t)j, s->nby - 1);
+}
+
+static int emit_ready(kho_sauvola *s, kho_error *err)
+{
+	while (s->emitted < s->masked &&
+	       (s->emitted + 2 < s->masked || s->masked == s->h)) {
+		const int rc = emit_row(s, s->emitted, err);
+		if (rc)
+			return rc;
+		s->emitted++;
+	}
+	return KHO_OK;
+}
+
+/*
+ * Does whatever the rows in allow; final at the end of the page.  Each
+ * ring is only written once what it held is used up: thresholds at most
+ * thr_cap block rows ahead of the rows still to binarize, masks emitted as
+ * soon as their neighbours are there.
+ */
+static int advance(kho_sauvola *s, int final, kho_error *err)
+{
+	const uint32_t r = (uint32_t)s->radius;
+	for (;;) {
+		while (s->masked < s->rows_in) {
+			const uint32_t y = s->masked;
+			const uint32_t need =
+				KHO_MIN(upper_block(s, y) + 1, s->nby - 1);
+			if (need >= s->thr_done)
+				break;
+			binarize_row(s, y);
+			s->masked++;
+			const int rc = emit_ready(s, err);
+			if (rc)
+				return rc;
+		}
+		const uint32_t t = s->thr_done;
+		if (t < s->nby && (final || t + r < s->blocks_done) &&
+		    t < upper_block(s, s->masked) + s->thr_cap) {
+			compute_thresholds(s, t);
+			s->thr_done++;
+			continue;
+		}
+		return emit_ready(s, err);
+	}
+}
+
+int kho_sauvola_push(kho_sauvola *s, const uint8_t *grey, kho_error *err)
+{
+	if (s->rows_in >= s->h)
+		return kho_error_set(err, KHO_FAIL,
+				     "binarization: more rows than the page has");
+	const uint32_t y = s->rows_in;
+	/* The ring slot must be free: y - grey_cap has been binarized. */
+	assert(y < s->grey_cap || s->masked > y - s->grey_cap);
+	memcpy(s->grey + (size_t)(y % s->grey_cap) * s->w, grey, s->w);
+	const uint32_t j = y / BLOCK;
+	uint32_t *sum = stat_row(s, s->sum, j);
+	uint32_t *sq = stat_row(s, s->sq, j);
+	uint32_t *cnt = stat_row(s, s->cnt, j);
+	if (y % BLOCK == 0) {
+		memset(sum, 0, s->nbx * sizeof(uint32_t));
+		memset(sq, 0, s->nbx * sizeof(uint32_t));
+		memset(cnt, 0, s->nbx * sizeof(uint32_t));
+	}
+	for (uint32_t i = 0; i < s->nbx; i++) {
+		const uint32_t x0 = i * BLOCK;
+		const uint32_t x1 = KHO_MIN(x0 + BLOCK, s->w);
+		uint32_t a = 0, b = 0;
+		for (uint32_t x = x0; x < x1; x++) {
+			a += grey[x];
+			b += (uint32_t)grey[x] * grey[x];
+		}
+		sum[i] += a;
+		sq[i] += b;
+		cnt[i] += x1 - x0;
+	}
+	s->rows_in++;
+	if (s->rows_in % BLOCK == 0 || s->rows_in == s->h)
+		s->blocks_done = (s->rows_in + BLOCK - 1) / BLOCK;
+	return advance(s, 0, err);
+}
+
+uint32_t kho_sauvola_lag(const kho_sauvola *s)
+{
+	/* a grey row waits at most grey_cap rows, then two for the
+	 * despeckle */
+	return s->grey_cap + 3;
+}
+
+int kho_sauvola_finish(kho_sauvola *s, kho_error *err)
+{
+	if (s->rows_in != s->h)
+		return kho_error_set(err, KHO_FAIL,
+				     "binarization: %u of %u rows", s->rows_in,
+				     s->h);
+	const int rc = advance(s, 1, err);
+	assert(rc || s->emitted == s->h);
+	return rc;
+}
+
+typedef struct collect {
+	uint8_t *bits;
+	size_t stride;
+} collect;
+
+static int collect_row(void *ctx, uint32_t y, const uint8_t *bits,
+		       kho_error *err)
+{
+	(void)err;
+	collect *c = ctx;
+	memcpy(c->bits + (size_t)y * c->stride, bits, c->stride);
+	return KHO_OK;
+}
+
+int kho_sauvola_image(const kho_image *grey, int dpi, uint8_t **bits,
+		      size_t *stride, kho_error *err)
+{
+	assert(grey->channels == 1);
+	*bits = NULL;
+	collect c = { NULL, (grey->width + 7) / 8 };
+	c.bits = malloc(c.stride * grey->height);
+	if (!c.bits)
+		return kho_error_set(err, KHO_FATAL, "out of memory");
+	kho_sauvola *s = NULL;
+	int rc = kho_sauvola_new(&s, grey->width, grey->height, dpi,
+				 collect_row, &c, err);
+	for (uint32_t y = 0; rc == KHO_OK && y < grey->height; y++)
+		rc = kho_sauvola_push(s, grey->pixels + (size_t)y * grey->stride,
+				      err);
+	if (rc == KHO_OK)
+		rc = kho_sauvola_finish(s, err);
+	kho_sauvola_free(s);
+	if (rc) {
+		free(c.bits);
+		return rc;
+	}
+	*bits = c.bits;
+	*stride = c.stride;
+	return KHO_OK;
+}

@@ -1,0 +1,47 @@
+/*
+ * Adaptive binarization of a grey page, streamed row by row: Sauvola's
+ * threshold T = m * (1 + k * (s / 128 - 1)) from the mean m and standard
+ * deviation s of a window about 3 mm wide, then a light despeckle.
+ *
+ * The statistics are kept per block of 4 x 4 pixels and summed over the
+ * window's blocks, so the cost per pixel does not grow with the window
+ * (the same reason integral images are used), and the threshold between
+ * block centres is interpolated bilinearly so that it has no steps.  Memory
+ * is a band of rows about two windows high.
+ *
+ * Why Sauvola with these settings: paper tint, uneven light and shadows
+ * have a small local deviation, so their threshold falls to about
+ * (1 - k) * m and nothing on them turns black; thin strokes and diacritics
+ * lie next to paper, where s is large and the threshold close to m.
+ */
+#ifndef KHO_SAUVOLA_H
+#define KHO_SAUVOLA_H
+
+#include "common/internal.h"
+#include "codec/codec.h"
+
+/* Receives rows of the result in order, y from 0: packed MSB first,
+ * 1 = black, (width + 7) / 8 bytes. */
+typedef int (*kho_bits_fn)(void *ctx, uint32_t y, const uint8_t *bits,
+			   kho_error *err);
+
+typedef struct kho_sauvola kho_sauvola;
+
+/* dpi sets the window (about 3 mm) and the speck size. */
+int kho_sauvola_new(kho_sauvola **out, uint32_t width, uint32_t height,
+		    int dpi, kho_bits_fn fn, void *ctx, kho_error *err);
+/* One grey row of width bytes, in order.  Rows come out with a delay of
+ * about 30 rows; the last ones at kho_sauvola_finish(). */
+int kho_sauvola_push(kho_sauvola *s, const uint8_t *grey, kho_error *err);
+int kho_sauvola_finish(kho_sauvola *s, kho_error *err);
+/* The most rows a row can wait inside: after row y is pushed, every row
+ * up to y - kho_sauvola_lag() has come out. */
+uint32_t kho_sauvola_lag(const kho_sauvola *s);
+void kho_sauvola_free(kho_sauvola *s);
+
+/* A whole image at once; *bits (malloc'd) gets height rows of *stride
+ * bytes. */
+int kho_sauvola_image(const kho_image *grey, int dpi, uint8_t **bits,
+		      size_t *stride, kho_error *err);
+
+#endif

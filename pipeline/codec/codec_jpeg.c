@@ -202,6 +202,23 @@ static int supported_scale(unsigned scale)
 }
 
 /*
+ * Whether libjpeg will hold every DCT coefficient of the image (a
+ * progressive frame, or a first scan without every component): that
+ * buffer, allocated inside TurboJPEG where no limit reaches, can be
+ * several times the size of the decoded image, for a file of a few
+ * hundred bytes.
+ */
+static int needs_coefficients(const struct kho_jpeg_markers *m)
+{
+	if (!m->has_frame)
+		return 0;
+	const int progressive = m->frame_type == 2 || m->frame_type == 6 ||
+				m->frame_type == 10 || m->frame_type == 14;
+	return progressive ||
+	       (m->scan_components > 0 && m->scan_components < m->components);
+}
+
+/*
  * CMYK to RGB, the simple way (no colour management).  Adobe's encoders,
  * which are the ones that write the APP14 marker, store the inks inverted
  * (0 = full ink), so that there the stored value already is 255 - ink.
@@ -245,8 +262,13 @@ static int jpeg_decode(kho_image_file *file, uint32_t page, unsigned scale,
 		       : cmyk			   ? TJPF_CMYK
 						   : TJPF_RGB;
 	const size_t pitch = (size_t)w * (size_t)tjPixelSize[pf];
-	int rc = kho_check_alloc(&file->limits, (uint64_t)pitch * h,
-				 "the JPEG image", err);
+	int rc = 0;
+	if (needs_coefficients(&st->markers))
+		rc = kho_check_alloc(&file->limits, st->markers.coef_bytes,
+				     "the JPEG coefficient buffer", err);
+	if (rc == 0)
+		rc = kho_check_alloc(&file->limits, (uint64_t)pitch * h,
+				     "the JPEG image", err);
 	if (rc < 0)
 		return rc;
 	uint8_t *buf = malloc(pitch * (size_t)h);

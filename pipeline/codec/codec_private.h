@@ -125,6 +125,11 @@ struct kho_jpeg_markers {
 	uint16_t width;
 	uint16_t height;
 	int components;
+	/* Bytes of DCT coefficients libjpeg keeps for the whole image when
+	 * it decodes in more than one scan (progressive, or components in
+	 * separate scans): 128 per 8 x 8 block of every component. */
+	uint64_t coef_bytes;
+	int scan_components; /* in the first scan; 0 when none was seen */
 
 	int has_jfif;
 	int jfif_unit; /* 0 none (aspect ratio), 1 per inch, 2 per cm */

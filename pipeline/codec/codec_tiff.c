@@ -474,6 +474,11 @@ static int describe_page(struct kho_tiff_state *st, struct kho_tiff_page *p,
 	}
 	if (p->spp == 0)
 		return kho_tiff_refuse(err, "no samples per pixel");
+	/* The pixel limit does not see samples: 60000 extra samples per
+	 * pixel made a 64 x 48 page cost as much as 3 billion pixels. */
+	if (p->spp > KHO_TIFF_MAX_SAMPLES)
+		return kho_tiff_refuse(err, "%u samples per pixel (at most %d)",
+				       p->spp, KHO_TIFF_MAX_SAMPLES);
 	/* Old JPEG, uncompressed YCbCr, LogLuv, Lab: TIFFRGBAImage knows
 	 * them, with their own sample formats. */
 	if (p->compression == COMPRESSION_OJPEG ||

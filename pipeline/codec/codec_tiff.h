@@ -14,6 +14,9 @@
 
 #include <tiffio.h>
 
+/* CMYK with alpha and a few spot colours; no scanner writes more. */
+#define KHO_TIFF_MAX_SAMPLES 16
+
 struct kho_tiff_state {
 	TIFF *tif;
 	const uint8_t *data;

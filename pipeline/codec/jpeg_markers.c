@@ -149,6 +149,29 @@ static void read_frame(const uint8_t *p, size_t n, int type,
 	m->height = kho_get16(p + 1, 1);
 	m->width = kho_get16(p + 3, 1);
 	m->components = p[5];
+	/* Each component's sampling factors; a frame too short to hold
+	 * them counts every component at full size. */
+	unsigned hmax = 1, vmax = 1;
+	const int have = n >= 6 + 3 * (size_t)m->components;
+	for (int i = 0; have && i < m->components; i++) {
+		const unsigned h = p[7 + 3 * i] >> 4, v = p[7 + 3 * i] & 15;
+		hmax = KHO_MAX(hmax, h);
+		vmax = KHO_MAX(vmax, v);
+	}
+	m->coef_bytes = 0;
+	for (int i = 0; i < m->components; i++) {
+		unsigned h = have ? p[7 + 3 * i] >> 4 : 1;
+		unsigned v = have ? p[7 + 3 * i] & 15 : 1;
+		h = KHO_MAX(h, 1u);
+		v = KHO_MAX(v, 1u);
+		/* As libjpeg sizes it: blocks of the component's
+		 * samples, rounded up to whole MCUs. */
+		const uint64_t cw = ((uint64_t)m->width * h + hmax - 1) / hmax;
+		const uint64_t ch = ((uint64_t)m->height * v + vmax - 1) / vmax;
+		const uint64_t bw = ((cw + 7) / 8 + h - 1) / h * h;
+		const uint64_t bh = ((ch + 7) / 8 + v - 1) / v * v;
+		m->coef_bytes += bw * bh * 128;
+	}
 }
 
 int kho_jpeg_read_markers(const uint8_t *data, size_t size,
@@ -170,7 +193,12 @@ int kho_jpeg_read_markers(const uint8_t *data, size_t size,
 		if (pos >= size)
 			break;
 		const uint8_t marker = data[pos++];
-		if (marker == M_SOS || marker == M_EOI)
+		if (marker == M_SOS) {
+			if (size - pos >= 3)
+				m->scan_components = data[pos + 2];
+			break;
+		}
+		if (marker == M_EOI)
 			break;
 		if (marker == M_TEM || (marker >= 0xd0 && marker <= 0xd7))
 			continue; /* no length */

@@ -95,8 +95,7 @@ int kho_g4_encode_bits(const uint8_t *bits, size_t stride, uint32_t w,
 {
 	*data = NULL;
 	*size = 0;
-	const size_t row_bytes = (w + 7) / 8;
-	assert(stride >= row_bytes);
+	assert(stride >= (w + 7) / 8);
 	if (w == 0 || h == 0)
 		return kho_error_set(err, KHO_FAIL, "cannot encode an empty "
 						    "G4 image");

@@ -260,8 +260,73 @@ static void sample_exact(const pipeline *p, uint32_t j, uint8_t *out)
 	}
 }
 
-/* One row by the general map, bilinear, in 16.16 fixed point: white
- * comes in from outside the page. */
+/* Bilinear samples of the 2 x 2 neighbourhood at (p, q) with 8-bit
+ * weights; C channels, a constant where it is inlined. */
+static inline void blend(const uint8_t *p, const uint8_t *q, uint32_t fx,
+			 uint32_t fy, int c, uint8_t *d)
+{
+	for (int k = 0; k < c; k++) {
+		const int32_t top = p[k] * 256 + (p[k + c] - p[k]) * (int32_t)fx;
+		const int32_t bot = q[k] * 256 + (q[k + c] - q[k]) * (int32_t)fx;
+		d[k] = (uint8_t)((top * 256 + (bot - top) * (int32_t)fy + 32768) >>
+				 16);
+	}
+}
+
+/* The run of a row that lies inside the page, with c channels: the row
+ * pointers change only when the sampled row does, which for a skew of a
+ * few degrees is every few dozen pixels. */
+static inline void run_inside(const pipeline *p, int64_t X, int64_t Y,
+			      int64_t DX, int64_t DY, int64_t n, int c,
+			      uint8_t *out)
+{
+	int64_t cur = INT64_MIN;
+	const uint8_t *r0 = NULL, *r1 = NULL;
+	for (int64_t i = 0; i < n; i++, X += DX, Y += DY) {
+		const int64_t yi = Y >> 16;
+		if (yi != cur) {
+			cur = yi;
+			r0 = src_row(p, yi);
+			r1 = src_row(p, yi + 1);
+		}
+		const int64_t xi = (X >> 16) * c;
+		blend(r0 + xi, r1 + xi, (uint32_t)(X >> 8) & 255u,
+		      (uint32_t)(Y >> 8) & 255u, c, out + i * c);
+	}
+}
+
+/* One pixel near or past the edge: white comes in from outside. */
+static void pixel_edge(const pipeline *p, int64_t X, int64_t Y, uint8_t *d)
+{
+	const int c = p->src_ch;
+	const int64_t xi = X >> 16, yi = Y >> 16;
+	uint8_t quad[2][2][3];
+	for (int q = 0; q < 4; q++) {
+		const int64_t px = xi + (q & 1), py = yi + (q >> 1);
+		uint8_t *v = quad[q >> 1][q & 1];
+		if (px < 0 || py < 0 || px >= p->sw || py >= p->sh)
+			memset(v, 255, (size_t)c);
+		else
+			memcpy(v, src_row(p, py) + px * c, (size_t)c);
+	}
+	/* blend wants each row's two pixels side by side, c apart */
+	uint8_t top[6], bot[6];
+	memcpy(top, quad[0][0], (size_t)c);
+	memcpy(top + c, quad[0][1], (size_t)c);
+	memcpy(bot, quad[1][0], (size_t)c);
+	memcpy(bot + c, quad[1][1], (size_t)c);
+	blend(top, bot, (uint32_t)(X >> 8) & 255u, (uint32_t)(Y >> 8) & 255u,
+	      c, d);
+}
+
+static int inside(const pipeline *p, int64_t X, int64_t Y)
+{
+	const int64_t x = X >> 16, y = Y >> 16;
+	return x >= 0 && y >= 0 && x + 1 < p->sw && y + 1 < p->sh;
+}
+
+/* One row by the general map, bilinear, in 16.16 fixed point: the part
+ * inside the page in a tight loop, the edges pixel by pixel. */
 static void sample_bilinear(const pipeline *p, uint32_t j, uint8_t *out)
 {
 	const geometry *g = &p->g;
@@ -271,47 +336,36 @@ static void sample_bilinear(const pipeline *p, uint32_t j, uint8_t *out)
 	const int64_t DX = llround(g->ax * 65536.0);
 	const int64_t DY = llround(g->bx * 65536.0);
 	const int64_t n = g->warp_w;
-	/* Inside for the whole row (the map is affine: its ends decide)? */
-	const int64_t xa = X >> 16, xb = (X + DX * (n - 1)) >> 16;
-	const int64_t ya = Y >> 16, yb = (Y + DY * (n - 1)) >> 16;
-	const int inside = KHO_MIN(xa, xb) >= 0 && KHO_MIN(ya, yb) >= 0 &&
-			   KHO_MAX(xa, xb) + 1 < p->sw &&
-			   KHO_MAX(ya, yb) + 1 < p->sh;
-	for (int64_t i = 0; i < n; i++, X += DX, Y += DY) {
-		const int64_t xi = X >> 16, yi = Y >> 16;
-		const uint32_t fx = (uint32_t)(X >> 8) & 255u;
-		const uint32_t fy = (uint32_t)(Y >> 8) & 255u;
-		uint8_t *d = out + i * c;
-		if (inside) {
-			const uint8_t *r0 = src_row(p, yi) + xi * c;
-			const uint8_t *r1 = src_row(p, yi + 1) + xi * c;
-			for (int k = 0; k < c; k++) {
-				const uint32_t top =
-					r0[k] * (256 - fx) + r0[k + c] * fx;
-				const uint32_t bot =
-					r1[k] * (256 - fx) + r1[k + c] * fx;
-				d[k] = (uint8_t)((top * (256 - fy) + bot * fy +
-						  32768) >>
-						 16);
-			}
-			continue;
-		}
-		for (int k = 0; k < c; k++) {
-			uint32_t v[4];
-			for (int q = 0; q < 4; q++) {
-				const int64_t px = xi + (q & 1);
-				const int64_t py = yi + (q >> 1);
-				v[q] = px < 0 || py < 0 || px >= p->sw ||
-						       py >= p->sh
-					       ? 255u
-					       : src_row(p, py)[px * c + k];
-			}
-			const uint32_t top = v[0] * (256 - fx) + v[1] * fx;
-			const uint32_t bot = v[2] * (256 - fx) + v[3] * fx;
-			d[k] = (uint8_t)((top * (256 - fy) + bot * fy + 32768) >>
-					 16);
-		}
+	int64_t i = 0;
+	/* The map is affine, so the inside part of the row is one run. */
+	while (i < n && !inside(p, X + DX * i, Y + DY * i)) {
+		pixel_edge(p, X + DX * i, Y + DY * i, out + i * c);
+		i++;
 	}
+	/* The last inside pixel, by bisection: the inside of a line is
+	 * one interval. */
+	int64_t end = i;
+	if (i < n) {
+		int64_t lo = i, hi = n; /* lo inside, hi outside or the end */
+		while (hi - lo > 1) {
+			const int64_t mid = lo + (hi - lo) / 2;
+			if (inside(p, X + DX * mid, Y + DY * mid))
+				lo = mid;
+			else
+				hi = mid;
+		}
+		end = hi;
+	}
+	if (end > i) {
+		if (c == 1)
+			run_inside(p, X + DX * i, Y + DY * i, DX, DY, end - i, 1,
+				   out + i);
+		else
+			run_inside(p, X + DX * i, Y + DY * i, DX, DY, end - i, 3,
+				   out + i * 3);
+	}
+	for (i = end; i < n; i++)
+		pixel_edge(p, X + DX * i, Y + DY * i, out + i * c);
 }
 
 /* Makes the straight rows the source allows (all of them when final). */

@@ -33,6 +33,8 @@ struct kho_layers {
 	uint32_t rgb_cap;
 	uint8_t *clean;    /* one background row with the text taken out */
 	uint8_t *fill;     /* per column: the last paper colour seen above */
+	uint8_t *grown;    /* one row of the mask grown by a pixel */
+	uint8_t *near;
 	kho_resampler bg;
 	uint32_t bg_done;  /* colour rows cleaned and passed on */
 };
@@ -94,7 +96,10 @@ int kho_layers_new(kho_layers **out, kho_mode mode, uint32_t width,
 		l->rgb = malloc((size_t)l->rgb_cap * width * 3);
 		l->clean = malloc((size_t)width * 3);
 		l->fill = malloc((size_t)width * 3);
-		if (!l->grey || !l->rgb || !l->clean || !l->fill)
+		l->grown = malloc(l->stride);
+		l->near = malloc(l->stride);
+		if (!l->grey || !l->rgb || !l->clean || !l->fill || !l->grown ||
+		    !l->near)
 			rc = kho_error_set(err, KHO_FATAL,
 					   "out of memory for the background");
 		if (rc == KHO_OK)
@@ -123,16 +128,10 @@ void kho_layers_free(kho_layers *l)
 	free(l->rgb);
 	free(l->clean);
 	free(l->fill);
+	free(l->grown);
+	free(l->near);
 	kho_resampler_release(&l->bg);
 	free(l);
-}
-
-static int bit_at(const kho_layers *l, int64_t x, int64_t y)
-{
-	if (x < 0 || y < 0 || x >= (int64_t)l->w || y >= (int64_t)l->h)
-		return 0;
-	const uint8_t *row = l->bits + (size_t)y * l->stride;
-	return row[x >> 3] >> (7 - (x & 7)) & 1;
 }
 
 /*
@@ -146,15 +145,29 @@ static int clean_row(kho_layers *l, uint32_t y, kho_error *err)
 	const uint8_t *src = l->rgb + (size_t)(y % l->rgb_cap) * l->w * 3;
 	if (y == 0)
 		memcpy(l->fill, src, (size_t)l->w * 3);
+	/* The mask of rows y - 1 .. y + 1, ORed, then grown sideways. */
+	uint8_t *v = l->grown;
+	memcpy(v, l->bits + (size_t)y * l->stride, l->stride);
+	for (int d = -1; d <= 1; d += 2) {
+		const int64_t yy = (int64_t)y + d;
+		if (yy < 0 || yy >= (int64_t)l->h)
+			continue;
+		const uint8_t *r = l->bits + (size_t)yy * l->stride;
+		for (size_t b = 0; b < l->stride; b++)
+			v[b] |= r[b];
+	}
+	uint8_t prev = 0;
+	for (size_t b = 0; b < l->stride; b++) {
+		const uint8_t cur = v[b];
+		const uint8_t next = b + 1 < l->stride ? v[b + 1] : 0;
+		l->near[b] = (uint8_t)(cur | cur >> 1 | prev << 7 | cur << 1 |
+				       next >> 7);
+		prev = cur;
+	}
 	for (uint32_t x = 0; x < l->w; x++) {
-		int near = 0;
-		for (int dy = -1; dy <= 1 && !near; dy++)
-			for (int dx = -1; dx <= 1 && !near; dx++)
-				near = bit_at(l, (int64_t)x + dx,
-					      (int64_t)y + dy);
 		uint8_t *d = l->clean + (size_t)x * 3;
 		uint8_t *f = l->fill + (size_t)x * 3;
-		if (near) {
+		if (l->near[x >> 3] & (0x80u >> (x & 7))) {
 			memcpy(d, f, 3);
 		} else {
 			memcpy(d, src + (size_t)x * 3, 3);

@@ -136,11 +136,17 @@ int kho_resampler_push(kho_resampler *r, const uint8_t *row, kho_error *err)
 	for (uint32_t ox = 0; ox < r->out_w; ox++) {
 		const kho_span *h = &r->sx[ox];
 		const uint8_t *p = row + (size_t)h->first * c;
+		float *d = line + (size_t)ox * c;
 		for (int ch = 0; ch < c; ch++) {
-			float sum = 0;
-			for (uint32_t k = 0; k < h->count; k++)
-				sum += span_weight(h, k) * p[(size_t)k * c + ch];
-			line[(size_t)ox * c + ch] = sum;
+			float sum = h->w_first * p[ch];
+			if (h->count > 1) {
+				float mid = 0;
+				for (uint32_t k = 1; k + 1 < h->count; k++)
+					mid += p[(size_t)k * c + ch];
+				sum += h->w_mid * mid +
+				       h->w_last * p[(size_t)(h->count - 1) * c + ch];
+			}
+			d[ch] = sum;
 		}
 	}
 	r->rows_in++;

@@ -36,9 +36,7 @@ struct kho_sauvola {
 	float *thr;
 	uint32_t thr_cap;
 	float *thr_row; /* one pixel row's thresholds at block centres */
-	/* Per pixel x: its left block and the weight of the right one. */
-	uint32_t *xi;
-	float *xw;
+	uint8_t *thr_px; /* the same at every pixel */
 	/* Binarized rows before the despeckle: a ring of 5. */
 	uint8_t *mask;
 	uint8_t *out; /* one despeckled row */
@@ -94,31 +92,14 @@ int kho_sauvola_new(kho_sauvola **out, uint32_t width, uint32_t height,
 	s->cnt = calloc(ns, sizeof(uint32_t));
 	s->thr = malloc((size_t)s->thr_cap * s->nbx * sizeof(float));
 	s->thr_row = malloc(s->nbx * sizeof(float));
-	s->xi = malloc(width * sizeof(uint32_t));
-	s->xw = malloc(width * sizeof(float));
+	s->thr_px = malloc(width);
 	s->mask = calloc(5, s->stride);
 	s->out = malloc(s->stride);
 	if (!s->grey || !s->sum || !s->sq || !s->cnt || !s->thr ||
-	    !s->thr_row || !s->xi || !s->xw || !s->mask || !s->out) {
+	    !s->thr_row || !s->thr_px || !s->mask || !s->out) {
 		kho_sauvola_free(s);
 		return kho_error_set(err, KHO_FATAL,
 				     "out of memory for binarization");
-	}
-	for (uint32_t x = 0; x < width; x++) {
-		/* Block centres sit at BLOCK * (i + 0.5) - 0.5. */
-		const float u = (x + 0.5f) / BLOCK - 0.5f;
-		int i = (int)floorf(u);
-		float f = u - (float)i;
-		if (i < 0) {
-			i = 0;
-			f = 0;
-		}
-		if ((uint32_t)i >= s->nbx - 1) {
-			i = (int)s->nbx - 1;
-			f = 0;
-		}
-		s->xi[x] = (uint32_t)i;
-		s->xw[x] = f;
 	}
 	*out = s;
 	return KHO_OK;
@@ -134,8 +115,7 @@ void kho_sauvola_free(kho_sauvola *s)
 	free(s->cnt);
 	free(s->thr);
 	free(s->thr_row);
-	free(s->xi);
-	free(s->xw);
+	free(s->thr_px);
 	free(s->mask);
 	free(s->out);
 	free(s);
@@ -204,12 +184,13 @@ static void compute_thresholds(kho_sauvola *s, uint32_t j)
 }
 
 /* Binarizes grey row y with thresholds interpolated between block
- * centres. */
+ * centres: first the row of thresholds, then the comparison, eight
+ * pixels to a byte. */
 static void binarize_row(kho_sauvola *s, uint32_t y)
 {
-	const float v = (y + 0.5f) / BLOCK - 0.5f;
-	int j = (int)floorf(v);
-	float fy = v - (float)j;
+	const float by = (y + 0.5f) / BLOCK - 0.5f;
+	int j = (int)floorf(by);
+	float fy = by - (float)j;
 	if (j < 0) {
 		j = 0;
 		fy = 0;
@@ -227,15 +208,35 @@ static void binarize_row(kho_sauvola *s, uint32_t y)
 	float *tr = s->thr_row;
 	for (uint32_t i = 0; i < nbx; i++)
 		tr[i] = t0[i] + fy * (t1[i] - t0[i]);
+	/* Across, each pixel takes its block's threshold: the window is
+	 * nine blocks wide, so neighbouring blocks differ by little, and
+	 * this keeps the per-pixel work to one comparison. */
+	uint8_t *T = s->thr_px;
+	for (uint32_t i = 0; i < nbx; i++) {
+		/* g < t for a whole g is g < ceil(t); no libm */
+		int c = (int)tr[i];
+		c += (float)c < tr[i];
+		const uint8_t v = (uint8_t)(c <= INK_FLOOR ? INK_FLOOR
+					    : c >= 255     ? 255
+							   : c);
+		const uint32_t x0 = i * BLOCK;
+		memset(T + x0, v, KHO_MIN((uint32_t)BLOCK, s->w - x0));
+	}
 	const uint8_t *g = s->grey + (size_t)(y % s->grey_cap) * s->w;
 	uint8_t *m = mask_row(s, y);
-	memset(m, 0, s->stride);
-	for (uint32_t x = 0; x < s->w; x++) {
-		const uint32_t i = s->xi[x];
-		const float t = i + 1 < nbx ? tr[i] + s->xw[x] * (tr[i + 1] - tr[i])
-					    : tr[i];
-		if (g[x] < t || g[x] < INK_FLOOR)
-			m[x >> 3] |= (uint8_t)(0x80u >> (x & 7));
+	const uint32_t whole = s->w / 8;
+	for (uint32_t b = 0; b < whole; b++) {
+		const uint8_t *gg = g + b * 8, *tt = T + b * 8;
+		unsigned byte = 0;
+		for (int k = 0; k < 8; k++)
+			byte |= (unsigned)(gg[k] < tt[k]) << (7 - k);
+		m[b] = (uint8_t)byte;
+	}
+	if (s->w % 8) {
+		unsigned byte = 0;
+		for (uint32_t x = whole * 8; x < s->w; x++)
+			byte |= (unsigned)(g[x] < T[x]) << (7 - (x & 7));
+		m[whole] = (uint8_t)byte;
 	}
 }
 
@@ -246,11 +247,23 @@ static int bit(const uint8_t *row, int64_t x, uint32_t w)
 	return row[x >> 3] >> (7 - (x & 7)) & 1;
 }
 
+/* Black pixels among x - r .. x + r of a row (NULL: none). */
+static int count_run(const uint8_t *row, int64_t x, int r, uint32_t w)
+{
+	int n = 0;
+	if (!row)
+		return 0;
+	for (int64_t k = x - r; k <= x + r; k++)
+		n += bit(row, k, w);
+	return n;
+}
+
 /*
  * Light despeckle: a black pixel goes when it and at most one neighbour
  * form the only black in its 3 x 3 and nothing is black on the ring
  * around that (5 x 5): a speck of one or two pixels standing alone.  A
- * diacritic's dot at 200 dpi or more is larger than that.
+ * diacritic's dot at 200 dpi or more is larger than that.  Most black
+ * pixels belong to strokes and are kept at the first look at their 3 x 3.
  */
 static int emit_row(kho_sauvola *s, uint32_t y, kho_error *err)
 {
@@ -262,24 +275,34 @@ static int emit_row(kho_sauvola *s, uint32_t y, kho_error *err)
 				      : mask_row(s, (uint32_t)yy);
 	}
 	memcpy(s->out, rows[2], s->stride);
-	if (s->speck) {
-		for (uint32_t x = 0; x < s->w; x++) {
-			if (!(rows[2][x >> 3] & (0x80u >> (x & 7))))
+	if (!s->speck)
+		return s->fn(s->ctx, y, s->out, err);
+	for (uint32_t b = 0; b < s->stride; b++) {
+		if (!rows[2][b])
+			continue;
+		for (int k = 0; k < 8; k++) {
+			if (!(rows[2][b] & (0x80u >> k)))
 				continue;
-			int inner = 0, ring = 0;
-			for (int dy = -2; dy <= 2 && ring == 0; dy++)
-				for (int dx = -2; dx <= 2; dx++) {
-					if (!bit(rows[dy + 2], (int64_t)x + dx,
-						 s->w))
-						continue;
-					if (dx >= -1 && dx <= 1 && dy >= -1 &&
-					    dy <= 1)
-						inner++;
-					else
-						ring++;
-				}
-			if (ring == 0 && inner <= 2)
-				s->out[x >> 3] &= (uint8_t)~(0x80u >> (x & 7));
+			const int64_t x = (int64_t)b * 8 + k;
+			int inner = count_run(rows[2], x, 1, s->w);
+			if (inner > 2)
+				continue;
+			inner += count_run(rows[1], x, 1, s->w);
+			if (inner > 2)
+				continue;
+			inner += count_run(rows[3], x, 1, s->w);
+			if (inner > 2)
+				continue;
+			const int ring = count_run(rows[0], x, 2, s->w) +
+					 count_run(rows[4], x, 2, s->w) +
+					 bit(rows[1], x - 2, s->w) +
+					 bit(rows[1], x + 2, s->w) +
+					 bit(rows[2], x - 2, s->w) +
+					 bit(rows[2], x + 2, s->w) +
+					 bit(rows[3], x - 2, s->w) +
+					 bit(rows[3], x + 2, s->w);
+			if (ring == 0)
+				s->out[b] &= (uint8_t)~(0x80u >> k);
 		}
 	}
 	return s->fn(s->ctx, y, s->out, err);

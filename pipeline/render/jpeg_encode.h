@@ -12,4 +12,18 @@ int kho_jpeg_encode(const kho_image *img, int quality, int dpi,
 		    uint8_t **data, size_t *size, kho_error *err);
 void kho_jpeg_free(uint8_t *data);
 
+/* A colour page as JPEG's own planes: Y at full size, Cb and Cr at half
+ * size each way (4:2:0), what TurboJPEG encodes without an RGB copy. */
+typedef struct kho_yuv420 {
+	uint32_t width, height;
+	uint8_t *plane[3];
+	size_t stride[3];
+	uint32_t rows[3];
+} kho_yuv420;
+
+/* The same from planes; the chroma planes are (width + 1) / 2 by
+ * (height + 1) / 2. */
+int kho_jpeg_encode_yuv(const kho_yuv420 *yuv, int quality, int dpi,
+			uint8_t **data, size_t *size, kho_error *err);
+
 #endif

@@ -34,6 +34,7 @@ void kho_rendered_release(kho_rendered *r)
 		return;
 	free(r->bits);
 	kho_image_release(&r->image);
+	free(r->yuv.plane[0]);
 	*r = (kho_rendered)KHO_RENDERED_INIT;
 }
 

@@ -8,7 +8,8 @@
  *
  *   bitonal  the text layer: adaptive (Sauvola) binarization, despeckled
  *   grey     one grey image
- *   colour   one RGB image
+ *   colour   one colour image, kept as JPEG's YCbCr 4:2:0 planes (half
+ *            the memory of RGB; the encoder takes them as they are)
  *   mixed    the text layer (neutral dark ink only) at the output
  *            resolution, and an RGB background at background_dpi with the
  *            text taken out of it
@@ -22,6 +23,7 @@
 #include "common/internal.h"
 #include "catalog/model.h"
 #include "codec/codec.h"
+#include "render/jpeg_encode.h"
 
 typedef struct kho_render_opts {
 	int background_dpi;  /* of a mixed page's colour layer */
@@ -38,14 +40,15 @@ typedef struct kho_rendered {
 	int dpi;
 	uint8_t *bits;       /* bitonal, mixed: the text layer */
 	size_t bits_stride;
-	kho_image image;     /* grey, colour: the page; mixed: the background */
+	kho_image image;     /* grey: the page; mixed: the background */
+	kho_yuv420 yuv;      /* colour: the page (plane[0] holds all three) */
 	int image_dpi;       /* resolution of image (background_dpi or less) */
 	int colour_managed;  /* 1 when the embedded profile was applied */
 	char note[160];      /* why a profile was not applied, or "" */
 } kho_rendered;
 
 #define KHO_RENDERED_INIT                                                  \
-	{ KHO_MODE_BITONAL, 0, 0, 0, NULL, 0, KHO_IMAGE_INIT, 0, 0, { 0 } }
+	{ KHO_MODE_BITONAL, 0, 0, 0, NULL, 0, KHO_IMAGE_INIT, { 0 }, 0, 0, { 0 } }
 
 void kho_rendered_release(kho_rendered *r);
 

@@ -23,9 +23,13 @@ struct kho_layers {
 	size_t stride;
 	uint32_t bits_done; /* text rows known */
 
-	/* grey, colour: the page; mixed: the background */
+	/* grey: the page; mixed: the background */
 	kho_image image;
 	int image_dpi;
+
+	/* colour: the page as 4:2:0 planes, chroma summed over row pairs */
+	kho_yuv420 yuv;
+	uint32_t *chroma; /* Cb and Cr sums, (width + 1) / 2 each */
 
 	/* mixed */
 	uint8_t *grey;     /* the row binarized: neutral pixels only */
@@ -46,6 +50,65 @@ int kho_layers_channels(kho_mode mode)
 
 static int store_bits(void *ctx, uint32_t y, const uint8_t *bits,
 		      kho_error *err);
+
+static int yuv_alloc(kho_layers *l, kho_error *err)
+{
+	kho_yuv420 *v = &l->yuv;
+	const uint32_t cw = (l->w + 1) / 2, ch = (l->h + 1) / 2;
+	v->width = l->w;
+	v->height = l->h;
+	v->stride[0] = l->w;
+	v->stride[1] = v->stride[2] = cw;
+	v->rows[0] = l->h;
+	v->rows[1] = v->rows[2] = ch;
+	const size_t luma = (size_t)l->w * l->h, chroma = (size_t)cw * ch;
+	v->plane[0] = malloc(luma + 2 * chroma);
+	l->chroma = calloc(2 * (size_t)cw, sizeof(uint32_t));
+	if (!v->plane[0] || !l->chroma)
+		return kho_error_set(err, KHO_FATAL,
+				     "out of memory for a %u x %u colour page",
+				     l->w, l->h);
+	v->plane[1] = v->plane[0] + luma;
+	v->plane[2] = v->plane[1] + chroma;
+	return KHO_OK;
+}
+
+/*
+ * An RGB row into the planes, as JFIF defines YCbCr (BT.601, full range),
+ * in 16-bit fixed point; chroma is the mean of each 2 x 2 block (fewer
+ * pixels at an odd edge).
+ */
+static void push_colour(kho_layers *l, uint32_t y, const uint8_t *row)
+{
+	kho_yuv420 *v = &l->yuv;
+	uint8_t *luma = v->plane[0] + (size_t)y * v->stride[0];
+	const uint32_t cw = (l->w + 1) / 2;
+	uint32_t *cb = l->chroma, *cr = l->chroma + cw;
+	for (uint32_t x = 0; x < l->w; x++) {
+		const int32_t r = row[3 * x], g = row[3 * x + 1],
+			      b = row[3 * x + 2];
+		luma[x] = (uint8_t)((19595 * r + 38470 * g + 7471 * b + 32768) >>
+				    16);
+		cb[x / 2] += (uint32_t)((-11059 * r - 21709 * g + 32768 * b +
+					 (128 << 16) + 32768) >>
+					16);
+		cr[x / 2] += (uint32_t)((32768 * r - 27439 * g - 5329 * b +
+					 (128 << 16) + 32768) >>
+					16);
+	}
+	if (y % 2 == 0 && y + 1 < l->h)
+		return; /* the pair's second row is still to come */
+	const uint32_t rows = y % 2 ? 2 : 1;
+	uint8_t *pb = v->plane[1] + (size_t)(y / 2) * v->stride[1];
+	uint8_t *pr = v->plane[2] + (size_t)(y / 2) * v->stride[2];
+	for (uint32_t i = 0; i < cw; i++) {
+		const uint32_t n = rows * (2 * i + 1 < l->w ? 2 : 1);
+		/* pure red or blue rounds to 256 */
+		pb[i] = (uint8_t)KHO_MIN((cb[i] + n / 2) / n, 255u);
+		pr[i] = (uint8_t)KHO_MIN((cr[i] + n / 2) / n, 255u);
+	}
+	memset(l->chroma, 0, 2 * (size_t)cw * sizeof(uint32_t));
+}
 static int store_image_row(void *ctx, uint32_t y, const uint8_t *row,
 			   kho_error *err)
 {
@@ -80,9 +143,10 @@ int kho_layers_new(kho_layers **out, kho_mode mode, uint32_t width,
 			rc = kho_sauvola_new(&l->sv, width, height, dpi,
 					     store_bits, l, err);
 	}
-	if (rc == KHO_OK && (mode == KHO_MODE_GREY || mode == KHO_MODE_COLOUR))
-		rc = kho_image_alloc(&l->image, width, height,
-				     kho_layers_channels(mode), err);
+	if (rc == KHO_OK && mode == KHO_MODE_GREY)
+		rc = kho_image_alloc(&l->image, width, height, 1, err);
+	if (rc == KHO_OK && mode == KHO_MODE_COLOUR)
+		rc = yuv_alloc(l, err);
 	if (rc == KHO_OK && mode == KHO_MODE_MIXED) {
 		uint32_t bw = width, bh = height;
 		if (background_dpi > 0 && background_dpi < dpi) {
@@ -131,6 +195,8 @@ void kho_layers_free(kho_layers *l)
 	free(l->grown);
 	free(l->near);
 	kho_resampler_release(&l->bg);
+	free(l->yuv.plane[0]);
+	free(l->chroma);
 	free(l);
 }
 
@@ -243,6 +309,10 @@ int kho_layers_push(void *layers, uint32_t y, const uint8_t *row,
 			rc = kho_sauvola_finish(l->sv, err);
 		return rc;
 	}
+	case KHO_MODE_COLOUR:
+		push_colour(l, y, row);
+		l->rows_in = y + 1;
+		return KHO_OK;
 	default:
 		l->rows_in = y + 1;
 		return store_image_row(&l->image, y, row, err);
@@ -267,6 +337,8 @@ int kho_layers_finish(kho_layers *l, kho_rendered *out, kho_error *err)
 	out->bits_stride = l->stride;
 	out->image = l->image;
 	out->image_dpi = l->image_dpi;
+	out->yuv = l->yuv;
+	l->yuv.plane[0] = NULL;
 	l->bits = NULL;
 	l->image = (kho_image)KHO_IMAGE_INIT;
 	return KHO_OK;

@@ -256,12 +256,32 @@ static void composite_row(const kho_rendered *p, uint32_t y, uint8_t *out)
 	}
 }
 
+/* A colour page's row back from its planes to RGB (JFIF's inverse, the
+ * chroma of each 2 x 2 block shared by its four pixels). */
+static void yuv_row(const kho_yuv420 *v, uint32_t y, uint8_t *out)
+{
+	const uint8_t *Y = v->plane[0] + (size_t)y * v->stride[0];
+	const uint8_t *cb = v->plane[1] + (size_t)(y / 2) * v->stride[1];
+	const uint8_t *cr = v->plane[2] + (size_t)(y / 2) * v->stride[2];
+	for (uint32_t x = 0; x < v->width; x++) {
+		const int32_t l = Y[x] << 16, b = cb[x / 2] - 128,
+			      r = cr[x / 2] - 128;
+		const int32_t c[3] = { l + 91881 * r, l - 22554 * b - 46802 * r,
+				       l + 116130 * b };
+		for (int k = 0; k < 3; k++) {
+			const int32_t q = (c[k] + 32768) >> 16;
+			out[3 * x + k] = (uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q);
+		}
+	}
+}
+
 static int write_jpeg(kho_tiff_master *m, const kho_rendered *p)
 {
 	TIFF *tif = m->tif;
 	const int mixed = p->mode == KHO_MODE_MIXED;
-	const int channels = mixed ? 3 : p->image.channels;
-	set_common(m, p, mixed ? p->dpi : p->image_dpi);
+	const int colour = p->yuv.plane[0] != NULL;
+	const int channels = mixed || colour ? 3 : p->image.channels;
+	set_common(m, p, mixed || colour ? p->dpi : p->image_dpi);
 	TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 8);
 	TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, channels);
 	TIFFSetField(tif, TIFFTAG_COMPRESSION, COMPRESSION_JPEG);
@@ -274,14 +294,17 @@ static int write_jpeg(kho_tiff_master *m, const kho_rendered *p)
 		TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
 	}
 	TIFFSetField(tif, TIFFTAG_JPEGQUALITY, m->quality);
-	uint8_t *row = mixed ? malloc((size_t)p->width * 3) : NULL;
-	if (mixed && !row)
+	uint8_t *row = mixed || colour ? malloc((size_t)p->width * 3) : NULL;
+	if ((mixed || colour) && !row)
 		return -1;
 	int rc = 0;
 	for (uint32_t y = 0; rc == 0 && y < p->height; y++) {
 		const uint8_t *src;
 		if (mixed) {
 			composite_row(p, y, row);
+			src = row;
+		} else if (colour) {
+			yuv_row(&p->yuv, y, row);
 			src = row;
 		} else {
 			src = p->image.pixels + (size_t)y * p->image.stride;

@@ -72,7 +72,19 @@ static int encode_page(const kho_rendered *r, int quality, encoded *e,
 	memset(e, 0, sizeof(*e));
 	int rc = KHO_OK;
 	size_t len = 0;
-	if (r->image.pixels) {
+	if (r->yuv.plane[0]) {
+		rc = kho_jpeg_encode_yuv(&r->yuv, quality, r->dpi, &e->jpeg,
+					 &len, err);
+		if (rc == KHO_OK)
+			e->layers[e->n++] = (kho_pdf_image){
+				.filter = KHO_PDF_DCT,
+				.data = e->jpeg,
+				.size = len,
+				.width = r->width,
+				.height = r->height,
+				.channels = 3,
+			};
+	} else if (r->image.pixels) {
 		rc = kho_jpeg_encode(&r->image, quality, r->image_dpi, &e->jpeg,
 				     &len, err);
 		if (rc == KHO_OK)

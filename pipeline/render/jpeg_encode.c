@@ -17,7 +17,8 @@ static void set_density(uint8_t *buf, unsigned long len, int dpi)
 }
 
 int kho_jpeg_encode(const kho_image *img, int quality, int dpi,
-		    uint8_t **data, size_t *size, kho_error *err)
+		    int full_chroma, uint8_t **data, size_t *size,
+		    kho_error *err)
 {
 	*data = NULL;
 	*size = 0;
@@ -31,7 +32,7 @@ int kho_jpeg_encode(const kho_image *img, int quality, int dpi,
 	int rc = tjCompress2(tj, img->pixels, (int)img->width,
 			     (int)img->stride, (int)img->height,
 			     grey ? TJPF_GRAY : TJPF_RGB, &buf, &len,
-			     grey ? TJSAMP_GRAY : TJSAMP_420, quality,
+			     grey ? TJSAMP_GRAY : full_chroma ? TJSAMP_444 : TJSAMP_420, quality,
 			     0);
 	if (rc != 0) {
 		kho_error_set(err, KHO_FAIL, "cannot encode JPEG: %s",

@@ -5,11 +5,13 @@
 #include "common/internal.h"
 #include "codec/codec.h"
 
-/* Encodes a grey or RGB image (colour as 4:2:0) at quality 1..100, with
- * a JFIF density of dpi.  *data is allocated with TurboJPEG: release it
- * with kho_jpeg_free(). */
+/* Encodes a grey or RGB image at quality 1..100, with a JFIF density of
+ * dpi; colour as 4:2:0, or 4:4:4 with full_chroma (a mixed page's small
+ * background, whose seal strokes are only a few pixels wide).  *data is
+ * allocated with TurboJPEG: release it with kho_jpeg_free(). */
 int kho_jpeg_encode(const kho_image *img, int quality, int dpi,
-		    uint8_t **data, size_t *size, kho_error *err);
+		    int full_chroma, uint8_t **data, size_t *size,
+		    kho_error *err);
 void kho_jpeg_free(uint8_t *data);
 
 /* A colour page as JPEG's own planes: Y at full size, Cb and Cr at half

@@ -85,8 +85,9 @@ static int encode_page(const kho_rendered *r, int quality, encoded *e,
 				.channels = 3,
 			};
 	} else if (r->image.pixels) {
-		rc = kho_jpeg_encode(&r->image, quality, r->image_dpi, &e->jpeg,
-				     &len, err);
+		rc = kho_jpeg_encode(&r->image, quality, r->image_dpi,
+				     r->mode == KHO_MODE_MIXED, &e->jpeg, &len,
+				     err);
 		if (rc == KHO_OK)
 			e->layers[e->n++] = (kho_pdf_image){
 				.filter = KHO_PDF_DCT,

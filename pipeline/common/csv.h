@@ -18,7 +18,8 @@ void kho_csv_free(kho_csv *csv);
 
 /* 1 and the row's fields, 0 at the end, KHO_FAIL for a broken row (an
  * unterminated quote, a NUL byte, invalid UTF-8) with its line in err.
- * *line is the line the row starts on (1-based). */
+ * *line is the line the row starts on (1-based).  After a broken row the
+ * reader goes on at the next line, so every call consumes input. */
 int kho_csv_next(kho_csv *csv, char ***fields, size_t *n, long *line,
 		 kho_error *err);
 

@@ -257,6 +257,43 @@ static void test_nul_byte(void **state)
 	fails_with(d3, 1, "", "line 1: a NUL byte");
 }
 
+/* A reader that refuses a broken row and reads on (as the register import
+ * does) gets the next line, never the same broken row again: found by
+ * fuzz_register_csv as a loop without end on a NUL byte. */
+static void test_reading_on_after_a_broken_row(void **state)
+{
+	static const char d[] = "a,b\nc\0d,e\n\"x\0\nf,g\n\xff,h\ni,j";
+	kho_csv *csv = NULL;
+	kho_error err = KHO_ERROR_INIT;
+	assert_int_equal(kho_csv_open(&csv, d, sizeof(d) - 1, &err), KHO_OK);
+	static const struct {
+		int rc;
+		long line;
+		const char *first;
+	} want[] = {
+		{1, 1, "a"},	    {KHO_FAIL, 2, NULL}, {KHO_FAIL, 3, NULL},
+		{1, 4, "f"},	    {KHO_FAIL, 5, NULL}, {1, 6, "i"},
+		{0, 0, NULL},
+	};
+	for (size_t i = 0; i < KHO_ARRAY_SIZE(want); i++) {
+		char **f = NULL;
+		size_t n = 0;
+		long line = 0;
+		kho_error_clear(&err);
+		const int rc = kho_csv_next(csv, &f, &n, &line, &err);
+		assert_int_equal(rc, want[i].rc);
+		if (rc == 1) {
+			assert_int_equal(line, want[i].line);
+			assert_string_equal(f[0], want[i].first);
+		} else if (rc < 0) {
+			char msg[32];
+			snprintf(msg, sizeof(msg), "line %ld:", want[i].line);
+			assert_non_null(strstr(err.msg, msg));
+		}
+	}
+	kho_csv_free(csv);
+}
+
 static void test_invalid_utf8(void **state)
 {
 	const char *d1 = "id,name\nHT-1,caf\xE9\n";
@@ -397,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_data_not_terminated),
 		cmocka_unit_test(test_unterminated_quote),
 		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_reading_on_after_a_broken_row),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_column),
 		cmocka_unit_test(test_utf8_valid),

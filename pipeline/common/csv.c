@@ -149,8 +149,8 @@ int kho_csv_next(kho_csv *c, char ***fields, size_t *n, long *line,
 				/* Go on at the next line: a caller that refuses
 				 * this row and reads on must not meet the same
 				 * byte again, forever. */
-				const char *nl = memchr(c->p, '\n',
-							(size_t)(c->end - c->p));
+				const char *nl = memchr(
+					c->p, '\n', (size_t)(c->end - c->p));
 				c->p = nl ? nl + 1 : c->end;
 				if (nl)
 					c->line++;

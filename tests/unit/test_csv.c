@@ -271,8 +271,8 @@ static void test_reading_on_after_a_broken_row(void **state)
 		long line;
 		const char *first;
 	} want[] = {
-		{1, 1, "a"},	    {KHO_FAIL, 2, NULL}, {KHO_FAIL, 3, NULL},
-		{1, 4, "f"},	    {KHO_FAIL, 5, NULL}, {1, 6, "i"},
+		{1, 1, "a"},  {KHO_FAIL, 2, NULL}, {KHO_FAIL, 3, NULL},
+		{1, 4, "f"},  {KHO_FAIL, 5, NULL}, {1, 6, "i"},
 		{0, 0, NULL},
 	};
 	for (size_t i = 0; i < KHO_ARRAY_SIZE(want); i++) {

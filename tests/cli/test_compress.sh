@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# compress: a page planned bitonal becomes one G4 image, a page planned
+# mixed a colour JPEG under a G4 mask that keeps the seal red; the page
+# size follows the crop and the dpi; every PDF passes qpdf --check; the
+# same plan gives the same bytes; tiff_master = yes adds master.tif to the
+# bag.
+. "$(dirname "$0")/lib.sh"
+command -v qpdf >/dev/null && command -v pdftoppm >/dev/null &&
+	command -v pdfimages >/dev/null || skip "qpdf and poppler-utils are needed"
+metrics="python3 $KHO_SOURCE_DIR/scripts/bench/compress_metrics.py"
+
+# Seed 32: KD-2021-02020 has a grey page 1 and a colour page 2 (the seal).
+gen sample --seed 32 --records 2 --quick --no-damaged
+rec=KD-2021-02020
+grep -q "^$rec,2,.*,colour," sample/truth.csv || fail "the sample changed: $rec page 2 is not colour"
+"$KHO" init root >/dev/null
+expect_exit 0 run --root root --inbox sample/inbox
+
+plan() { # PAGE COLUMN
+	sql root "SELECT pl.$2 FROM plans pl JOIN pages p ON p.id=pl.page JOIN records r ON r.id=p.record WHERE r.record_id='$rec' AND r.current=1 AND p.page_no=$1;"
+}
+pdf_sha() {
+	sql root "SELECT o.sha256 FROM outputs o JOIN records r ON r.id=o.record WHERE r.record_id='$rec' AND r.current=1 AND o.name='$1';"
+}
+stored() { local s; s=$(pdf_sha "$1"); echo "root/store/${s:0:2}/$s"; }
+
+# Page 1 bitonal and cropped to its top half, page 2 mixed.
+w=$(sql root "SELECT width FROM pages p JOIN records r ON r.id=p.record WHERE r.record_id='$rec' AND r.current=1 AND p.page_no=1;")
+h=$(sql root "SELECT height FROM pages p JOIN records r ON r.id=p.record WHERE r.record_id='$rec' AND r.current=1 AND p.page_no=1;")
+expect_exit 0 plan --root root "$rec" 1 mode=bitonal "crop=0,0,$w,$((h / 2))"
+expect_exit 0 plan --root root "$rec" 2 mode=mixed skew=4.18
+expect_exit 0 run --root root
+pdf=$(stored result.pdf)
+[ -f "$pdf" ] || fail "no result.pdf for $rec"
+
+# Every PDF compress made passes qpdf --check.
+for s in $(sql root "SELECT sha256 FROM outputs WHERE name='result.pdf';"); do
+	qpdf --check "root/store/${s:0:2}/$s" >"$T/qpdf.out" 2>&1 ||
+		{ cat "$T/qpdf.out"; fail "qpdf --check $s"; }
+done
+
+# Pages and their size: the crop at the output dpi, in points.
+pdfinfo -f 1 -l 2 "$pdf" >"$T/info"
+grep -Eq "^Pages: +2$" "$T/info" || fail "not 2 pages"
+grep -Eq "^PDF version: +1.7$" "$T/info" || fail "not PDF 1.7"
+for page in 1 2; do
+	cw=$(plan $page crop_w) ch=$(plan $page crop_h) dpi=$(plan $page dpi)
+	src=$(plan $page source_dpi)
+	if [ "$cw" = 0 ]; then
+		cw=$(sql root "SELECT width FROM pages p JOIN records r ON r.id=p.record WHERE r.record_id='$rec' AND r.current=1 AND p.page_no=$page;")
+		ch=$(sql root "SELECT height FROM pages p JOIN records r ON r.id=p.record WHERE r.record_id='$rec' AND r.current=1 AND p.page_no=$page;")
+	fi
+	got=$(awk -v p="$page" '$1 == "Page" && $2 == p && $3 == "size:" {print $4, $6}' "$T/info")
+	python3 - "$cw" "$ch" "$dpi" "$src" $got <<'PY' || fail "page $page: size $got pts"
+import sys
+cw, ch, dpi, src, gw, gh = map(float, sys.argv[1:])
+want = [round(v * dpi / src) * 72 / dpi for v in (cw, ch)]
+sys.exit(0 if abs(want[0] - gw) < 0.01 and abs(want[1] - gh) < 0.01 else 1)
+PY
+done
+
+# The images, as encoded: one G4 image on page 1; a JPEG and a G4 mask
+# (stencil) on page 2.
+pdfimages -list "$pdf" | awk 'NR > 2 {print $1, $3, $8, $9}' >"$T/images"
+expect_in "$T/images" "1 image 1 ccitt"
+expect_in "$T/images" "2 image 8 jpeg"
+expect_in "$T/images" "2 stencil 1 ccitt"
+[ "$(wc -l <"$T/images")" = 3 ] || { cat "$T/images"; fail "3 images expected"; }
+
+# Rendered back: ink inside the crop on page 1, the seal red on page 2.
+pdftoppm -r 60 -f 1 -l 1 -singlefile "$pdf" "$T/p1"
+pdftoppm -r 60 -f 2 -l 2 -singlefile "$pdf" "$T/p2"
+python3 - "$T/p1.ppm" <<'PY' || fail "page 1 has no ink"
+import re, sys
+d = open(sys.argv[1], "rb").read()
+m = re.match(rb"P6\s+(\d+)\s+(\d+)\s+(\d+)\s", d)
+px = d[m.end():]
+dark = sum(1 for i in range(0, len(px), 3) if px[i] < 100)
+sys.exit(0 if dark > 0.002 * len(px) / 3 else 1)
+PY
+red=$($metrics red "$T/p2.ppm")
+[ "$red" -gt 30 ] || fail "page 2 lost its seal's red: $red red pixels"
+
+# The same plans give the same bytes.
+before=$(pdf_sha result.pdf)
+expect_exit 0 retry --root root compress --record "$rec"
+expect_exit 0 run --root root
+[ "$(pdf_sha result.pdf)" = "$before" ] || fail "compress again gave other bytes"
+
+# tiff_master = yes: master.tif beside result.pdf, in the bag.
+sed -i 's/^tiff_master = no/tiff_master = yes/' root/kho.conf
+expect_exit 0 retry --root root compress --record "$rec"
+expect_exit 0 run --root root
+tif=$(stored master.tif)
+[ -f "$tif" ] || fail "no master.tif"
+[ "$(pdf_sha result.pdf)" = "$before" ] || fail "the PDF changed with the master"
+if command -v tiffinfo >/dev/null; then
+	tiffinfo "$tif" >"$T/tiffinfo" 2>&1
+	[ "$(grep -c 'TIFF Directory' "$T/tiffinfo")" = 2 ] || fail "master.tif: not 2 pages"
+	expect_in "$T/tiffinfo" "CCITT Group 4"
+	expect_in "$T/tiffinfo" "Compression Scheme: JPEG"
+	expect_in "$T/tiffinfo" "DocumentName: $rec"
+fi
+vol=$(ls root/warehouse/*.tar | tail -1)
+tar tf "$vol" | grep -q "/data/$rec/master.tif$" || fail "master.tif is not in the bag"
+check_bags root
+echo ok

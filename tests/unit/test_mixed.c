@@ -1,0 +1,200 @@
+/*
+ * Mixed pages: black text goes to the text layer at full resolution, a
+ * red seal and a blue signature stay out of it and keep their colour in
+ * the background, which is at background_dpi and has the text taken out.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/internal.h"
+#include "render/render_private.h"
+#include "testutil.h"
+
+enum { W = 600, H = 400 };
+
+static void set(kho_image *img, int x, int y, const uint8_t c[3])
+{
+	if (x < 0 || y < 0 || x >= (int)img->width || y >= (int)img->height)
+		return;
+	memcpy(img->pixels + (size_t)y * img->stride + (size_t)x * 3, c, 3);
+}
+
+static const uint8_t ink[3] = {28, 28, 30}, red[3] = {205, 40, 48},
+		     blue[3] = {40, 52, 172}, paper[3] = {241, 236, 226};
+
+/* Text bars at x 40..200, a seal ring about (450, 200), a black line
+ * across the seal, a blue signature stroke at y 340. */
+static void make_page(kho_image *img)
+{
+	kho_error err = KHO_ERROR_INIT;
+	if (kho_image_alloc(img, W, H, 3, &err))
+		fail_msg("alloc: %s", err.msg);
+	for (int y = 0; y < H; y++)
+		for (int x = 0; x < W; x++) {
+			uint8_t p[3];
+			for (int c = 0; c < 3; c++)
+				p[c] = (uint8_t)(paper[c] - (x * 7 + y * 3) % 5);
+			set(img, x, y, p);
+		}
+	for (int bar = 0; bar < 8; bar++)
+		for (int y = 60; y < 120; y++)
+			for (int x = 40 + bar * 20; x < 43 + bar * 20; x++)
+				set(img, x, y, ink);
+	for (int y = 100; y < 300; y++)
+		for (int x = 350; x < 550; x++) {
+			const double r = hypot(x - 450, y - 200);
+			if (r >= 74 && r <= 80)
+				set(img, x, y, red);
+		}
+	for (int x = 330; x < 570; x++)
+		for (int y = 198; y < 201; y++)
+			set(img, x, y, ink);
+	for (int x = 60; x < 300; x++)
+		for (int y = 340; y < 343; y++)
+			set(img, x, y, blue);
+}
+
+static int bit(const kho_rendered *r, int x, int y)
+{
+	return r->bits[(size_t)y * r->bits_stride + (size_t)x / 8] >>
+		       (7 - x % 8) &
+	       1;
+}
+
+static const uint8_t *bg(const kho_rendered *r, int x, int y)
+{
+	/* (x, y) of the page at 300 dpi, in the background at 100 */
+	return r->image.pixels + (size_t)(y / 3) * r->image.stride +
+	       (size_t)(x / 3) * 3;
+}
+
+static void render(const kho_image *src, kho_rendered *r)
+{
+	kho_plan p;
+	memset(&p, 0, sizeof(p));
+	p.mode = KHO_MODE_MIXED;
+	p.dpi = 300;
+	p.source_dpi = 300;
+	const kho_render_opts opts = {.background_dpi = 100};
+	kho_error err = KHO_ERROR_INIT;
+	if (kho_render_image(src, W, H, 1, &p, &opts, r, &err))
+		fail_msg("render: %s", err.msg);
+}
+
+static void test_layers(void **state)
+{
+	kho_image src;
+	make_page(&src);
+	kho_rendered r = KHO_RENDERED_INIT;
+	render(&src, &r);
+	assert_int_equal(r.mode, KHO_MODE_MIXED);
+	assert_int_equal(r.width, W);
+	assert_int_equal(r.height, H);
+	assert_int_equal(r.image.width, W / 3);
+	assert_int_equal(r.image.height, 133);
+	assert_int_equal(r.image_dpi, 100);
+
+	/* text: every bar pixel is black in the text layer */
+	int n = 0, blackn = 0;
+	for (int bar = 0; bar < 8; bar++)
+		for (int y = 60; y < 120; y++)
+			for (int x = 40 + bar * 20; x < 43 + bar * 20; x++) {
+				n++;
+				blackn += bit(&r, x, y);
+			}
+	assert_int_equal(blackn, n);
+	/* the black line across the seal too, where it crosses the ring */
+	assert_true(bit(&r, 376, 199) && bit(&r, 450, 199) &&
+		    bit(&r, 524, 199));
+
+	/* the seal and the signature are not text */
+	for (int y = 100; y < 300; y++)
+		for (int x = 350; x < 550; x++) {
+			const double d = hypot(x - 450, y - 200);
+			if (d >= 73 && d <= 81 && (y < 195 || y > 203) &&
+			    bit(&r, x, y))
+				fail_msg("seal pixel (%d, %d) in the text layer",
+					 x, y);
+		}
+	for (int x = 60; x < 300; x++)
+		for (int y = 338; y < 345; y++)
+			if (bit(&r, x, y))
+				fail_msg("signature pixel (%d, %d) in the text "
+					 "layer",
+					 x, y);
+
+	/* the background keeps the seal red and the signature blue */
+	const uint8_t *s = bg(&r, 450, 123); /* top of the ring */
+	if (!(s[0] > 160 && s[1] < 120 && s[0] - s[2] > 60))
+		fail_msg("seal in the background: (%u, %u, %u)", s[0], s[1],
+			 s[2]);
+	const uint8_t *b = bg(&r, 150, 341);
+	if (!(b[2] > 150 && b[2] - b[0] > 50))
+		fail_msg("signature in the background: (%u, %u, %u)", b[0],
+			 b[1], b[2]);
+	/* and has the text taken out: paper where the bars were */
+	for (int bar = 0; bar < 8; bar++) {
+		const uint8_t *p = bg(&r, 41 + bar * 20, 90);
+		if (!(p[0] > 220 && p[1] > 215))
+			fail_msg("text left in the background at bar %d: "
+				 "(%u, %u, %u)",
+				 bar, p[0], p[1], p[2]);
+	}
+	kho_rendered_release(&r);
+	kho_image_release(&src);
+}
+
+/* The same page gives the same layers: nothing depends on the run. */
+static void test_deterministic(void **state)
+{
+	kho_image src;
+	make_page(&src);
+	kho_rendered a = KHO_RENDERED_INIT, b = KHO_RENDERED_INIT;
+	render(&src, &a);
+	render(&src, &b);
+	assert_memory_equal(a.bits, b.bits, a.bits_stride * a.height);
+	assert_memory_equal(a.image.pixels, b.image.pixels,
+			    a.image.stride * a.image.height);
+	kho_rendered_release(&a);
+	kho_rendered_release(&b);
+	kho_image_release(&src);
+}
+
+/* background_dpi at or above the page's: the background at the page's. */
+static void test_background_not_enlarged(void **state)
+{
+	kho_image src;
+	make_page(&src);
+	kho_plan p;
+	memset(&p, 0, sizeof(p));
+	p.mode = KHO_MODE_MIXED;
+	p.dpi = 150;
+	p.source_dpi = 300;
+	const kho_render_opts opts = {.background_dpi = 300};
+	kho_error err = KHO_ERROR_INIT;
+	kho_rendered r = KHO_RENDERED_INIT;
+	assert_int_equal(kho_render_image(&src, W, H, 1, &p, &opts, &r, &err),
+			 KHO_OK);
+	assert_int_equal(r.width, W / 2);
+	assert_int_equal(r.image.width, W / 2);
+	assert_int_equal(r.image_dpi, 150);
+	kho_rendered_release(&r);
+	kho_image_release(&src);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_layers),
+		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_background_not_enlarged),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,235 @@
+/*
+ * Adaptive binarization: paper tint, uneven light and a shadow stay white
+ * (no blotches), thin strokes and diacritic-sized dots stay black, dark
+ * areas are filled, lone specks go, and the streamed rows equal the whole
+ * image's.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/internal.h"
+#include "render/sauvola.h"
+#include "testutil.h"
+
+static void page(kho_image *img, uint32_t w, uint32_t h)
+{
+	kho_error err = KHO_ERROR_INIT;
+	if (kho_image_alloc(img, w, h, 1, &err))
+		fail_msg("alloc: %s", err.msg);
+}
+
+static uint8_t *at(kho_image *img, uint32_t x, uint32_t y)
+{
+	return img->pixels + (size_t)y * img->stride + x;
+}
+
+/* A small deterministic noise, +-amp levels. */
+static int noise(uint32_t x, uint32_t y, int amp)
+{
+	uint32_t v = x * 73856093u ^ y * 19349663u;
+	v ^= v >> 13;
+	v *= 0x5bd1e995u;
+	v ^= v >> 15;
+	return (int)(v % (2u * (uint32_t)amp + 1)) - amp;
+}
+
+static uint8_t clamp(int v)
+{
+	return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+static uint8_t *binarize(const kho_image *img, size_t *stride)
+{
+	kho_error err = KHO_ERROR_INIT;
+	uint8_t *bits = NULL;
+	if (kho_sauvola_image(img, 300, &bits, stride, &err))
+		fail_msg("binarize: %s", err.msg);
+	return bits;
+}
+
+static int black(const uint8_t *bits, size_t stride, uint32_t x, uint32_t y)
+{
+	return bits[y * stride + x / 8] >> (7 - x % 8) & 1;
+}
+
+static size_t count_black(const uint8_t *bits, size_t stride, uint32_t x0,
+			  uint32_t y0, uint32_t x1, uint32_t y1)
+{
+	size_t n = 0;
+	for (uint32_t y = y0; y < y1; y++)
+		for (uint32_t x = x0; x < x1; x++)
+			n += (size_t)black(bits, stride, x, y);
+	return n;
+}
+
+/* Paper from light grey-pink tint on the left to a deep scanner shadow on
+ * the right (235 down to 90), with light falling off downwards and
+ * noise: nothing of it may turn black. */
+static void test_tint_and_shadow_stay_white(void **state)
+{
+	const uint32_t w = 900, h = 600;
+	kho_image img;
+	page(&img, w, h);
+	for (uint32_t y = 0; y < h; y++)
+		for (uint32_t x = 0; x < w; x++) {
+			const double light = 235 - 145.0 * x * x / (w * w) -
+					     20.0 * y / h;
+			*at(&img, x, y) = clamp((int)light + noise(x, y, 3));
+		}
+	size_t stride;
+	uint8_t *bits = binarize(&img, &stride);
+	const size_t n = count_black(bits, stride, 0, 0, w, h);
+	if (n > 0)
+		fail_msg("%zu black pixels on a page of paper and shadow", n);
+	free(bits);
+	kho_image_release(&img);
+}
+
+static void test_strokes_dots_and_shadowed_text(void **state)
+{
+	const uint32_t w = 600, h = 300;
+	kho_image img;
+	page(&img, w, h);
+	for (uint32_t y = 0; y < h; y++)
+		for (uint32_t x = 0; x < w; x++)
+			*at(&img, x, y) = clamp(232 + noise(x, y, 2));
+	/* a hairline: one pixel wide, faint (150 on 232) */
+	for (uint32_t y = 40; y < 120; y++)
+		*at(&img, 60, y) = 150;
+	/* a horizontal hairline two pixels high, a little darker */
+	for (uint32_t x = 100; x < 300; x++)
+		*at(&img, x, 60) = *at(&img, x, 61) = 140;
+	/* a diacritic's dot: 3 x 3 at 120 */
+	for (uint32_t y = 150; y < 153; y++)
+		for (uint32_t x = 150; x < 153; x++)
+			*at(&img, x, y) = 120;
+	/* text in a shadow: strokes of 45 on paper of 110, the shadow
+	 * deepening over 60 pixels (5 mm) as a scanner's does */
+	for (uint32_t y = 0; y < h; y++)
+		for (uint32_t x = 380; x < w; x++) {
+			const int v = x < 440 ? 232 - (int)(122 * (x - 380) / 60)
+					      : 110;
+			*at(&img, x, y) = clamp(v + noise(x, y, 2));
+		}
+	for (uint32_t y = 220; y < 260; y++)
+		for (uint32_t x = 450; x < 453; x++)
+			*at(&img, x, y) = 45;
+	/* a filled dark box, larger than the window */
+	for (uint32_t y = 150; y < 290; y++)
+		for (uint32_t x = 200; x < 340; x++)
+			*at(&img, x, y) = 20;
+	/* a lone speck */
+	*at(&img, 500, 100) = 60;
+
+	size_t stride;
+	uint8_t *bits = binarize(&img, &stride);
+	assert_true(count_black(bits, stride, 60, 40, 61, 120) >= 76);
+	assert_true(count_black(bits, stride, 100, 60, 300, 62) >= 380);
+	assert_int_equal(count_black(bits, stride, 150, 150, 153, 153), 9);
+	assert_true(count_black(bits, stride, 450, 220, 453, 260) >= 110);
+	/* the shadow around that text stays white */
+	assert_int_equal(count_black(bits, stride, 380, 0, 440, h), 0);
+	assert_int_equal(count_black(bits, stride, 470, 0, w, h), 0);
+	/* no hole in the dark box */
+	assert_int_equal(count_black(bits, stride, 200, 150, 340, 290),
+			 140 * 140);
+	/* the speck is gone, and nothing black appears near the marks */
+	assert_int_equal(count_black(bits, stride, 490, 90, 510, 110), 0);
+	assert_int_equal(count_black(bits, stride, 70, 40, 90, 120), 0);
+	free(bits);
+	kho_image_release(&img);
+}
+
+typedef struct rows {
+	uint8_t *bits;
+	size_t stride;
+	uint32_t next;
+} rows;
+
+static int take_row(void *ctx, uint32_t y, const uint8_t *b, kho_error *err)
+{
+	(void)err;
+	rows *r = ctx;
+	assert_int_equal(y, r->next);
+	memcpy(r->bits + y * r->stride, b, r->stride);
+	r->next++;
+	return KHO_OK;
+}
+
+/* Rows come out in order, never later than the lag says, and a page of
+ * any height (not a multiple of the block) is complete. */
+static void test_streaming_order_and_lag(void **state)
+{
+	static const uint32_t heights[] = {1, 3, 4, 5, 37, 200};
+	for (size_t k = 0; k < KHO_ARRAY_SIZE(heights); k++) {
+		const uint32_t w = 53, h = heights[k];
+		kho_image img;
+		page(&img, w, h);
+		for (uint32_t y = 0; y < h; y++)
+			for (uint32_t x = 0; x < w; x++)
+				*at(&img, x, y) =
+					(x + y) % 9 < 2 ? 30 : clamp(220 + noise(x, y, 4));
+		rows r = {calloc(h, (w + 7) / 8), (w + 7) / 8, 0};
+		kho_error err = KHO_ERROR_INIT;
+		kho_sauvola *s = NULL;
+		assert_int_equal(kho_sauvola_new(&s, w, h, 300, take_row, &r,
+						 &err),
+				 KHO_OK);
+		for (uint32_t y = 0; y < h; y++) {
+			assert_int_equal(kho_sauvola_push(s, at(&img, 0, y),
+							  &err),
+					 KHO_OK);
+			const uint32_t lag = kho_sauvola_lag(s);
+			if (y >= lag)
+				assert_true(r.next >= y - lag + 1);
+		}
+		assert_int_equal(kho_sauvola_finish(s, &err), KHO_OK);
+		assert_int_equal(r.next, h);
+		/* one row too many is refused */
+		assert_int_equal(kho_sauvola_push(s, at(&img, 0, 0), &err),
+				 KHO_FAIL);
+		kho_sauvola_free(s);
+		size_t stride;
+		uint8_t *whole = binarize(&img, &stride);
+		assert_memory_equal(whole, r.bits, stride * h);
+		free(whole);
+		free(r.bits);
+		kho_image_release(&img);
+	}
+}
+
+static void test_missing_rows(void **state)
+{
+	kho_error err = KHO_ERROR_INIT;
+	kho_sauvola *s = NULL;
+	rows r = {calloc(10, 2), 2, 0};
+	assert_int_equal(kho_sauvola_new(&s, 10, 10, 300, take_row, &r, &err),
+			 KHO_OK);
+	uint8_t row[10];
+	memset(row, 200, sizeof(row));
+	assert_int_equal(kho_sauvola_push(s, row, &err), KHO_OK);
+	assert_int_equal(kho_sauvola_finish(s, &err), KHO_FAIL);
+	assert_non_null(strstr(err.msg, "1 of 10 rows"));
+	kho_sauvola_free(s);
+	free(r.bits);
+	assert_int_equal(kho_sauvola_new(&s, 0, 10, 300, take_row, &r, &err),
+			 KHO_FAIL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tint_and_shadow_stay_white),
+		cmocka_unit_test(test_strokes_dots_and_shadowed_text),
+		cmocka_unit_test(test_streaming_order_and_lag),
+		cmocka_unit_test(test_missing_rows),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

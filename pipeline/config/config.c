@@ -67,6 +67,22 @@ static const kho_config_key keys[] = {
 	{ "pack", "keep_originals", KHO_CONF_BOOL, "yes", 0, 1,
 	  "put the original scans into the bags beside the result",
 	  OFF(keep_originals) },
+
+	{ "coverage", "backlog_from", KHO_CONF_INT, "2020", 1900, 2100,
+	  "first year of issue of the backlog (paper issued before the "
+	  "results warehouse)", OFF(backlog_from) },
+	{ "coverage", "backlog_to", KHO_CONF_INT, "2022", 1900, 2100,
+	  "last year of issue of the backlog; later years are new results",
+	  OFF(backlog_to) },
+	{ "coverage", "backlog_target", KHO_CONF_INT, "90", 0, 100,
+	  "percent of each backlog year's registered results to archive",
+	  OFF(backlog_target) },
+	{ "coverage", "new_target", KHO_CONF_INT, "100", 0, 100,
+	  "percent of each later year's registered results to archive",
+	  OFF(new_target) },
+	{ "coverage", "target_date", KHO_CONF_STRING, "", 0, 0,
+	  "date (YYYY-MM-DD) by which the targets are to be met; empty: 31 "
+	  "December of the current year", OFF(target_date) },
 };
 
 const kho_config_key *kho_config_keys(size_t *n)
@@ -212,7 +228,43 @@ int kho_config_set(kho_config *conf, const char *name, const char *value,
 				     "%s: volume_format '%s' is not supported "
 				     "(tar)",
 				     where, value);
+	if (k->offset == OFF(target_date) && *value &&
+	    kho_config_date_parse(value, NULL, NULL, NULL) != 0)
+		return kho_error_set(err, KHO_USAGE,
+				     "%s: target_date '%s' is not a date "
+				     "(YYYY-MM-DD)",
+				     where, value);
 	return set_key(conf, k, value, where, err);
+}
+
+int kho_config_date_parse(const char *s, int *year, int *month, int *day)
+{
+	static const int days[] = { 31, 29, 31, 30, 31, 30,
+				    31, 31, 30, 31, 30, 31 };
+	int v[3] = { 0, 0, 0 };
+	static const int width[3] = { 4, 2, 2 };
+	for (int part = 0; part < 3; part++) {
+		for (int i = 0; i < width[part]; i++, s++) {
+			if (*s < '0' || *s > '9')
+				return -1;
+			v[part] = v[part] * 10 + (*s - '0');
+		}
+		if (part < 2 && *s++ != '-')
+			return -1;
+	}
+	if (*s || v[0] < 1900 || v[1] < 1 || v[1] > 12 || v[2] < 1 ||
+	    v[2] > days[v[1] - 1])
+		return -1;
+	int leap = (v[0] % 4 == 0 && v[0] % 100 != 0) || v[0] % 400 == 0;
+	if (v[1] == 2 && v[2] == 29 && !leap)
+		return -1;
+	if (year)
+		*year = v[0];
+	if (month)
+		*month = v[1];
+	if (day)
+		*day = v[2];
+	return 0;
 }
 
 int kho_config_init(kho_config *conf, kho_error *err)

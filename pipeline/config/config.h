@@ -43,6 +43,12 @@ typedef struct kho_config {
 	char *volume_format;
 	char *source_organization;
 	int keep_originals;
+	/* [coverage] */
+	long long backlog_from;   /* first year of the backlog */
+	long long backlog_to;     /* last year of the backlog */
+	long long backlog_target; /* percent of the backlog to archive */
+	long long new_target;     /* percent of each year after it */
+	char *target_date;        /* YYYY-MM-DD; "" = 31 December this year */
 } kho_config;
 
 typedef enum kho_config_type {
@@ -76,6 +82,10 @@ int kho_config_load(kho_config *conf, const char *path, kho_error *err);
  * an unknown key or a bad value.  where names the origin for messages. */
 int kho_config_set(kho_config *conf, const char *name, const char *value,
 		   const char *where, kho_error *err);
+
+/* A calendar date written YYYY-MM-DD (target_date): 0 and its parts
+ * (any pointer may be NULL), or -1. */
+int kho_config_date_parse(const char *s, int *year, int *month, int *day);
 
 /* The key table; *n receives its length. */
 const kho_config_key *kho_config_keys(size_t *n);

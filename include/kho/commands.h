@@ -18,6 +18,8 @@ int kho_cmd_show(int argc, char **argv);
 int kho_cmd_retry(int argc, char **argv);
 int kho_cmd_plan(int argc, char **argv);
 int kho_cmd_config(int argc, char **argv);
+int kho_cmd_register(int argc, char **argv);
+int kho_cmd_report(int argc, char **argv);
 
 /* One stage over everything pending for it: "ingest", "normalize",
  * "compress", "describe" or "pack". */

@@ -2,6 +2,7 @@
 #include "kho/commands.h"
 #include "cli/options.h"
 #include "cli/summary.h"
+#include "report/report.h"
 #include "stages/stage.h"
 
 #include <unistd.h>
@@ -28,6 +29,9 @@ static int run_stages(kho_session *s, const char *command, size_t first,
 		if (results[i].interrupted)
 			*stopped = 1;
 	}
+	/* kho run leaves the coverage it reached: the report's trend. */
+	if (rc == KHO_OK && first == 0 && last == n - 1)
+		rc = kho_report_snapshot(s->cat, &s->conf, "run", run, 0, err);
 	const char *outcome = rc ? "stopped" : *stopped ? "interrupted" : "ok";
 	kho_error end_err = KHO_ERROR_INIT;
 	if (run)

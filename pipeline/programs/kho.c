@@ -48,6 +48,10 @@ static const struct command commands[] = {
 	{ "retry", kho_cmd_retry, "put work back in a stage's queue" },
 	{ "plan", kho_cmd_plan, "override a page plan" },
 	{ "config", kho_cmd_config, "the settings in effect" },
+	{ "register", kho_cmd_register, "import FILE.csv: load or update the "
+					"register" },
+	{ "report", kho_cmd_report, "coverage of the register; --morning, "
+				    "--missing" },
 	{ "ingest", cmd_ingest, "stage 1: records from the inboxes" },
 	{ "normalize", cmd_normalize, "stage 2: page plans" },
 	{ "compress", cmd_compress, "stage 3: result.pdf" },

@@ -99,8 +99,10 @@ static int import(kho_session *s, const char *file, kho_error *err)
 	if (rc)
 		return rc;
 	/* The coverage this register gives, for the trend and the next
-	 * morning report's "before". */
-	rc = kho_report_snapshot(s->cat, &s->conf, "import", 0, c.import, err);
+	 * morning report's "before" (unless the register is as it was). */
+	if (c.added > 0 || c.changed > 0)
+		rc = kho_report_snapshot(s->cat, &s->conf, "import", 0,
+					 c.import, err);
 	if (rc)
 		return rc;
 	double secs = (double)(kho_mono_ms() - p.started) / 1000.0;

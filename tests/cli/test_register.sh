@@ -35,9 +35,11 @@ PY
 # An import leaves a snapshot of the coverage, for the trend.
 [ "$(sql root "SELECT count(*) FROM snapshots WHERE kind = 'import';")" = 1 ] ||
 	fail "no snapshot after the import"
-# The same file again changes nothing.
+# The same file again changes nothing, and leaves no other snapshot.
 expect_exit 0 register import sample/register.csv --root root
 expect_in out "0 added, 0 changed (0 field(s)), $rows unchanged"
+[ "$(sql root "SELECT count(*) FROM snapshots;")" = 1 ] ||
+	fail "an import that changed nothing left a snapshot"
 
 # ---- an export with every edge case ----
 "$KHO" init edge >/dev/null

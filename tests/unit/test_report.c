@@ -489,6 +489,8 @@ static void test_text_fits_80_columns(void **state)
 static void test_csv_json_html(void **state)
 {
 	struct fixture *f = *state;
+	exec(f->cat, "UPDATE register SET agency = 'Ag1 & <Sở>' WHERE "
+		     "agency = 'Ag1';");
 	kho_report *r = build(f);
 
 	char *csv = render(r, kho_report_csv);
@@ -538,6 +540,8 @@ static void test_csv_json_html(void **state)
 		charts++;
 	assert_int_equal(charts, 4);
 	assert_non_null(strstr(html, "</html>\n"));
+	assert_non_null(strstr(html, ">Ag1 &amp; &lt;Sở&gt;<"));
+	assert_null(strstr(html, "<Sở>"));
 	free(html);
 	kho_report_free(r);
 }

@@ -19,13 +19,11 @@ static const kho_opt opts[] = {
 	[OPT_FORMAT] = {"format", 0, 1, "F",
 			"text (default), csv, json or html"},
 	[OPT_OUTPUT] = {"output", 'o', 1, "FILE",
-			"write FILE (whole or not at all) instead of the "
-			"screen; its extension sets the format"},
+			"write to FILE; its extension sets the format"},
 	[OPT_MORNING] = {"morning", 0, 0, "",
 			 "what the last kho run did (text or json)"},
 	[OPT_MISSING] = {"missing", 0, 0, "",
-			 "the registered records not yet scanned, as CSV "
-			 "for the desk"},
+			 "the records not yet scanned, as CSV for the desk"},
 	[OPT_AGENCY] = {"agency", 0, 1, "NAME",
 			"with --missing: of this agency only"},
 	[OPT_YEAR] = {"year", 0, 1, "YEAR",
@@ -213,8 +211,7 @@ int kho_cmd_report(int argc, char **argv)
 				&err);
 	if (rc == KHO_OK && a.help) {
 		kho_usage("kho report",
-			  "[--format text|csv|json|html] [-o FILE] "
-			  "[--morning | --missing]",
+			  "[--format F] [-o FILE] [--morning | --missing]",
 			  "Coverage of the register: per year of issue, agency "
 			  "and field, what is\narchived, in progress, failed "
 			  "and not yet scanned, against the targets of\n"

@@ -2,44 +2,80 @@
 
 #include <math.h>
 
-/* Chroma (max - min of R, G, B) above this is colour, not tint. */
+/* Chroma (max - min of R, G, B, once the paper's tint is divided out)
+ * above this is colour. */
 #define COLOUR_CHROMA 64
-/* A page with more than this share of coloured pixels is a colour page:
- * a seal's ring on an A4 page is about half a percent. */
+/* A page with more than this share of coloured pixels has meaningful
+ * colour: a seal's ring on an A4 page is about half a percent. */
 #define COLOUR_SHARE 0.0004
-/* Ink shares below this are blank paper (dust, noise). */
-#define BLANK_INK 0.00003
+/* Beyond this share, colour is not a seal but a coloured page. */
+#define COLOUR_PAGE 0.10
+/* Ink shares below this are dust and noise. */
+#define BLANK_INK 0.00002
+/* Faint marks (bleed-through, pencil) below this share are noise. */
+#define BLANK_FAINT 0.0004
+/* Darker than the paper around by this much is a mark, not grain. */
+#define FAINT_STEP 16
+/* Flat mid-tones over this share are a photo or shading. */
+#define MIDTONE_PAGE 0.03
+/* The paper around a pixel: a box of this radius at about 150 dpi. */
+#define BACKGROUND_RADIUS 12
 
 static inline int luma(const uint8_t *p)
 {
 	return (p[0] * 77 + p[1] * 150 + p[2] * 29) >> 8;
 }
 
-void kho_measure_page(const kho_image *img, kho_page_stats *out)
+/* Sum of a box of the integral image. */
+static inline uint32_t box_sum(const uint32_t *ii, size_t w1, long x0,
+			       long y0, long x1, long y1)
+{
+	return ii[(size_t)y1 * w1 + (size_t)x1] - ii[(size_t)y0 * w1 + (size_t)x1] -
+	       ii[(size_t)y1 * w1 + (size_t)x0] + ii[(size_t)y0 * w1 + (size_t)x0];
+}
+
+int kho_measure_paper(const kho_image *img, const uint8_t *usable,
+		      kho_page_stats *out, kho_error *err)
 {
 	memset(out, 0, sizeof(*out));
+	const uint32_t W = img->width, H = img->height;
+	const size_t n = (size_t)W * H;
+	if (n == 0)
+		return KHO_OK;
+	const size_t w1 = (size_t)W + 1;
+	uint8_t *L = malloc(n);
+	uint8_t *ink = calloc(n, 1);
+	uint32_t *ii = calloc(w1 * ((size_t)H + 1), sizeof(*ii));
+	if (!L || !ink || !ii) {
+		free(L);
+		free(ink);
+		free(ii);
+		return kho_error_set(err, KHO_FATAL,
+				     "out of memory measuring the page");
+	}
 	uint64_t hist[256] = { 0 };
-	const uint64_t total = (uint64_t)img->width * img->height;
-	if (total == 0)
-		return;
-	uint64_t coloured = 0;
-	for (uint32_t y = 0; y < img->height; y++) {
+	uint64_t total = 0;
+	for (uint32_t y = 0; y < H; y++) {
 		const uint8_t *row = img->pixels + (size_t)y * img->stride;
-		if (img->channels == 1) {
-			for (uint32_t x = 0; x < img->width; x++)
-				hist[row[x]]++;
-			continue;
-		}
-		for (uint32_t x = 0; x < img->width; x++) {
-			const uint8_t *p = row + 3 * x;
-			int mx = KHO_MAX(p[0], KHO_MAX(p[1], p[2]));
-			int mn = KHO_MIN(p[0], KHO_MIN(p[1], p[2]));
-			coloured += (mx - mn) > COLOUR_CHROMA;
-			hist[luma(p)]++;
+		uint8_t *l = L + (size_t)y * W;
+		const uint8_t *ok = usable ? usable + (size_t)y * W : NULL;
+		uint32_t run = 0;
+		for (uint32_t x = 0; x < W; x++) {
+			l[x] = img->channels == 1 ? row[x] : (uint8_t)luma(row + 3 * x);
+			run += l[x];
+			ii[(size_t)(y + 1) * w1 + x + 1] =
+				ii[(size_t)y * w1 + x + 1] + run;
+			if (!ok || ok[x]) {
+				hist[l[x]]++;
+				total++;
+			}
 		}
 	}
-	/* The paper is the level that the brightest 40% of pixels reach:
-	 * most of a document is paper. */
+	out->pixels = total;
+	if (total == 0)
+		goto done;
+	/* The paper is the level the brightest 40% of pixels reach: most of
+	 * a document is paper. */
 	uint64_t acc = 0;
 	int paper = 255;
 	for (int v = 255; v >= 0; v--) {
@@ -51,43 +87,137 @@ void kho_measure_page(const kho_image *img, kho_page_stats *out)
 	}
 	out->paper_level = paper;
 	out->ink_level = paper * 0.55;
-	out->colour_fraction = (double)coloured / (double)total;
-
-	/* Ink: dark pixels with a dark neighbour, so that isolated noise
-	 * specks do not count. */
 	const int thr = (int)out->ink_level;
-	uint64_t ink = 0, paper_n = 0;
-	double chroma_sum = 0;
-	for (uint32_t y = 0; y < img->height; y++) {
+
+	/* Its colour: the mean of the pixels at the paper's level (every
+	 * other one is plenty). */
+	uint64_t sum[3] = { 0, 0, 0 }, sum_n = 0;
+	for (uint32_t y = 0; y < H; y += 2) {
 		const uint8_t *row = img->pixels + (size_t)y * img->stride;
-		const uint8_t *next = y + 1 < img->height ? row + img->stride
-							  : NULL;
-		for (uint32_t x = 0; x < img->width; x++) {
-			int v, right, below;
+		const uint8_t *l = L + (size_t)y * W;
+		const uint8_t *ok = usable ? usable + (size_t)y * W : NULL;
+		for (uint32_t x = 0; x < W; x += 2) {
+			if ((ok && !ok[x]) || l[x] < paper - 6)
+				continue;
 			if (img->channels == 1) {
-				v = row[x];
-				right = x + 1 < img->width ? row[x + 1] : 255;
-				below = next ? next[x] : 255;
+				sum[0] += row[x];
 			} else {
-				const uint8_t *p = row + 3 * x;
-				v = luma(p);
-				right = x + 1 < img->width ? luma(p + 3) : 255;
-				below = next ? luma(next + 3 * x) : 255;
-				if (v >= paper - 8) {
-					int mx = KHO_MAX(p[0],
-							 KHO_MAX(p[1], p[2]));
-					int mn = KHO_MIN(p[0],
-							 KHO_MIN(p[1], p[2]));
-					chroma_sum += mx - mn;
-					paper_n++;
-				}
+				sum[0] += row[3 * x];
+				sum[1] += row[3 * x + 1];
+				sum[2] += row[3 * x + 2];
 			}
-			if (v < thr && (right < thr || below < thr))
-				ink++;
+			sum_n++;
 		}
 	}
-	out->ink_fraction = (double)ink / (double)total;
-	out->paper_chroma = paper_n ? chroma_sum / (double)paper_n : 0;
+	if (img->channels == 1)
+		sum[1] = sum[2] = sum[0];
+	for (int c = 0; c < 3; c++)
+		out->paper_rgb[c] = sum_n ? (double)sum[c] / (double)sum_n : paper;
+	out->paper_chroma =
+		KHO_MAX(out->paper_rgb[0], KHO_MAX(out->paper_rgb[1], out->paper_rgb[2])) -
+		KHO_MIN(out->paper_rgb[0], KHO_MIN(out->paper_rgb[1], out->paper_rgb[2]));
+
+	/* Ink: dark pixels with a dark neighbour, so that isolated specks do
+	 * not count. */
+	uint64_t n_ink = 0;
+	for (uint32_t y = 0; y < H; y++) {
+		const uint8_t *l = L + (size_t)y * W;
+		const uint8_t *below = y + 1 < H ? l + W : NULL;
+		const uint8_t *ok = usable ? usable + (size_t)y * W : NULL;
+		uint8_t *k = ink + (size_t)y * W;
+		for (uint32_t x = 0; x < W; x++) {
+			if (l[x] >= thr)
+				continue;
+			k[x] = 1;
+			if (ok && !ok[x])
+				continue;
+			const int right = x + 1 < W ? l[x + 1] : 255;
+			const int down = below ? below[x] : 255;
+			if (right < thr || down < thr)
+				n_ink++;
+		}
+	}
+	out->ink_fraction = (double)n_ink / (double)total;
+
+	/* Away from ink: faint marks below the paper around them, flat
+	 * mid-tones; and colour once the paper's tint is divided out.  These
+	 * are areas, not strokes: every other pixel of every other row is
+	 * enough, and a quarter of the work. */
+	uint8_t lut[3][256];
+	for (int c = 0; c < 3; c++)
+		for (int v = 0; v < 256; v++)
+			lut[c][v] = (uint8_t)KHO_MIN(
+				255.0, v * 255.0 / KHO_MAX(out->paper_rgb[c], 1.0));
+	uint64_t n_faint = 0, n_mid = 0, n_col = 0, n_col_ink = 0, n_seen = 0;
+	const long R = BACKGROUND_RADIUS;
+	const int mid_hi = (int)(paper * 0.8);
+	const int col_dark = (int)(paper * 0.85);
+	for (uint32_t y = 1; y + 1 < H; y += 2) {
+		const uint8_t *row = img->pixels + (size_t)y * img->stride;
+		const uint8_t *l = L + (size_t)y * W;
+		const uint8_t *ok = usable ? usable + (size_t)y * W : NULL;
+		const long y0 = KHO_MAX(0L, (long)y - R);
+		const long y1 = KHO_MIN((long)H, (long)y + R + 1);
+		for (uint32_t x = 1; x + 1 < W; x += 2) {
+			if (ok && !ok[x])
+				continue;
+			n_seen++;
+			if (img->channels == 3) {
+				const uint8_t *p = row + 3 * x;
+				const int r = lut[0][p[0]], g = lut[1][p[1]],
+					  b = lut[2][p[2]];
+				const int mx = KHO_MAX(r, KHO_MAX(g, b));
+				const int mn = KHO_MIN(r, KHO_MIN(g, b));
+				if (mx - mn > COLOUR_CHROMA) {
+					n_col++;
+					n_col_ink += l[x] < col_dark;
+				}
+			}
+			const int v = l[x];
+			if (v >= paper - FAINT_STEP && (v <= thr || v >= mid_hi))
+				continue; /* paper: neither faint nor mid-tone */
+			int near_ink = 0, lo = 255, hi = 0;
+			for (int dy = -1; dy <= 1; dy++) {
+				const size_t o = (size_t)(y + dy) * W + x;
+				for (int dx = -1; dx <= 1; dx++) {
+					near_ink |= ink[o + dx];
+					lo = KHO_MIN(lo, L[o + dx]);
+					hi = KHO_MAX(hi, L[o + dx]);
+				}
+			}
+			if (near_ink)
+				continue;
+			if (v > thr && v < mid_hi && hi - lo < 20)
+				n_mid++;
+			if (v >= paper - FAINT_STEP)
+				continue;
+			const long x0 = KHO_MAX(0L, (long)x - R);
+			const long x1 = KHO_MIN((long)W, (long)x + R + 1);
+			const double bg = (double)box_sum(ii, w1, x0, y0, x1, y1) /
+					  (double)((x1 - x0) * (y1 - y0));
+			if (v < bg - FAINT_STEP &&
+			    (l[x + 1] < bg - FAINT_STEP ||
+			     l[x + W] < bg - FAINT_STEP))
+				n_faint++;
+		}
+	}
+	const double seen = n_seen ? (double)n_seen : 1.0;
+	out->faint_fraction = (double)n_faint / seen;
+	out->midtone_fraction = (double)n_mid / seen;
+	out->colour_fraction = (double)n_col / seen;
+	out->colour_ink_fraction = n_col ? (double)n_col_ink / (double)n_col : 0;
+done:
+	free(L);
+	free(ink);
+	free(ii);
+	return KHO_OK;
+}
+
+void kho_measure_page(const kho_image *img, kho_page_stats *out)
+{
+	kho_error err = KHO_ERROR_INIT;
+	if (kho_measure_paper(img, NULL, out, &err) != KHO_OK)
+		memset(out, 0, sizeof(*out));
 }
 
 int kho_stats_is_colour(const kho_page_stats *st)
@@ -97,12 +227,43 @@ int kho_stats_is_colour(const kho_page_stats *st)
 
 double kho_stats_blank_score(const kho_page_stats *st)
 {
-	return exp(-st->ink_fraction / BLANK_INK);
+	return exp(-st->ink_fraction / BLANK_INK -
+		   st->faint_fraction / BLANK_FAINT);
 }
 
 int kho_stats_is_blank(const kho_page_stats *st)
 {
-	return st->ink_fraction < BLANK_INK;
+	return st->ink_fraction < BLANK_INK &&
+	       st->faint_fraction < BLANK_FAINT;
+}
+
+kho_mode kho_stats_mode(const kho_page_stats *st, int source_channels,
+			int source_bits, const char **reason)
+{
+	if (source_bits == 1) {
+		*reason = "the scan is 1-bit";
+		return KHO_MODE_BITONAL;
+	}
+	if (source_channels == 3 && kho_stats_is_colour(st)) {
+		if (st->colour_fraction > COLOUR_PAGE) {
+			*reason = "large areas of colour";
+			return KHO_MODE_COLOUR;
+		}
+		*reason = "text with a little meaningful colour (a seal, a "
+			  "signature, a frame)";
+		return KHO_MODE_MIXED;
+	}
+	if (st->midtone_fraction > MIDTONE_PAGE) {
+		*reason = "continuous tone (a photo, shading)";
+		return KHO_MODE_GREY;
+	}
+	if (st->faint_fraction > 0.002 &&
+	    st->faint_fraction > st->ink_fraction) {
+		*reason = "faint marks a threshold would lose (pencil)";
+		return KHO_MODE_GREY;
+	}
+	*reason = "black text and lines on paper";
+	return KHO_MODE_BITONAL;
 }
 
 typedef struct paper_size {

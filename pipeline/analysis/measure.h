@@ -1,34 +1,59 @@
 /*
  * Page measurements that the plan is decided from, on a reduced image
- * (about 150 dpi): the paper's level, how much ink and how much colour
- * the page holds, and the resolution when the file does not say it.
- * Pure functions of pixels: testable without files or a catalog.
+ * (about 150 dpi) and on the paper only (the scanner's bed left out):
+ * the paper's level and tint, how much ink, faint marks, flat mid-tones
+ * and colour the page holds, and the resolution when the file does not
+ * say it.  Pure functions of pixels: testable without files or a catalog.
  */
 #ifndef KHO_MEASURE_H
 #define KHO_MEASURE_H
 
 #include "common/internal.h"
+#include "catalog/model.h"
 #include "codec/codec.h"
 
 typedef struct kho_page_stats {
 	double paper_level;     /* grey level of the paper, 0..255 */
-	double ink_level;       /* threshold below which a pixel is ink */
-	double ink_fraction;    /* share of pixels that are ink, specks left
+	double paper_rgb[3];    /* its colour */
+	double paper_chroma;    /* max - min of paper_rgb: the tint */
+	double ink_level;       /* below this a pixel is ink */
+	double ink_fraction;    /* of paper pixels that are ink, specks left
 				 * out */
-	double colour_fraction; /* share of pixels with a strong colour */
-	double paper_chroma;    /* mean chroma of paper pixels (tint) */
+	double faint_fraction;  /* clearly darker than the paper around but
+				 * not ink: bleed-through, pencil, a shadow */
+	double midtone_fraction; /* flat mid-grey areas: photos, shading */
+	double colour_fraction; /* strongly coloured, once the paper's own
+				 * tint is taken out */
+	double colour_ink_fraction; /* of the coloured pixels, how many are
+				     * dark enough to be ink or print */
+	uint64_t pixels;        /* paper pixels measured */
 } kho_page_stats;
 
+/* Measures the pixels where usable is non-zero (all when NULL). */
+int kho_measure_paper(const kho_image *img, const uint8_t *usable,
+		      kho_page_stats *out, kho_error *err);
+
+/* The whole image. */
 void kho_measure_page(const kho_image *img, kho_page_stats *out);
 
 /* Colour is meaningful (a seal, a coloured form), not paper tint or
  * scanner noise. */
 int kho_stats_is_colour(const kho_page_stats *st);
 
-/* The blank score, 0 (ink) .. 1 (nothing), and whether the page counts as
- * blank (it is flagged and kept, never dropped). */
+/* The blank score, 0 (marked) .. 1 (nothing on the paper), and whether the
+ * page counts as blank: nothing on the paper but its grain and the
+ * scanner's noise.  A page number, a punch hole, bleed-through or a pencil
+ * mark make a page not blank (it is flagged and kept, never dropped,
+ * either way). */
 double kho_stats_blank_score(const kho_page_stats *st);
 int kho_stats_is_blank(const kho_page_stats *st);
+
+/* The mode a page is rendered in, with the reason in words: bitonal for
+ * black text and lines on paper, grey for continuous tone, colour for
+ * large areas of meaningful colour, mixed for text with a little colour
+ * (a seal, a signature) kept as a colour layer under the text. */
+kho_mode kho_stats_mode(const kho_page_stats *st, int source_channels,
+			int source_bits, const char **reason);
 
 typedef enum kho_dpi_verdict {
 	KHO_DPI_FROM_FILE = 0,

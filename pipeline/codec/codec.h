@@ -118,6 +118,11 @@ int kho_image_alloc(kho_image *img, uint32_t width, uint32_t height,
 		    int channels, kho_error *err);
 void kho_image_release(kho_image *img);
 
+/* The image mirrored left-right (when mirror), then turned clockwise by
+ * rotation (0, 90, 180, 270), into a new image (image_turn.c). */
+int kho_image_turn(const kho_image *src, int mirror, int rotation,
+		   kho_image *out, kho_error *err);
+
 /* Decodes a page into a newly allocated image (released by the caller). */
 int kho_image_file_read(kho_image_file *file, uint32_t page, unsigned scale,
 			kho_image *out, kho_error *err);

@@ -2,15 +2,16 @@
  * normalize: the page plan of every page of a record, from measurements
  * on a reduced decode (about 150 dpi).  Writes no image.
  *
- * Decided today: rotation and mirror from the file's Orientation tag;
- * resolution from the file, inferred from the paper size where missing or
- * absurd, output dpi capped at target_dpi and never below min_dpi; mode
- * bitonal (1-bit sources), colour (meaningful colour) or grey; the blank
- * score.  Skew and the border crop are not measured yet: skew 0, the crop
- * is the whole page (issue: normalize on real scans).
+ * The file's Orientation tag first, then the content (analysis/orient.c);
+ * the skew from the text, or from the paper's edges on a page with too
+ * little text, or none (flagged) when neither is sure; the paper inside
+ * the scanner's bed as the crop (analysis/paper.c); the mode and the blank
+ * flag from the measurements (analysis/measure.c); the resolution from
+ * the file, inferred from the paper size where missing or absurd, output
+ * dpi capped at target_dpi and never below min_dpi.
  */
 #include "stages/stage.h"
-#include "analysis/measure.h"
+#include "analysis/analyze.h"
 #include "codec/codec.h"
 
 #include <math.h>
@@ -68,24 +69,102 @@ static void unload(loaded *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* Decides one page's plan from its measurements. */
-static void decide(const kho_session *s, const kho_page *pg,
-		   const kho_page_stats *st, kho_plan *plan)
+/* The reduction that brings the page to about 150 dpi for measuring. */
+static unsigned analysis_scale(double dpi)
+{
+	unsigned scale = 1;
+	while (scale < 8 && dpi / (scale * 2) >= 140)
+		scale *= 2;
+	return scale;
+}
+
+/* One page measured and decided. */
+static int plan_page(const kho_session *s, kho_image_file *file,
+		     const kho_page *pg, kho_plan *plan, kho_error *err)
 {
 	memset(plan, 0, sizeof(*plan));
 	orientation_plan(pg->orientation, plan);
-	uint32_t w = plan->rotation % 180 ? pg->height : pg->width;
-	uint32_t h = plan->rotation % 180 ? pg->width : pg->height;
-	plan->crop_w = (int)w;
-	plan->crop_h = (int)h;
-	plan->skew = 0;
-	plan->skew_confidence = 0;
-	add_flag(plan, "skew-not-measured");
+	const int tag_rotation = plan->rotation;
 
 	kho_dpi_verdict verdict;
 	const char *paper = NULL;
 	plan->source_dpi = kho_page_dpi(pg->width, pg->height, pg->xdpi,
 					pg->ydpi, &verdict, &paper);
+	unsigned scale = analysis_scale(plan->source_dpi);
+	kho_image raw = KHO_IMAGE_INIT, turned = KHO_IMAGE_INIT;
+	int rc = kho_image_file_read(file, (uint32_t)pg->file_page, scale,
+				     &raw, err);
+	const kho_image *seen = &raw;
+	if (rc == KHO_OK && (plan->mirror || plan->rotation)) {
+		rc = kho_image_turn(&raw, plan->mirror, plan->rotation, &turned,
+				    err);
+		seen = &turned;
+	}
+	kho_analysis a;
+	if (rc == KHO_OK)
+		rc = kho_analyze_page(seen, plan->source_dpi / scale,
+				      pg->channels, pg->bits, &a, err);
+	kho_image_release(&raw);
+	kho_image_release(&turned);
+	if (rc)
+		return rc;
+	/* A page with a few words (a page number, a short note) has too
+	 * little ink at the reduced size to place its lines: measured again
+	 * at twice the resolution. */
+	if (scale > 1 && !a.blank && a.orient.skew.points < KHO_SPARSE_POINTS) {
+		const unsigned finer = scale / 2;
+		kho_analysis b;
+		rc = kho_image_file_read(file, (uint32_t)pg->file_page, finer,
+					 &raw, err);
+		seen = &raw;
+		if (rc == KHO_OK && (plan->mirror || plan->rotation)) {
+			rc = kho_image_turn(&raw, plan->mirror, plan->rotation,
+					    &turned, err);
+			seen = &turned;
+		}
+		if (rc == KHO_OK)
+			rc = kho_analyze_page(seen, plan->source_dpi / finer,
+					      pg->channels, pg->bits, &b, err);
+		kho_image_release(&raw);
+		kho_image_release(&turned);
+		if (rc)
+			return rc;
+		a = b;
+		scale = finer;
+	}
+
+	plan->rotation = (tag_rotation + a.rotation) % 360;
+	plan->skew = a.skew;
+	plan->skew_confidence = a.skew_confidence;
+	/* The crop, from the analysed image's pixels to the page's, cut to
+	 * the page turned as the plan turns it. */
+	const uint32_t tw = plan->rotation % 180 ? pg->height : pg->width;
+	const uint32_t th = plan->rotation % 180 ? pg->width : pg->height;
+	if (a.bed) {
+		double x0 = floor(a.crop_x * scale), y0 = floor(a.crop_y * scale);
+		double x1 = ceil((a.crop_x + a.crop_w) * scale);
+		double y1 = ceil((a.crop_y + a.crop_h) * scale);
+		x0 = KHO_MAX(0.0, x0);
+		y0 = KHO_MAX(0.0, y0);
+		x1 = KHO_MIN((double)tw, x1);
+		y1 = KHO_MIN((double)th, y1);
+		plan->crop_x = (int)x0;
+		plan->crop_y = (int)y0;
+		plan->crop_w = (int)KHO_MAX(1.0, x1 - x0);
+		plan->crop_h = (int)KHO_MAX(1.0, y1 - y0);
+	} else {
+		plan->crop_w = (int)tw;
+		plan->crop_h = (int)th;
+	}
+
+	if (a.rotation)
+		add_flag(plan, "orientation-from-content");
+	if (strcmp(a.skew_source, "none") == 0 && !a.blank)
+		add_flag(plan, "skew-uncertain");
+	else if (strcmp(a.skew_source, "paper edge") == 0)
+		add_flag(plan, "skew-from-paper-edge");
+	if (a.bed)
+		add_flag(plan, "border");
 	if (verdict == KHO_DPI_MISSING)
 		add_flag(plan, "dpi-missing");
 	else if (verdict == KHO_DPI_ABSURD)
@@ -99,37 +178,37 @@ static void decide(const kho_session *s, const kho_page *pg,
 	dpi = KHO_MAX(dpi, (double)s->conf.min_dpi);
 	plan->dpi = (int)dpi;
 
-	if (pg->bits == 1)
-		plan->mode = KHO_MODE_BITONAL;
-	else if (pg->channels == 3 && kho_stats_is_colour(st))
-		plan->mode = KHO_MODE_COLOUR;
-	else
-		plan->mode = KHO_MODE_GREY;
-	plan->blank_score = kho_stats_blank_score(st);
-	plan->blank = kho_stats_is_blank(st);
+	plan->mode = a.mode;
+	plan->blank_score = a.blank_score;
+	plan->blank = a.blank;
 	if (plan->blank)
 		add_flag(plan, "blank");
 
+	const kho_page_stats *st = &a.stats;
 	snprintf(plan->measurements, sizeof(plan->measurements),
-		 "{\"paper_level\":%.1f,\"ink_fraction\":%.6f,"
-		 "\"colour_fraction\":%.6f,\"paper_chroma\":%.2f,"
-		 "\"file_dpi\":[%.2f,%.2f],\"dpi_source\":\"%s\","
-		 "\"paper\":%s%s%s,\"source_bits\":%d,\"source_channels\":%d}",
-		 st->paper_level, st->ink_fraction, st->colour_fraction,
-		 st->paper_chroma, pg->xdpi, pg->ydpi,
+		 "{\"analysed_dpi\":%.1f,\"paper_level\":%.1f,"
+		 "\"paper_rgb\":[%.1f,%.1f,%.1f],\"ink_fraction\":%.6f,"
+		 "\"faint_fraction\":%.6f,\"midtone_fraction\":%.6f,"
+		 "\"colour_fraction\":%.6f,\"mode_reason\":\"%s\","
+		 "\"skew_source\":\"%s\",\"skew_text\":%.3f,"
+		 "\"skew_text_confidence\":%.2f,\"profile_peak\":%.3f,"
+		 "\"lines_across\":%.3f,\"lines_along\":%.3f,"
+		 "\"upright\":%.3f,\"text_lines\":%d,"
+		 "\"orientation_confidence\":%.2f,\"border\":\"%s\","
+		 "\"bed_share\":%.4f,\"paper_edge_angle\":%.3f,"
+		 "\"paper_edge_weight\":%.2f,\"file_dpi\":[%.2f,%.2f],"
+		 "\"dpi_source\":\"%s\",\"paper\":%s%s%s}",
+		 plan->source_dpi / scale, st->paper_level, st->paper_rgb[0],
+		 st->paper_rgb[1], st->paper_rgb[2], st->ink_fraction,
+		 st->faint_fraction, st->midtone_fraction, st->colour_fraction,
+		 a.mode_reason, a.skew_source, a.orient.skew.angle,
+		 a.orient.skew.confidence, a.orient.skew.peak, a.orient.across,
+		 a.orient.along, a.orient.updown, a.orient.lines,
+		 a.orient.confidence, a.sides, a.bed_share, a.edge_angle,
+		 a.edge_weight, pg->xdpi, pg->ydpi,
 		 verdict == KHO_DPI_FROM_FILE ? pg->dpi_source : "inferred",
-		 paper ? "\"" : "", paper ? paper : "null", paper ? "\"" : "",
-		 pg->bits, pg->channels);
-}
-
-/* The reduction that brings the page to about 150 dpi for measuring. */
-static unsigned analysis_scale(const kho_page *pg)
-{
-	double dpi = pg->xdpi > 0 ? pg->xdpi : KHO_MAX(pg->width, pg->height) / 11.7;
-	unsigned scale = 1;
-	while (scale < 8 && dpi / (scale * 2) >= 140)
-		scale *= 2;
-	return scale;
+		 paper ? "\"" : "", paper ? paper : "null", paper ? "\"" : "");
+	return KHO_OK;
 }
 
 int kho_normalize_process(void *ctx, kho_catalog *cat, kho_task *task,
@@ -152,19 +231,13 @@ int kho_normalize_process(void *ctx, kho_catalog *cat, kho_task *task,
 		const kho_page *pg = &pages[i];
 		kho_task_page(task, pg->page_no, "measuring");
 		rc = load_original(s, &l, pg->original_sha, err);
-		kho_image img = KHO_IMAGE_INIT;
 		if (rc == KHO_OK)
-			rc = kho_image_file_read(l.file, (uint32_t)pg->file_page,
-						 analysis_scale(pg), &img, err);
+			rc = plan_page(s, l.file, pg, &plans[i], err);
 		if (rc) {
 			kho_error_prefix(err, "page %d ('%s')", pg->page_no,
 					 pg->original_name);
 			break;
 		}
-		kho_page_stats st;
-		kho_measure_page(&img, &st);
-		kho_image_release(&img);
-		decide(s, pg, &st, &plans[i]);
 	}
 	unload(&l);
 

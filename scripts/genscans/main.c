@@ -124,11 +124,16 @@ static void truth_row(struct gs_buf *b, const struct gs_record *rec,
 
 	gs_buf_printf(b, "%s,%d,", rec->id, pg->index);
 	gs_buf_csv(b, pg->file);
-	gs_buf_printf(b, ",%d,%d,%d,%d,%s%ld.%02ld,%d,%s,%s,%d,%d,%d,%d,%d\n",
+	gs_buf_printf(b, ",%d,%d,%d,%d,%s%ld.%02ld,%d,%s,%s,%d,%d,%d,%d,%d,%s\n",
 		      pg->file_page, pg->width, pg->height, pg->dpi,
 		      s < 0 ? "-" : "", a / 100, a % 100, pg->rotation,
-		      pg->border, mode_name(pg), pg->blank, pg->paper_x,
-		      pg->paper_y, pg->paper_w, pg->paper_h);
+		      pg->border, mode_name(pg),
+		      /* issue 3: a punch hole or bleed-through makes a page
+		       * not blank; only empty paper is */
+		      pg->blank && !pg->bleed && !pg->holes, pg->paper_x,
+		      pg->paper_y, pg->paper_w, pg->paper_h,
+		      pg->blank ? "none" : pg->nearly_blank ? "page-number"
+							     : "text");
 }
 
 static int write_preview(const struct gs_options *o,
@@ -369,7 +374,7 @@ static int write_outputs(const struct gs_options *o, const struct gs_plan *p,
 
 	gs_buf_printf(&t, "record,page,file,file_page,width,height,dpi,"
 			  "skew_deg,rotation,border,mode,blank,paper_x,"
-			  "paper_y,paper_w,paper_h\n");
+			  "paper_y,paper_w,paper_h,print\n");
 	for (int i = 0; i < p->nscanned; i++)
 		gs_buf_add(&t, j->truth[i].p ? j->truth[i].p : "",
 			   j->truth[i].len);

@@ -332,8 +332,9 @@ static void test_seal_is_colour(void **state)
 	const size_t red = ring(&img, 900, 1500, 80, 6, 200, 30, 40);
 	assert_true(red > 2500 && red < 3500);
 	const kho_page_stats st = measure(&img);
-	assert_true(fabs(st.colour_fraction -
-			 (double)red / ((double)PAGE_W * PAGE_H)) < 1e-12);
+	/* Colour is an area measure, sampled every other pixel. */
+	const double share = (double)red / ((double)PAGE_W * PAGE_H);
+	assert_true(fabs(st.colour_fraction - share) < 0.15 * share);
 	assert_true(kho_stats_is_colour(&st));
 	assert_false(kho_stats_is_blank(&st));
 	kho_image_release(&img);

@@ -1,0 +1,218 @@
+#include "analysis/analyze.h"
+
+#include <math.h>
+
+/* The grey levels, and for a colour image each pixel's chroma. */
+static int to_grey(const kho_image *img, uint8_t **grey, uint8_t **chroma,
+		   kho_error *err)
+{
+	const size_t n = (size_t)img->width * img->height;
+	*grey = malloc(n ? n : 1);
+	*chroma = img->channels == 3 ? malloc(n ? n : 1) : NULL;
+	if (!*grey || (img->channels == 3 && !*chroma)) {
+		free(*grey);
+		free(*chroma);
+		*grey = *chroma = NULL;
+		return kho_error_set(err, KHO_FATAL, "out of memory");
+	}
+	for (uint32_t y = 0; y < img->height; y++) {
+		const uint8_t *s = img->pixels + (size_t)y * img->stride;
+		uint8_t *d = *grey + (size_t)y * img->width;
+		if (img->channels == 1) {
+			memcpy(d, s, img->width);
+			continue;
+		}
+		uint8_t *c = *chroma + (size_t)y * img->width;
+		for (uint32_t x = 0; x < img->width; x++, s += 3) {
+			d[x] = (uint8_t)((s[0] * 77 + s[1] * 150 + s[2] * 29) >> 8);
+			const int mx = KHO_MAX(s[0], KHO_MAX(s[1], s[2]));
+			const int mn = KHO_MIN(s[0], KHO_MIN(s[1], s[2]));
+			c[x] = (uint8_t)(mx - mn);
+		}
+	}
+	return KHO_OK;
+}
+
+/*
+ * Marks too faint to be ink (bleed-through from the other side, a pencil
+ * note, an erased line) still run in lines: the pixels a few levels below
+ * the paper around them give a row profile with a peak, where the grain
+ * and the scanner's noise give none.  Returns that peak (about 1 for
+ * noise).
+ */
+static double faint_structure(const uint8_t *grey, uint32_t w, uint32_t h,
+			      const uint8_t *usable, kho_error *err)
+{
+	const size_t w1 = (size_t)w + 1;
+	uint32_t *ii = calloc(w1 * ((size_t)h + 1), sizeof(*ii));
+	if (!ii) {
+		kho_error_set(err, KHO_FATAL, "out of memory");
+		return 0;
+	}
+	for (uint32_t y = 0; y < h; y++) {
+		uint32_t run = 0;
+		for (uint32_t x = 0; x < w; x++) {
+			run += grey[(size_t)y * w + x];
+			ii[(size_t)(y + 1) * w1 + x + 1] =
+				ii[(size_t)y * w1 + x + 1] + run;
+		}
+	}
+	kho_ink marks = KHO_INK_INIT;
+	marks.width = w;
+	marks.height = h;
+	/* A 3x3 mean against a 21x21 one: the grain averages out, a faint
+	 * stroke two or three pixels wide does not.  Away from the paper's
+	 * edges (a twentieth of the page), where the light falls off and
+	 * the lid's shadow lies in bands. */
+	const long R = 10;
+	const uint32_t mx = KHO_MAX(w / 20, (uint32_t)R + 2);
+	const uint32_t my = KHO_MAX(h / 20, (uint32_t)R + 2);
+	int rc = KHO_OK;
+	for (uint32_t y = my; rc == KHO_OK && y + my < h; y++) {
+		const long y0 = KHO_MAX(0L, (long)y - R);
+		const long y1 = KHO_MIN((long)h, (long)y + R + 1);
+		for (uint32_t x = mx; x + mx < w; x++) {
+			if (usable && !(usable[(size_t)y * w + x] &&
+					usable[(size_t)(y - my) * w + x] &&
+					usable[(size_t)(y + my) * w + x] &&
+					usable[(size_t)y * w + x - mx] &&
+					usable[(size_t)y * w + x + mx]))
+				continue;
+			const long x0 = KHO_MAX(0L, (long)x - R);
+			const long x1 = KHO_MIN((long)w, (long)x + R + 1);
+			const uint32_t sum = ii[(size_t)y1 * w1 + x1] -
+					     ii[(size_t)y0 * w1 + x1] -
+					     ii[(size_t)y1 * w1 + x0] +
+					     ii[(size_t)y0 * w1 + x0];
+			const uint32_t near = ii[(size_t)(y + 2) * w1 + x + 2] -
+					      ii[(size_t)(y - 1) * w1 + x + 2] -
+					      ii[(size_t)(y + 2) * w1 + x - 1] +
+					      ii[(size_t)(y - 1) * w1 + x - 1];
+			const double d = (double)sum / ((x1 - x0) * (y1 - y0)) -
+					 near / 9.0;
+			if (d < 2)
+				continue;
+			rc = kho_ink_add(&marks, (float)x, (float)y,
+					 (float)KHO_MIN(1.0, d / 6), err);
+			if (rc)
+				break;
+		}
+	}
+	free(ii);
+	kho_skew sk;
+	memset(&sk, 0, sizeof(sk));
+	if (rc == KHO_OK && marks.n >= 300)
+		rc = kho_skew_coarse(&marks, 15, &sk, err);
+	kho_ink_release(&marks);
+	return rc == KHO_OK ? sk.peak : 0;
+}
+
+/* A box in a W x H canvas after the canvas is turned clockwise by r. */
+static void turn_box(double W, double H, int r, double *x, double *y,
+		     double *w, double *h)
+{
+	const double bx = *x, by = *y, bw = *w, bh = *h;
+	switch (r) {
+	case 90:
+		*x = H - by - bh;
+		*y = bx;
+		*w = bh;
+		*h = bw;
+		break;
+	case 180:
+		*x = W - bx - bw;
+		*y = H - by - bh;
+		break;
+	case 270:
+		*x = by;
+		*y = W - bx - bw;
+		*w = bh;
+		*h = bw;
+		break;
+	default:
+		break;
+	}
+}
+
+int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
+		     int source_bits, kho_analysis *out, kho_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->width = img->width;
+	out->height = img->height;
+	out->dpi = dpi;
+	uint8_t *grey = NULL, *chroma = NULL;
+	kho_paper paper = KHO_PAPER_INIT;
+	kho_ink ink = KHO_INK_INIT;
+	int rc = to_grey(img, &grey, &chroma, err);
+	if (rc == KHO_OK)
+		rc = kho_paper_find(grey, chroma, img->width, img->width,
+				    img->height, dpi, &paper, err);
+	free(chroma);
+	if (rc == KHO_OK)
+		rc = kho_measure_paper(img, paper.usable, &out->stats, err);
+	if (rc == KHO_OK)
+		rc = kho_ink_from_grey(grey, img->width, img->width,
+				       img->height, paper.usable,
+				       (int)out->stats.paper_level,
+				       (int)out->stats.ink_level,
+				       (int)KHO_MAX(5.0, dpi * 1.5 / 25.4), &ink,
+				       err);
+	if (rc == KHO_OK)
+		rc = kho_orientation_find(&ink, &out->orient, err);
+	if (rc) {
+		free(grey);
+		kho_paper_release(&paper);
+		kho_ink_release(&ink);
+		return rc;
+	}
+	out->bed = paper.bed;
+	memcpy(out->sides, paper.sides, sizeof(out->sides));
+	out->edge_angle = paper.edge_angle;
+	out->edge_weight = paper.edge_weight;
+	out->bed_share = paper.bed_share;
+
+	/* The content's orientation only when the page says it clearly. */
+	out->rotation = out->orient.confidence >= 0.5 ? out->orient.rotation : 0;
+	if (out->orient.skew.confidence >= KHO_SKEW_TRUST) {
+		out->skew = out->orient.skew.angle;
+		out->skew_confidence = out->orient.skew.confidence;
+		out->skew_source = "text";
+	} else if (paper.bed && paper.edge_weight >= 0.3) {
+		out->skew = paper.edge_angle;
+		out->skew_confidence = KHO_MIN(0.9, paper.edge_weight);
+		out->skew_source = "paper edge";
+	} else {
+		out->skew = 0;
+		out->skew_confidence = out->orient.skew.confidence;
+		out->skew_source = "none";
+	}
+	/* The paper's box, straightened in the canvas as analysed, then
+	 * turned with the canvas (the turns commute about the centre).
+	 * Half a mask pixel in from the bed keeps its edge out. */
+	double x, y, w, h;
+	kho_paper_box(&paper, out->skew, -0.5 * paper.factor, &x, &y, &w, &h);
+	turn_box(img->width, img->height, out->rotation, &x, &y, &w, &h);
+	out->crop_x = x;
+	out->crop_y = y;
+	out->crop_w = w;
+	out->crop_h = h;
+
+	out->mode = kho_stats_mode(&out->stats, source_channels, source_bits,
+				   &out->mode_reason);
+	out->blank_score = kho_stats_blank_score(&out->stats);
+	out->blank = kho_stats_is_blank(&out->stats);
+	if (out->blank) {
+		out->faint_lines = faint_structure(grey, img->width,
+						   img->height, paper.usable,
+						   err);
+		if (out->faint_lines >= KHO_FAINT_LINES) {
+			out->blank = 0;
+			out->blank_score = KHO_MIN(out->blank_score, 0.5);
+		}
+	}
+	free(grey);
+	kho_paper_release(&paper);
+	kho_ink_release(&ink);
+	return KHO_OK;
+}

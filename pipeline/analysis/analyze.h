@@ -1,0 +1,56 @@
+/*
+ * Everything normalize measures on one page, from a reduced decode with
+ * the file's orientation tag applied: the orientation of the content, the
+ * skew, the paper inside the scanner's bed, colour, tone and ink.  The
+ * stage turns this into a page plan.
+ */
+#ifndef KHO_ANALYZE_H
+#define KHO_ANALYZE_H
+
+#include "common/internal.h"
+#include "analysis/measure.h"
+#include "analysis/orient.h"
+#include "analysis/paper.h"
+
+/* Below this, a skew found is not trusted and the page is left as it is. */
+#define KHO_SKEW_TRUST 0.5
+
+/* With fewer ink points than this, a page is worth measuring again at a
+ * higher resolution. */
+#define KHO_SPARSE_POINTS 4000
+
+/* Faint marks whose row profile peaks above this run in lines: a page
+ * that shows bleed-through is not blank. */
+#define KHO_FAINT_LINES 1.12
+
+typedef struct kho_analysis {
+	uint32_t width;          /* of the analysed image (tags applied) */
+	uint32_t height;
+	double dpi;
+	kho_orientation orient;  /* content rotation, skew */
+	int rotation;            /* clockwise turn to apply after the tags */
+	double skew;             /* applied: 0 when not trusted */
+	double skew_confidence;
+	const char *skew_source; /* "text", "paper edge", "none" */
+	int bed;                 /* a scanner bed was found */
+	char sides[5];
+	double edge_angle;
+	double edge_weight;
+	double bed_share;
+	/* the paper in the straight page (turned and deskewed), in pixels of
+	 * the analysed image turned by rotation */
+	double crop_x, crop_y, crop_w, crop_h;
+	kho_page_stats stats;
+	kho_mode mode;
+	const char *mode_reason;
+	double blank_score;
+	int blank;
+	double faint_lines;      /* on a page with no ink: the row-profile
+				  * peak of its faint marks (about 1: none) */
+} kho_analysis;
+
+/* img: the page at dpi with the file's orientation applied. */
+int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
+		     int source_bits, kho_analysis *out, kho_error *err);
+
+#endif

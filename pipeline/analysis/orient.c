@@ -1,0 +1,114 @@
+#include "analysis/orient.h"
+
+#include <math.h>
+
+double kho_updown(const kho_ink *ink, double skew, int *lines,
+		  kho_error *err)
+{
+	*lines = 0;
+	double *p = NULL, origin = 0;
+	size_t n = 0;
+	if (kho_skew_profile(ink, skew, 1.0, &p, &n, &origin, err) != KHO_OK)
+		return 0;
+	/* Text lines: runs of rows with ink, split at empty rows. */
+	double top = 0;
+	for (size_t i = 0; i < n; i++)
+		top = KHO_MAX(top, p[i]);
+	const double empty = top * 0.02;
+	double above = 0, below = 0;
+	int headline = 0;
+	size_t i = 0;
+	while (i < n) {
+		while (i < n && p[i] <= empty)
+			i++;
+		const size_t start = i;
+		double peak = 0;
+		while (i < n && p[i] > empty) {
+			peak = KHO_MAX(peak, p[i]);
+			i++;
+		}
+		const size_t end = i; /* [start, end) */
+		const size_t h = end - start;
+		/* A rule is a row or two; a block of lines run together
+		 * is not one line. */
+		if (h < 5 || h > 60 || peak < top * 0.1)
+			continue;
+		/* The core: the rows at least half as dark as the line's
+		 * darkest. */
+		size_t c0 = start, c1 = end - 1;
+		while (c0 < end && p[c0] < peak * 0.5)
+			c0++;
+		while (c1 > c0 && p[c1] < peak * 0.5)
+			c1--;
+		double a = 0, b = 0, core = 0;
+		for (size_t k = start; k < c0; k++)
+			a += p[k];
+		for (size_t k = c1 + 1; k < end; k++)
+			b += p[k];
+		for (size_t k = c0; k <= c1; k++)
+			core += p[k];
+		/* Latin script has a broad core (the x-height); a script
+		 * hung from a headline (Devanagari) has a spike of a row or
+		 * two, and the test means nothing for it. */
+		const size_t core_h = c1 - c0 + 1;
+		if (h >= 8 && core_h * 100 <= h * 15)
+			headline++;
+		if (core <= 0 || core_h * 10 < h * 3)
+			continue;
+		above += a;
+		below += b;
+		(*lines)++;
+	}
+	free(p);
+	if (above + below <= 0 || headline * 10 >= (*lines + headline) * 3) {
+		*lines = 0;
+		return 0;
+	}
+	return (above - below) / (above + below);
+}
+
+int kho_orientation_find(const kho_ink *ink, kho_orientation *out,
+			 kho_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	kho_skew across, along;
+	kho_ink turned = KHO_INK_INIT;
+	int rc = kho_skew_coarse(ink, 15, &across, err);
+	if (rc == KHO_OK)
+		rc = kho_ink_turn90(ink, &turned, err);
+	if (rc == KHO_OK)
+		rc = kho_skew_coarse(&turned, 15, &along, err);
+	if (rc) {
+		kho_ink_release(&turned);
+		return rc;
+	}
+	out->across = across.peak;
+	out->along = along.peak;
+	/* Lines along the page only when clearly sharper that way. */
+	const int turn = along.peak > across.peak * 1.15 &&
+			 along.confidence > 0.3;
+	const kho_ink *upright = turn ? &turned : ink;
+	out->skew = turn ? along : across;
+	rc = kho_skew_refine(upright, &out->skew, err);
+	if (rc) {
+		kho_ink_release(&turned);
+		return rc;
+	}
+	out->updown = kho_updown(upright, out->skew.angle, &out->lines, err);
+	/* Pages come upright far more often than not: a turn needs lines of
+	 * text that read one way clearly, and enough of them. */
+	const int readable = out->lines >= 5 && fabs(out->updown) >= 0.25;
+	const int flip = readable && out->updown < 0;
+	out->rotation = (turn ? 90 : 0) + (flip ? 180 : 0);
+	/* How sure: the direction by the ratio of the peaks, up or down by
+	 * the balance of the marks and the lines read. */
+	const double hi = KHO_MAX(across.peak, along.peak);
+	const double lo = KHO_MAX(KHO_MIN(across.peak, along.peak), 1e-9);
+	const double dir = KHO_MIN(1.0, (hi / lo - 1.0) / 0.3);
+	const double ud = readable ? KHO_MIN(1.0, fabs(out->updown) / 0.4) *
+					     KHO_MIN(1.0, out->lines / 8.0)
+				   : 0;
+	out->confidence = KHO_MIN(dir, ud) * out->skew.confidence;
+	kho_ink_release(&turned);
+	return KHO_OK;
+}

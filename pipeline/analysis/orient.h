@@ -1,0 +1,38 @@
+/*
+ * The page's orientation from its content: whether text lines run across
+ * the page or along it (a page scanned a quarter turn off), and whether
+ * the text is upside down.
+ *
+ * Across or along: the skew search is run on the ink as it is and on the
+ * ink turned a quarter; text lines give the sharper row profile.  Up or
+ * down: along each text line the marks above the line's core (ascenders,
+ * capitals, and in Vietnamese the tone marks and the circumflex, breve and
+ * horn) outweigh those below it (descenders, the dot below): upside down,
+ * the other way round.
+ */
+#ifndef KHO_ORIENT_H
+#define KHO_ORIENT_H
+
+#include "common/internal.h"
+#include "analysis/skew.h"
+
+typedef struct kho_orientation {
+	int rotation;         /* clockwise turn that makes the text upright */
+	double confidence;    /* 0..1 */
+	double across;        /* profile peak of lines across the page */
+	double along;         /* ... of lines along it */
+	double updown;        /* -1 (upside down) .. 1 (upright) */
+	int lines;            /* text lines the up/down test read */
+	kho_skew skew;        /* the skew, once the page is turned upright */
+} kho_orientation;
+
+/* ink is the page as stored (tags applied). */
+int kho_orientation_find(const kho_ink *ink, kho_orientation *out,
+			 kho_error *err);
+
+/* The up/down test alone on ink whose lines run across at skew degrees:
+ * > 0 upright, < 0 upside down, about 0 when it cannot tell. */
+double kho_updown(const kho_ink *ink, double skew, int *lines,
+		  kho_error *err);
+
+#endif

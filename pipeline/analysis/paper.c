@@ -1,0 +1,436 @@
+#include "analysis/paper.h"
+
+#include <math.h>
+
+#define DEG (M_PI / 180.0)
+
+void kho_paper_release(kho_paper *p)
+{
+	free(p->usable);
+	free(p->mask);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Box average of the grey image into the mask's grid. */
+static uint8_t *reduce(const uint8_t *grey, size_t stride, uint32_t w,
+		       uint32_t h, int f, uint32_t mw, uint32_t mh)
+{
+	uint8_t *out = malloc((size_t)mw * mh);
+	uint32_t *acc = calloc(mw, sizeof(*acc));
+	uint32_t *cnt = calloc(mw, sizeof(*cnt));
+	if (!out || !acc || !cnt) {
+		free(out);
+		free(acc);
+		free(cnt);
+		return NULL;
+	}
+	for (uint32_t my = 0; my < mh; my++) {
+		memset(acc, 0, mw * sizeof(*acc));
+		memset(cnt, 0, mw * sizeof(*cnt));
+		for (uint32_t y = my * f; y < KHO_MIN(h, (my + 1) * f); y++) {
+			const uint8_t *row = grey + (size_t)y * stride;
+			uint32_t x = 0;
+			for (uint32_t mx = 0; mx < mw; mx++) {
+				const uint32_t end = KHO_MIN(w, x + (uint32_t)f);
+				uint32_t a = 0;
+				for (; x < end; x++)
+					a += row[x];
+				acc[mx] += a;
+				cnt[mx] += (uint32_t)f;
+			}
+		}
+		for (uint32_t mx = 0; mx < mw; mx++)
+			out[(size_t)my * mw + mx] =
+				(uint8_t)(cnt[mx] ? acc[mx] / cnt[mx] : 255);
+	}
+	free(acc);
+	free(cnt);
+	return out;
+}
+
+/* 3x3 erosion (erode) or dilation (!erode) of a 0/1 mask, a row pass and
+ * a column pass; beyond the image's edge nothing changes, so that a mark
+ * touching the edge is not eaten from that side. */
+static void morph(const uint8_t *in, uint8_t *out, uint32_t w, uint32_t h,
+		  int erode)
+{
+	uint8_t *row = malloc((size_t)w * h);
+	if (!row) { /* keep going unchanged rather than fail the page */
+		memcpy(out, in, (size_t)w * h);
+		return;
+	}
+	for (uint32_t y = 0; y < h; y++) {
+		const uint8_t *s = in + (size_t)y * w;
+		uint8_t *d = row + (size_t)y * w;
+		for (uint32_t x = 0; x < w; x++) {
+			const uint8_t l = x ? s[x - 1] : s[x];
+			const uint8_t r = x + 1 < w ? s[x + 1] : s[x];
+			d[x] = erode ? (l & s[x] & r) : (l | s[x] | r);
+		}
+	}
+	for (uint32_t y = 0; y < h; y++) {
+		const uint8_t *c = row + (size_t)y * w;
+		const uint8_t *u = y ? c - w : c;
+		const uint8_t *b = y + 1 < h ? c + w : c;
+		uint8_t *d = out + (size_t)y * w;
+		for (uint32_t x = 0; x < w; x++)
+			d[x] = erode ? (u[x] & c[x] & b[x]) : (u[x] | c[x] | b[x]);
+	}
+	free(row);
+}
+
+/* Marks (2) the set pixels of mask connected to the image's edge. */
+static int flood_from_edge(uint8_t *m, uint32_t w, uint32_t h)
+{
+	uint32_t *queue = malloc(sizeof(*queue) * (size_t)w * h);
+	if (!queue)
+		return -1;
+	size_t head = 0, tail = 0;
+	for (uint32_t y = 0; y < h; y++)
+		for (uint32_t x = 0; x < w; x++) {
+			if (!(x == 0 || y == 0 || x == w - 1 || y == h - 1))
+				continue;
+			size_t i = (size_t)y * w + x;
+			if (m[i] == 1) {
+				m[i] = 2;
+				queue[tail++] = (uint32_t)i;
+			}
+		}
+	while (head < tail) {
+		uint32_t i = queue[head++];
+		uint32_t x = i % w, y = i / w;
+		const long nb[4][2] = { { -1, 0 }, { 1, 0 }, { 0, -1 }, { 0, 1 } };
+		for (int k = 0; k < 4; k++) {
+			long xx = (long)x + nb[k][0], yy = (long)y + nb[k][1];
+			if (xx < 0 || yy < 0 || xx >= w || yy >= h)
+				continue;
+			size_t j = (size_t)yy * w + (size_t)xx;
+			if (m[j] == 1) {
+				m[j] = 2;
+				queue[tail++] = (uint32_t)j;
+			}
+		}
+	}
+	free(queue);
+	return 0;
+}
+
+/* Marks (2) the dark pixels (low < threshold) within band pixels of the
+ * image's edge that touch the marked bed, repeatedly. */
+static void grow_along_edge(uint8_t *m, const uint8_t *low, int threshold,
+			    uint32_t w, uint32_t h, uint32_t band)
+{
+	int grew = 1;
+	while (grew) {
+		grew = 0;
+		for (uint32_t y = 0; y < h; y++)
+			for (uint32_t x = 0; x < w; x++) {
+				const size_t i = (size_t)y * w + x;
+				if (m[i] == 2 || low[i] >= threshold)
+					continue;
+				if (x >= band && y >= band && x + band < w &&
+				    y + band < h)
+					continue;
+				if ((x > 0 && m[i - 1] == 2) ||
+				    (x + 1 < w && m[i + 1] == 2) ||
+				    (y > 0 && m[i - w] == 2) ||
+				    (y + 1 < h && m[i + w] == 2)) {
+					m[i] = 2;
+					grew = 1;
+				}
+			}
+	}
+}
+
+/* Least squares v = a u + b over points, twice, the second time without
+ * those further than 1.5 mask pixels from the first line. */
+static int fit_line(const double *u, const double *v, size_t n, double *a)
+{
+	int keep_all = 1;
+	double slope = 0, icpt = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		double su = 0, sv = 0, suu = 0, suv = 0, k = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (!keep_all && fabs(v[i] - (slope * u[i] + icpt)) > 1.5)
+				continue;
+			su += u[i];
+			sv += v[i];
+			suu += u[i] * u[i];
+			suv += u[i] * v[i];
+			k++;
+		}
+		const double d = k * suu - su * su;
+		if (k < 20 || d <= 0)
+			return -1;
+		slope = (k * suv - su * sv) / d;
+		icpt = (sv - slope * su) / k;
+		keep_all = 0;
+	}
+	*a = slope;
+	return 0;
+}
+
+/* The angle of the paper's straight edges against the bed. */
+static void edge_angle(kho_paper *p)
+{
+	const uint32_t w = p->mw, h = p->mh;
+	const size_t most = KHO_MAX(w, h);
+	double *u = malloc(most * sizeof(double));
+	double *v = malloc(most * sizeof(double));
+	if (!u || !v) {
+		free(u);
+		free(v);
+		return;
+	}
+	double sum = 0, weight = 0;
+	/* left and right edges: x as a function of y */
+	for (int side = 0; side < 4; side++) {
+		const int vertical = side < 2; /* left, right */
+		const uint32_t len = vertical ? h : w, across = vertical ? w : h;
+		size_t n = 0;
+		for (uint32_t t = 0; t < len; t++) {
+			/* walk in from the side to the first paper pixel */
+			uint32_t d = 0;
+			for (; d < across; d++) {
+				uint32_t x, y;
+				if (vertical) {
+					y = t;
+					x = side == 0 ? d : w - 1 - d;
+				} else {
+					x = t;
+					y = side == 2 ? d : h - 1 - d;
+				}
+				if (p->mask[(size_t)y * w + x])
+					break;
+			}
+			/* only where bed lies between the image's edge and
+			 * the paper, and not the whole way across */
+			if (d == 0 || d >= across / 3)
+				continue;
+			u[n] = t;
+			v[n] = (side == 0 || side == 2) ? (double)d
+							: (double)(across - 1 - d);
+			n++;
+		}
+		double a;
+		if (n < KHO_MAX((size_t)20, (size_t)(len / 4)) ||
+		    fit_line(u, v, n, &a) != 0)
+			continue;
+		/* Turned clockwise by t: a vertical edge has x = -tan t y,
+		 * a horizontal one y = tan t x. */
+		double angle = vertical ? -atan(a) / DEG : atan(a) / DEG;
+		sum += angle * n;
+		weight += n;
+	}
+	free(u);
+	free(v);
+	if (weight > 0) {
+		p->edge_angle = sum / weight;
+		p->edge_weight = KHO_MIN(1.0, weight / (double)(w + h));
+	}
+}
+
+int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
+		   uint32_t width, uint32_t height, double dpi, kho_paper *p,
+		   kho_error *err)
+{
+	memset(p, 0, sizeof(*p));
+	p->width = width;
+	p->height = height;
+	/* The mask at about 50 dpi: a 3x3 opening there removes anything
+	 * thinner than 1.5 mm, which printed strokes and rules are. */
+	int f = (int)floor(dpi / 50.0 + 0.5);
+	p->factor = f < 1 ? 1 : f;
+	p->mw = (width + p->factor - 1) / p->factor;
+	p->mh = (height + p->factor - 1) / p->factor;
+	const size_t mn = (size_t)p->mw * p->mh;
+	uint8_t *low = reduce(grey, stride, width, height, p->factor, p->mw,
+			      p->mh);
+	uint8_t *tint = chroma ? reduce(chroma, stride, width, height,
+					p->factor, p->mw, p->mh)
+			       : NULL;
+	uint8_t *dark = malloc(mn), *tmp = malloc(mn);
+	p->mask = malloc(mn);
+	p->usable = malloc((size_t)width * height);
+	if (!low || !dark || !tmp || !p->mask || !p->usable ||
+	    (chroma && !tint)) {
+		free(low);
+		free(tint);
+		free(dark);
+		free(tmp);
+		kho_paper_release(p);
+		return kho_error_set(err, KHO_FATAL,
+				     "out of memory finding the paper");
+	}
+
+	uint64_t hist[256] = { 0 };
+	for (size_t i = 0; i < mn; i++)
+		hist[low[i]]++;
+	uint64_t acc = 0;
+	int paper = 255;
+	for (int v = 255; v >= 0; v--) {
+		acc += hist[v];
+		if (acc >= mn * 2 / 5) {
+			paper = v;
+			break;
+		}
+	}
+	p->paper_level = paper;
+	/* The bed's level: the darker tenth of the image's outer ring. */
+	uint64_t ring[256] = { 0 }, ring_n = 0;
+	for (uint32_t y = 0; y < p->mh; y++)
+		for (uint32_t x = 0; x < p->mw; x++)
+			if (x < 2 || y < 2 || x + 2 >= p->mw || y + 2 >= p->mh) {
+				ring[low[(size_t)y * p->mw + x]]++;
+				ring_n++;
+			}
+	int bed = 0;
+	for (acc = 0; bed < 255; bed++) {
+		acc += ring[bed];
+		if (acc * 10 >= ring_n)
+			break;
+	}
+	p->bed_level = bed;
+	const int threshold = (paper + bed) / 2;
+	const int has_dark_ring = paper - bed > 60;
+
+	/* Coloured pixels (chroma over 40, tint of paper included) are
+	 * print, never the bed. */
+	for (size_t i = 0; i < mn; i++) {
+		dark[i] = has_dark_ring && low[i] < threshold;
+		if (tint && tint[i] > 40) {
+			dark[i] = 0;
+			low[i] = 255;
+		}
+	}
+	morph(dark, tmp, p->mw, p->mh, 1);
+	morph(tmp, dark, p->mw, p->mh, 0);
+	if (flood_from_edge(dark, p->mw, p->mh) != 0) {
+		free(low);
+		free(tint);
+		free(dark);
+		free(tmp);
+		kho_paper_release(p);
+		return kho_error_set(err, KHO_FATAL,
+				     "out of memory finding the paper");
+	}
+	/* The opening also took the bed's thin slivers along the image's
+	 * edge (where a crooked sheet's corner nearly meets it): grow the
+	 * bed back into the dark pixels of a narrow band along the edge. */
+	grow_along_edge(dark, low, threshold, p->mw, p->mh, 4);
+	size_t bed_n = 0;
+	for (size_t i = 0; i < mn; i++) {
+		p->mask[i] = dark[i] != 2;
+		bed_n += dark[i] == 2;
+	}
+	p->bed_share = (double)bed_n / (double)mn;
+	/* A bed is even: the spread of its levels is the scanner's noise.
+	 * A photo or a dark drawing that runs off the edge of a scan with no
+	 * bed is textured, and is content, never to be cut away. */
+	/* (its inside only: the sheet's edge blends the two levels) */
+	double sum = 0, sum2 = 0, inside = 0;
+	for (uint32_t y = 1; y + 1 < p->mh; y++)
+		for (uint32_t x = 1; x + 1 < p->mw; x++) {
+			const size_t i = (size_t)y * p->mw + x;
+			if (dark[i] != 2 || dark[i - 1] != 2 || dark[i + 1] != 2 ||
+			    dark[i - p->mw] != 2 || dark[i + p->mw] != 2)
+				continue;
+			sum += low[i];
+			sum2 += (double)low[i] * low[i];
+			inside++;
+		}
+	const double mean = inside > 0 ? sum / inside : 0;
+	p->bed_spread = inside > 0
+				? sqrt(KHO_MAX(0.0, sum2 / inside - mean * mean))
+				: 0;
+
+	/* The sides where the bed shows along at least a twentieth. */
+	const char names[4] = { 't', 'l', 'b', 'r' };
+	int n_sides = 0;
+	for (int side = 0; side < 4; side++) {
+		const uint32_t len = side % 2 ? p->mh : p->mw;
+		uint32_t hits = 0;
+		for (uint32_t t = 0; t < len; t++) {
+			uint32_t x = side == 1 ? 0 : side == 3 ? p->mw - 1 : t;
+			uint32_t y = side == 0 ? 0 : side == 2 ? p->mh - 1 : t;
+			hits += !p->mask[(size_t)y * p->mw + x];
+		}
+		if (hits * 20 >= len)
+			p->sides[n_sides++] = names[side];
+	}
+	p->sides[n_sides] = '\0';
+	p->bed = n_sides > 0 && p->bed_share >= 0.002 &&
+		 p->bed_spread <= KHO_BED_SPREAD;
+	if (!p->bed) {
+		memset(p->mask, 1, mn);
+		p->sides[0] = '\0';
+	} else {
+		edge_angle(p);
+	}
+
+	/* Usable: paper two mask pixels (a millimetre) away from the bed,
+	 * past the blur and the shadow of the sheet's edge. */
+	morph(p->mask, dark, p->mw, p->mh, 1);
+	morph(dark, tmp, p->mw, p->mh, 1);
+	for (uint32_t y = 0; y < height; y++) {
+		uint8_t *u = p->usable + (size_t)y * width;
+		if (y % p->factor) { /* the same as the row above */
+			memcpy(u, u - width, width);
+			continue;
+		}
+		const uint8_t *m = tmp + (size_t)(y / p->factor) * p->mw;
+		for (uint32_t mx = 0, x = 0; mx < p->mw; mx++) {
+			const uint32_t end = KHO_MIN(width, x + (uint32_t)p->factor);
+			memset(u + x, m[mx], end - x);
+			x = end;
+		}
+	}
+	free(low);
+	free(tint);
+	free(dark);
+	free(tmp);
+	return KHO_OK;
+}
+
+void kho_paper_box(const kho_paper *p, double skew, double margin,
+		   double *x, double *y, double *w, double *h)
+{
+	const double W = p->width, H = p->height;
+	if (!p->bed || !p->mask) {
+		*x = 0;
+		*y = 0;
+		*w = W;
+		*h = H;
+		return;
+	}
+	/* Turning back by skew: the content turned clockwise by skew goes
+	 * counter-clockwise; a point at (dx, dy) from the centre goes to
+	 * (dx c + dy s, -dx s + dy c). */
+	const double c = cos(skew * DEG), s = sin(skew * DEG);
+	const double cx = W / 2, cy = H / 2, f = p->factor;
+	double x0 = 1e30, y0 = 1e30, x1 = -1e30, y1 = -1e30;
+	for (uint32_t my = 0; my < p->mh; my++)
+		for (uint32_t mx = 0; mx < p->mw; mx++) {
+			if (!p->mask[(size_t)my * p->mw + mx])
+				continue;
+			/* both ends of the mask pixel */
+			for (int k = 0; k < 4; k++) {
+				const double px = (mx + (k & 1)) * f - cx;
+				const double py = (my + (k >> 1)) * f - cy;
+				const double sx = px * c + py * s + cx;
+				const double sy = -px * s + py * c + cy;
+				x0 = KHO_MIN(x0, sx);
+				y0 = KHO_MIN(y0, sy);
+				x1 = KHO_MAX(x1, sx);
+				y1 = KHO_MAX(y1, sy);
+			}
+		}
+	x0 = KHO_MAX(0.0, x0 - margin);
+	y0 = KHO_MAX(0.0, y0 - margin);
+	x1 = KHO_MIN(W, x1 + margin);
+	y1 = KHO_MIN(H, y1 + margin);
+	*x = x0;
+	*y = y0;
+	*w = KHO_MAX(1.0, x1 - x0);
+	*h = KHO_MAX(1.0, y1 - y0);
+}

@@ -1,0 +1,357 @@
+#include "analysis/skew.h"
+
+#include <math.h>
+
+#define DEG (M_PI / 180.0)
+
+void kho_ink_release(kho_ink *ink)
+{
+	free(ink->x);
+	free(ink->y);
+	free(ink->w);
+	memset(ink, 0, sizeof(*ink));
+}
+
+int kho_ink_add(kho_ink *ink, float x, float y, float w, kho_error *err)
+{
+	if (ink->n == ink->cap) {
+		size_t cap = ink->cap ? ink->cap * 2 : 4096;
+		float *nx = realloc(ink->x, cap * sizeof(float));
+		if (nx)
+			ink->x = nx;
+		float *ny = nx ? realloc(ink->y, cap * sizeof(float)) : NULL;
+		if (ny)
+			ink->y = ny;
+		float *nw = ny ? realloc(ink->w, cap * sizeof(float)) : NULL;
+		if (!nw)
+			return kho_error_set(err, KHO_FATAL,
+					     "out of memory measuring skew");
+		ink->w = nw;
+		ink->cap = cap;
+	}
+	ink->x[ink->n] = x;
+	ink->y[ink->n] = y;
+	ink->w[ink->n] = w;
+	ink->n++;
+	return KHO_OK;
+}
+
+int kho_ink_from_grey(const uint8_t *grey, size_t stride, uint32_t width,
+		      uint32_t height, const uint8_t *usable, int paper_level,
+		      int ink_level, int blob, kho_ink *ink, kho_error *err)
+{
+	ink->width = width;
+	ink->height = height;
+	ink->n = 0;
+	const size_t n = (size_t)width * height;
+	/* The length of the run of ink each pixel is in, across and down:
+	 * inside a photo or a filled area both are long, in a stroke one is
+	 * short.  Those insides are left out: they carry no line. */
+	uint8_t *across = malloc(n ? n : 1), *down = malloc(n ? n : 1);
+	if (!across || !down) {
+		free(across);
+		free(down);
+		return kho_error_set(err, KHO_FATAL,
+				     "out of memory measuring skew");
+	}
+	const uint8_t cap = (uint8_t)KHO_MIN(blob, 255);
+	for (uint32_t y = 0; y < height; y++) {
+		const uint8_t *row = grey + (size_t)y * stride;
+		uint8_t *a = across + (size_t)y * width;
+		for (uint32_t x = 0; x < width;) {
+			if (row[x] >= ink_level) {
+				a[x++] = 0;
+				continue;
+			}
+			uint32_t e = x;
+			while (e < width && row[e] < ink_level)
+				e++;
+			const uint8_t len = (uint8_t)KHO_MIN(e - x, (uint32_t)cap);
+			memset(a + x, len, e - x);
+			x = e;
+		}
+	}
+	for (uint32_t x = 0; x < width; x++) {
+		for (uint32_t y = 0; y < height;) {
+			if (across[(size_t)y * width + x] == 0) {
+				down[(size_t)y * width + x] = 0;
+				y++;
+				continue;
+			}
+			uint32_t e = y;
+			while (e < height && across[(size_t)e * width + x])
+				e++;
+			const uint8_t len = (uint8_t)KHO_MIN(e - y, (uint32_t)cap);
+			for (uint32_t k = y; k < e; k++)
+				down[(size_t)k * width + x] = len;
+			y = e;
+		}
+	}
+	const float span = (float)KHO_MAX(paper_level - ink_level / 2, 1);
+	/* Each point is moved by a fixed pseudo-random fraction of a pixel:
+	 * on the pixel grid, angle 0 would put a whole row of pixels into
+	 * one row of the profile and pull every small skew towards 0. */
+	uint32_t seed = 0x9e3779b9u;
+	int rc = KHO_OK;
+	for (uint32_t y = 0; rc == KHO_OK && y < height; y++) {
+		const uint8_t *row = grey + (size_t)y * stride;
+		const uint8_t *ok = usable ? usable + (size_t)y * width : NULL;
+		const uint8_t *a = across + (size_t)y * width;
+		const uint8_t *d = down + (size_t)y * width;
+		for (uint32_t x = 0; x < width; x++) {
+			if (!a[x] || (ok && !ok[x]) || (a[x] >= cap && d[x] >= cap))
+				continue;
+			float w = (float)(paper_level - row[x]) / span;
+			seed = seed * 1664525u + 1013904223u;
+			const float jx = (float)(seed >> 8) / 16777216.0f;
+			seed = seed * 1664525u + 1013904223u;
+			const float jy = (float)(seed >> 8) / 16777216.0f;
+			rc = kho_ink_add(ink, (float)x + jx, (float)y + jy,
+					 w > 1 ? 1 : w, err);
+			if (rc)
+				break;
+		}
+	}
+	free(across);
+	free(down);
+	return rc;
+}
+
+int kho_ink_turn90(const kho_ink *in, kho_ink *out, kho_error *err)
+{
+	out->n = 0;
+	out->width = in->height;
+	out->height = in->width;
+	for (size_t i = 0; i < in->n; i++) {
+		int rc = kho_ink_add(out, (float)in->height - 1 - in->y[i],
+				     in->x[i], in->w[i], err);
+		if (rc)
+			return rc;
+	}
+	return KHO_OK;
+}
+
+/* The rows a page of this size covers at an angle. */
+static void row_range(const kho_ink *ink, double c, double s, double *lo,
+		      double *hi)
+{
+	const double xs[2] = { 0, ink->width };
+	const double ys[2] = { 0, ink->height };
+	*lo = 1e30;
+	*hi = -1e30;
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 2; j++) {
+			double r = ys[j] * c - xs[i] * s;
+			*lo = KHO_MIN(*lo, r);
+			*hi = KHO_MAX(*hi, r);
+		}
+}
+
+/* Fills prof (strips * n_bins long, zeroed here) and returns the energy:
+ * the page is cut into strips side by side, each with its own row
+ * profile, so that the lines of two columns need not fall on the same
+ * rows. */
+static double energy_into(const kho_ink *ink, double degrees, double bin,
+			  size_t step, int strips, double *prof, size_t n_bins)
+{
+	const double c = cos(degrees * DEG), s = sin(degrees * DEG);
+	double lo, hi;
+	row_range(ink, c, s, &lo, &hi);
+	const double inv = 1.0 / bin;
+	const size_t used = KHO_MIN(n_bins, (size_t)((hi - lo) * inv) + 3);
+	memset(prof, 0, used * (size_t)strips * sizeof(*prof));
+	const float cf = (float)(c * inv), sf = (float)(s * inv);
+	const float off = (float)(-lo * inv);
+	const float per_strip = (float)strips / (float)KHO_MAX(ink->width, 1u);
+	for (size_t i = 0; i < ink->n; i += step) {
+		const float f = ink->y[i] * cf - ink->x[i] * sf + off;
+		const size_t k = (size_t)f;
+		const float frac = f - (float)k;
+		if (k + 1 >= used)
+			continue;
+		size_t st = (size_t)(ink->x[i] * per_strip);
+		if (st >= (size_t)strips)
+			st = (size_t)strips - 1;
+		double *p = prof + st * used;
+		p[k] += ink->w[i] * (1 - frac);
+		p[k + 1] += ink->w[i] * frac;
+	}
+	double e = 0;
+	for (size_t k = 0; k < used * (size_t)strips; k++)
+		e += prof[k] * prof[k];
+	return e;
+}
+
+/* Strips about 350 pixels wide (2.3 inches at 150 dpi), at most 6. */
+static int strips_for(const kho_ink *ink)
+{
+	int n = (int)(ink->width / 350);
+	return n < 1 ? 1 : n > 6 ? 6 : n;
+}
+
+static size_t bins_needed(const kho_ink *ink, double bin)
+{
+	return (size_t)((ink->width + ink->height) / bin) + 8;
+}
+
+double kho_skew_energy(const kho_ink *ink, double degrees, double bin)
+{
+	size_t n = bins_needed(ink, bin);
+	double *prof = malloc(n * sizeof(*prof));
+	if (!prof)
+		return 0;
+	double e = energy_into(ink, degrees, bin, 1, 1, prof, n);
+	free(prof);
+	return e;
+}
+
+int kho_skew_profile(const kho_ink *ink, double degrees, double bin,
+		     double **profile, size_t *n, double *origin,
+		     kho_error *err)
+{
+	const double c = cos(degrees * DEG), s = sin(degrees * DEG);
+	double lo, hi;
+	row_range(ink, c, s, &lo, &hi);
+	size_t len = (size_t)((hi - lo) / bin) + 3;
+	double *prof = calloc(len, sizeof(*prof));
+	if (!prof)
+		return kho_error_set(err, KHO_FATAL, "out of memory");
+	energy_into(ink, degrees, bin, 1, 1, prof, len);
+	*profile = prof;
+	*n = len;
+	*origin = lo;
+	return KHO_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The best of evenly spaced angles [from, to] by step; the vertex of the
+ * parabola through the best and its neighbours refines it. */
+static double search(const kho_ink *ink, double from, double to, double step,
+		     double bin, size_t sample, int strips, double *prof,
+		     size_t n_bins, double *energies, size_t *n_energies,
+		     double *best_e)
+{
+	const size_t n = (size_t)floor((to - from) / step + 0.5) + 1;
+	assert(n >= 1 && n <= 2048);
+	size_t best = 0;
+	energies[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		energies[i] = energy_into(ink, from + i * step, bin, sample,
+					  strips, prof, n_bins);
+		if (energies[i] > energies[best])
+			best = i;
+	}
+	*n_energies = n;
+	*best_e = energies[best];
+	double angle = from + best * step;
+	if (best > 0 && best + 1 < n) {
+		const double a = energies[best - 1], b = energies[best],
+			     c = energies[best + 1];
+		const double d = a - 2 * b + c;
+		if (d < 0)
+			angle += step * 0.5 * (a - c) / d;
+	}
+	return angle;
+}
+
+int kho_skew_coarse(const kho_ink *ink, double max_degrees, kho_skew *out,
+		    kho_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->points = ink->n;
+	if (ink->n < 50)
+		return KHO_OK; /* nothing to measure: confidence 0 */
+	max_degrees = KHO_MIN(max_degrees, 45.0);
+	const size_t n_bins = bins_needed(ink, 1.0);
+	const int strips = strips_for(ink);
+	double *prof = malloc(n_bins * (size_t)strips * sizeof(*prof));
+	double *energies = malloc(2048 * sizeof(*energies));
+	double *sorted = malloc(2048 * sizeof(*sorted));
+	if (!prof || !energies || !sorted) {
+		free(prof);
+		free(energies);
+		free(sorted);
+		return kho_error_set(err, KHO_FATAL,
+				     "out of memory measuring skew");
+	}
+	/* A text line's peak is about half a degree wide at any
+	 * resolution: half-degree steps on a sample find it, a tenth of a
+	 * degree around the best places it. */
+	const size_t sample = KHO_MAX((size_t)1, ink->n / 15000);
+	size_t n = 0;
+	double peak = 0;
+	const double wide = search(ink, -max_degrees, max_degrees, 0.5, 1.0,
+				   sample, strips, prof, n_bins, energies, &n,
+				   &peak);
+	/* How far the peak stands above a typical angle, and whether
+	 * another peak away from it rivals it. */
+	memcpy(sorted, energies, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), cmp_double);
+	const double median = sorted[n / 2];
+	double rival = 0;
+	for (size_t i = 1; i + 1 < n; i++) {
+		if (fabs(-max_degrees + i * 0.5 - wide) < 1.5)
+			continue;
+		if (energies[i] >= energies[i - 1] &&
+		    energies[i] >= energies[i + 1])
+			rival = KHO_MAX(rival, energies[i]);
+	}
+	size_t n_near = 0;
+	const double coarse = search(ink, wide - 0.6, wide + 0.6, 0.1, 1.0,
+				     sample, strips, prof, n_bins, energies,
+				     &n_near, &peak);
+	free(prof);
+	free(energies);
+	free(sorted);
+
+	const double ratio = median > 0 ? peak / median : 0;
+	out->angle = coarse;
+	out->peak = ratio;
+	/* Confidence: a clear peak over the typical angle, no rival peak,
+	 * enough ink to judge by. */
+	double c = KHO_MAX(0.0, KHO_MIN(1.0, (ratio - 1.03) / 0.4));
+	if (peak > 0 && rival / peak > 0.8)
+		c *= KHO_MAX(0.0, (1.0 - rival / peak) / 0.2);
+	out->confidence = c * KHO_MIN(1.0, (double)ink->n / 800.0);
+	return KHO_OK;
+}
+
+int kho_skew_refine(const kho_ink *ink, kho_skew *out, kho_error *err)
+{
+	if (ink->n < 50)
+		return KHO_OK;
+	const size_t n_bins = bins_needed(ink, 0.5);
+	const int strips = 1; /* the full width places the peak best */
+	double *prof = malloc(n_bins * (size_t)strips * sizeof(*prof));
+	double *energies = malloc(64 * sizeof(*energies));
+	if (!prof || !energies) {
+		free(prof);
+		free(energies);
+		return kho_error_set(err, KHO_FATAL,
+				     "out of memory measuring skew");
+	}
+	/* Every point, half-pixel rows: 0.05 then 0.01 degree steps, the
+	 * peak placed between them by a parabola. */
+	size_t n = 0;
+	double e = 0;
+	double a = search(ink, out->angle - 0.3, out->angle + 0.3, 0.05, 0.5,
+			  1, strips, prof, n_bins, energies, &n, &e);
+	a = search(ink, a - 0.04, a + 0.04, 0.01, 0.5, 1, strips, prof, n_bins,
+		   energies, &n, &e);
+	free(prof);
+	free(energies);
+	out->angle = a;
+	return KHO_OK;
+}
+
+int kho_skew_find(const kho_ink *ink, double max_degrees, kho_skew *out,
+		  kho_error *err)
+{
+	int rc = kho_skew_coarse(ink, max_degrees, out, err);
+	return rc ? rc : kho_skew_refine(ink, out, err);
+}

@@ -5,10 +5,11 @@
 /* Pixels per side of a statistics block. */
 #define BLOCK 4
 
-/* Sauvola's k and R.  k = 0.2 keeps faint thin strokes (diacritics, the
- * hairlines of a serif face) that 0.34 or more thins out or breaks; tint
- * and shadows still fall well below their own mean times (1 - k). */
-#define SAUVOLA_K 0.2f
+/* Sauvola's k and R.  k = 0.34 (Leptonica's typical 0.35): smaller k
+ * thickens strokes, which costs G4 bytes and read no better on the
+ * benchmark's pages (docs/COMPRESS.md); hairlines of 150 on paper of 232
+ * and diacritic dots stay black. */
+#define SAUVOLA_K 0.34f
 #define SAUVOLA_R 128.0f
 
 /* Darker than this is ink whatever its surroundings (inside a large dark

@@ -13,10 +13,11 @@
 # and crop stay as normalize measured them).  Prints one table; --keep
 # leaves the work folder (inputs, outputs, logs) in DIR.
 #
-# Legibility: the generator writes no text truth, so tesseract -l vie's
-# reading of the original scan is the reference: CER is how far the
-# reading of each output is from it, and the mean word confidence is given
-# for the original and each output (higher reads better).
+# Legibility: the generator writes no text truth, so the reference is
+# tesseract -l vie's reading of the original turned upright by its true
+# skew (ImageMagick -rotate, no threshold): CER is how far the reading of
+# kho's page, Leptonica's and the original as scanned are from it; the
+# mean word confidence is given for each too (higher reads better).
 #
 # Needs: a kho build (KHO_BUILD_DIR, default build/; built Release when
 # missing), scripts/peers/build.sh's needs, imagemagick, tesseract-ocr,
@@ -95,7 +96,7 @@ while IFS=$'\t' read -r kind file skew; do
 	# Scanning desks hand over JPEG: every page as a 300 dpi JPEG (q 90).
 	case $file in
 	*.jpg) cp "$W/gen/inbox/$file" "$W/orig/$rec.jpg" ;;
-	*) /usr/bin/convert "$W/gen/inbox/$file" -quality 90 -density 300 \
+	*) /usr/bin/convert "$W/gen/inbox/$file[0]" -quality 90 -density 300 \
 		-units PixelsPerInch "$W/orig/$rec.jpg" ;;
 	esac
 	cp "$W/orig/$rec.jpg" "$W/inbox/$rec/page-001.jpg"
@@ -195,15 +196,22 @@ while IFS=$'\t' read -r rec kind skew; do
 	[ "$ocr_n" -lt "$n_ocr" ] || break
 	ocr_n=$((ocr_n + 1))
 	pdftoppm -r 300 -gray -singlefile "$W/out/$rec.kho.pdf" "$W/out/$rec.kho"
+	# The reference: the original turned upright by its true skew
+	# (ImageMagick's -rotate turns clockwise), read at its best.
+	/usr/bin/convert "$W/orig/$rec.jpg" -background white \
+		-rotate "$(python3 -c "print(-($skew))")" "$W/out/$rec.ref.png"
+	ocr "$W/out/$rec.ref.png" "$W/out/$rec.ref.ocr"
 	ocr "$W/orig/$rec.jpg" "$W/out/$rec.orig.ocr"
 	ocr "$W/out/$rec.kho.pgm" "$W/out/$rec.kho.ocr"
 	ocr "$W/out/$rec.lept.tif" "$W/out/$rec.lept.ocr"
-	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$rec" \
+	ref=$W/out/$rec.ref.ocr.txt
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rec" \
 		"$($metrics conf "$W/out/$rec.orig.ocr.tsv")" \
 		"$($metrics conf "$W/out/$rec.kho.ocr.tsv")" \
 		"$($metrics conf "$W/out/$rec.lept.ocr.tsv")" \
-		"$($metrics cer "$W/out/$rec.orig.ocr.txt" "$W/out/$rec.kho.ocr.txt")" \
-		"$($metrics cer "$W/out/$rec.orig.ocr.txt" "$W/out/$rec.lept.ocr.txt")" \
+		"$($metrics cer "$ref" "$W/out/$rec.kho.ocr.txt")" \
+		"$($metrics cer "$ref" "$W/out/$rec.lept.ocr.txt")" \
+		"$($metrics cer "$ref" "$W/out/$rec.orig.ocr.txt")" \
 		>>"$W/ocr.tsv"
 done <"$W/records.tsv"
 
@@ -259,8 +267,9 @@ row "bytes per bitonal page (G4 data)" "$(per "$kho_g4" "$text_n")" \
 row "tesseract word confidence, $ocr_n page(s)" \
 	"$(avg $(cut -f3 "$W/ocr.tsv"))" "$(avg $(cut -f4 "$W/ocr.tsv"))" "-" \
 	"orig $(avg $(cut -f2 "$W/ocr.tsv"))"
-row "CER against the original's reading" \
-	"$(avg $(cut -f5 "$W/ocr.tsv"))" "$(avg $(cut -f6 "$W/ocr.tsv"))" "-" "-"
+row "CER vs the upright original's reading" \
+	"$(avg $(cut -f5 "$W/ocr.tsv"))" "$(avg $(cut -f6 "$W/ocr.tsv"))" "-" \
+	"orig $(avg $(cut -f7 "$W/ocr.tsv"))"
 row "KB per colour page, mixed (images/PDF)" \
 	"$((kho_col / 1024 / (colour_n ? colour_n : 1)))/$((kho_col_pdf / 1024 / (colour_n ? colour_n : 1)))" "-" "-" "-"
 row "seal red pixels kept at 100 dpi" \
@@ -278,5 +287,5 @@ row "peak RSS KB, colour, 1-page record" "${rss1:--}" "" "" ""
 row "peak RSS KB, colour, $n_long-page record" "${rssn:--}" "" "" ""
 echo
 echo "per page, floor ms:"; cat "$W/floor.tsv"
-echo "per text page: word confidence orig/kho/lept, CER kho/lept:"; cat "$W/ocr.tsv"
+echo "per text page: word confidence orig/kho/lept, CER kho/lept/orig:"; cat "$W/ocr.tsv"
 echo "per colour page: red pixels orig/kho:"; cat "$W/seal.tsv"

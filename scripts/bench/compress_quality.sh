@@ -46,7 +46,7 @@ while IFS=$'\t' read -r mode file; do
 	for m in $([ "$mode" = grey ] && echo grey || echo "colour mixed"); do
 		rec=$(echo "$m" | tr a-z A-Z | cut -c1-2)-$i
 		mkdir -p "$W/inbox/$rec"
-		/usr/bin/convert "$W/gen/inbox/$file" -quality 90 -density 300 \
+		/usr/bin/convert "$W/gen/inbox/$file[0]" -quality 90 -density 300 \
 			-units PixelsPerInch "$W/inbox/$rec/page-001.jpg"
 		printf '%s\t%s\n' "$rec" "$m" >>"$W/records.tsv"
 	done

@@ -1,27 +1,43 @@
 /*
- * libFuzzer target: the register CSV an agency's case system exports
- * (record id, year, agency, field, procedure code, title, number, issue
- * date).  No register import exists in the library yet, so this drives
- * the CSV reader the way an import reads such a file: the header's
- * columns looked up by name, then every row with its fields taken by
- * those indices, the id checked and the year read as a number.
+ * libFuzzer target: a register export (register/register_import.c) read
+ * as `kho register import` reads it, without the catalog: the CSV reader,
+ * the header's mapping (kho_register_header_parse), then every row checked
+ * (kho_register_row_check), a row the reader cannot read refused and the
+ * reading going on, as read_rows() does.
  *
- * Every field handed over is NUL-terminated valid UTF-8 and the row
- * count never goes backwards; a failure says why.
+ * A row taken has a valid record id, a year and an agency and field; a
+ * refusal says why; the reading always ends (each row consumes input).
  */
 #include "common/csv.h"
 #include "common/names.h"
+#include "register/register_import.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const columns[] = {
-	"record_id", "year",  "agency", "field",
-	"procedure", "title", "number", "issue_date",
-};
+static void check_row(const kho_register_header *h, char **fields, size_t n,
+		      long line)
+{
+	kho_register_row row;
+	char *extra = NULL;
+	kho_error why = KHO_ERROR_INIT;
+	const int rc =
+		kho_register_row_check(h, fields, n, line, &row, &extra, &why);
+	if (rc == KHO_OK) {
+		if (!row.record_id || !kho_record_id_valid(row.record_id) ||
+		    row.year < 1000 || row.year > 9999 || !row.agency ||
+		    !*row.agency || !row.field || !*row.field ||
+		    row.line != line)
+			abort();
+		if (extra && h->n_extra == 0)
+			abort();
+	} else if (!why.msg[0] || (rc != KHO_FAIL && rc != KHO_FATAL)) {
+		abort();
+	}
+	free(extra);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -31,36 +47,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	char **f;
 	size_t nf;
-	long line = 0, last = 0;
-	int col[KHO_ARRAY_SIZE(columns)];
-	int rc = kho_csv_next(csv, &f, &nf, &line, &err);
-	if (rc == 1)
-		for (size_t i = 0; i < KHO_ARRAY_SIZE(columns); i++)
-			col[i] = kho_csv_column(f, nf, columns[i]);
-	while (rc == 1) {
-		if (line < last || nf == 0)
-			abort();
-		last = line;
-		for (size_t i = 0; i < nf; i++)
-			if (!kho_utf8_valid(f[i], strlen(f[i])))
+	long line = 0;
+	kho_register_header h;
+	memset(&h, 0, sizeof(h));
+	if (kho_csv_next(csv, &f, &nf, &line, &err) == 1 &&
+	    kho_register_header_parse(&h, f, nf, &err) == KHO_OK) {
+		/* Every row, even a refused one, consumes input. */
+		size_t rows = 0;
+		int rc;
+		while ((rc = kho_csv_next(csv, &f, &nf, &line, &err)) != 0) {
+			if (++rows > size + 1)
 				abort();
-		const char *id =
-			col[0] >= 0 && (size_t)col[0] < nf ? f[col[0]] : "";
-		const char *year =
-			col[1] >= 0 && (size_t)col[1] < nf ? f[col[1]] : "";
-		char quoted[256];
-		kho_quote_name(id, quoted, sizeof(quoted));
-		if (strlen(quoted) >= sizeof(quoted))
-			abort();
-		if (kho_record_id_valid(id) && *year) {
-			char *end;
-			errno = 0;
-			(void)strtol(year, &end, 10);
+			if (rc == 1)
+				check_row(&h, f, nf, line);
+			else if (rc != KHO_FAIL || !err.msg[0])
+				abort();
+			kho_error_clear(&err);
 		}
-		rc = kho_csv_next(csv, &f, &nf, &line, &err);
-	}
-	if (rc < 0 && !err.msg[0])
+	} else if (err.code != KHO_OK && !err.msg[0]) {
 		abort();
+	}
+	kho_register_header_release(&h);
 	kho_csv_free(csv);
 	return 0;
 }

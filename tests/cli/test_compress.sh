@@ -102,6 +102,7 @@ if command -v tiffinfo >/dev/null; then
 	expect_in "$T/tiffinfo" "DocumentName: $rec"
 fi
 vol=$(ls root/warehouse/*.tar | tail -1)
-tar tf "$vol" | grep -q "/data/$rec/master.tif$" || fail "master.tif is not in the bag"
+tar tf "$vol" >"$T/members"
+grep -q "/data/$rec/master.tif$" "$T/members" || { ls root/warehouse; cat "$T/members"; fail "master.tif is not in the bag"; }
 check_bags root
 echo ok

@@ -28,8 +28,8 @@ static int jpeg_icc(const kho_image_file *file, uint8_t **icc, size_t *size,
 	const uint8_t *d = file->data;
 	const size_t n = file->size;
 	/* Chunks are numbered 1..count; each is found once. */
-	const uint8_t *chunk[256] = { 0 };
-	size_t len[256] = { 0 };
+	const uint8_t *chunk[256] = {0};
+	size_t len[256] = {0};
 	int count = 0;
 	size_t pos = 2;
 	while (pos + 4 <= n && d[pos] == 0xff) {
@@ -48,8 +48,8 @@ static int jpeg_icc(const kho_image_file *file, uint8_t **icc, size_t *size,
 		if (marker == 0xe2 && plen > 14 &&
 		    memcmp(p, "ICC_PROFILE\0", 12) == 0) {
 			const int seq = p[12], cnt = p[13];
-			if (seq >= 1 && seq <= cnt && (!count || cnt == count) &&
-			    !chunk[seq]) {
+			if (seq >= 1 && seq <= cnt &&
+			    (!count || cnt == count) && !chunk[seq]) {
 				count = cnt;
 				chunk[seq] = p + 14;
 				len[seq] = plen - 14;
@@ -89,7 +89,8 @@ static int png_icc(const kho_image_file *file, uint8_t **icc, size_t *size,
 		const uint8_t *type = d + pos + 4;
 		if (clen > n - pos - 12)
 			break;
-		if (memcmp(type, "IDAT", 4) == 0 || memcmp(type, "IEND", 4) == 0)
+		if (memcmp(type, "IDAT", 4) == 0 ||
+		    memcmp(type, "IEND", 4) == 0)
 			break;
 		if (memcmp(type, "iCCP", 4) == 0) {
 			const uint8_t *p = d + pos + 8;

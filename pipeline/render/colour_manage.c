@@ -13,9 +13,8 @@ struct kho_cms {
 static cmsHPROFILE srgb_grey(cmsContext ctx)
 {
 	/* IEC 61966-2-1: type 4 parametric curve. */
-	static const cmsFloat64Number srgb[5] = { 2.4, 1.0 / 1.055,
-						  0.055 / 1.055, 1.0 / 12.92,
-						  0.04045 };
+	static const cmsFloat64Number srgb[5] = {
+		2.4, 1.0 / 1.055, 0.055 / 1.055, 1.0 / 12.92, 0.04045};
 	cmsToneCurve *curve = cmsBuildParametricToneCurve(ctx, 4, srgb);
 	if (!curve)
 		return NULL;
@@ -61,8 +60,8 @@ int kho_cms_new(kho_cms **out, const uint8_t *icc, size_t size, int channels,
 	if (!why) {
 		dst = channels == 3 ? cmsCreate_sRGBProfileTHR(c->ctx)
 				    : srgb_grey(c->ctx);
-		const cmsUInt32Number fmt = channels == 3 ? TYPE_RGB_8
-							  : TYPE_GRAY_8;
+		const cmsUInt32Number fmt =
+			channels == 3 ? TYPE_RGB_8 : TYPE_GRAY_8;
 		if (dst)
 			c->xf = cmsCreateTransformTHR(c->ctx, in, fmt, dst, fmt,
 						      INTENT_PERCEPTUAL, 0);
@@ -82,8 +81,7 @@ int kho_cms_new(kho_cms **out, const uint8_t *icc, size_t size, int channels,
 	return KHO_OK;
 }
 
-void kho_cms_row(kho_cms *cms, const uint8_t *in, uint8_t *out,
-		 uint32_t width)
+void kho_cms_row(kho_cms *cms, const uint8_t *in, uint8_t *out, uint32_t width)
 {
 	cmsDoTransform(cms->xf, in, out, width);
 }

@@ -22,8 +22,7 @@ typedef struct kho_cms kho_cms;
 int kho_cms_new(kho_cms **out, const uint8_t *icc, size_t size, int channels,
 		char *note, size_t note_size, kho_error *err);
 /* Converts width pixels; in and out may be the same row. */
-void kho_cms_row(kho_cms *cms, const uint8_t *in, uint8_t *out,
-		 uint32_t width);
+void kho_cms_row(kho_cms *cms, const uint8_t *in, uint8_t *out, uint32_t width);
 void kho_cms_free(kho_cms *cms);
 
 #endif

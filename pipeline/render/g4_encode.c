@@ -67,8 +67,8 @@ static toff_t mem_size(thandle_t h)
 	return (toff_t)((memfile *)h)->len;
 }
 
-static int mem_error(TIFF *tif, void *user, const char *module,
-		     const char *fmt, va_list ap)
+static int mem_error(TIFF *tif, void *user, const char *module, const char *fmt,
+		     va_list ap)
 {
 	(void)tif;
 	(void)module;
@@ -90,16 +90,16 @@ static int mem_warning(TIFF *tif, void *user, const char *module,
 }
 
 int kho_g4_encode_bits(const uint8_t *bits, size_t stride, uint32_t w,
-		       uint32_t h, uint8_t **data, size_t *size,
-		       kho_error *err)
+		       uint32_t h, uint8_t **data, size_t *size, kho_error *err)
 {
 	*data = NULL;
 	*size = 0;
 	assert(stride >= (w + 7) / 8);
 	if (w == 0 || h == 0)
-		return kho_error_set(err, KHO_FAIL, "cannot encode an empty "
-						    "G4 image");
-	memfile m = { 0 };
+		return kho_error_set(err, KHO_FAIL,
+				     "cannot encode an empty "
+				     "G4 image");
+	memfile m = {0};
 	TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
 	TIFF *tif = NULL;
 	if (opts) {
@@ -174,8 +174,8 @@ int kho_g4_encode(const kho_image *grey, int threshold, uint8_t **data,
 			if (s[x] < threshold)
 				d[x >> 3] |= (uint8_t)(0x80 >> (x & 7));
 	}
-	const int rc = kho_g4_encode_bits(bits, row_bytes, w, h, data, size,
-					  err);
+	const int rc =
+		kho_g4_encode_bits(bits, row_bytes, w, h, data, size, err);
 	free(bits);
 	return rc;
 }

@@ -16,9 +16,8 @@ static void set_density(uint8_t *buf, unsigned long len, int dpi)
 	}
 }
 
-int kho_jpeg_encode(const kho_image *img, int quality, int dpi,
-		    int full_chroma, uint8_t **data, size_t *size,
-		    kho_error *err)
+int kho_jpeg_encode(const kho_image *img, int quality, int dpi, int full_chroma,
+		    uint8_t **data, size_t *size, kho_error *err)
 {
 	*data = NULL;
 	*size = 0;
@@ -29,11 +28,13 @@ int kho_jpeg_encode(const kho_image *img, int quality, int dpi,
 	unsigned long len = 0;
 	unsigned char *buf = NULL;
 	const int grey = img->channels == 1;
-	int rc = tjCompress2(tj, img->pixels, (int)img->width,
-			     (int)img->stride, (int)img->height,
-			     grey ? TJPF_GRAY : TJPF_RGB, &buf, &len,
-			     grey ? TJSAMP_GRAY : full_chroma ? TJSAMP_444 : TJSAMP_420, quality,
-			     0);
+	int rc = tjCompress2(tj, img->pixels, (int)img->width, (int)img->stride,
+			     (int)img->height, grey ? TJPF_GRAY : TJPF_RGB,
+			     &buf, &len,
+			     grey	   ? TJSAMP_GRAY
+			     : full_chroma ? TJSAMP_444
+					   : TJSAMP_420,
+			     quality, 0);
 	if (rc != 0) {
 		kho_error_set(err, KHO_FAIL, "cannot encode JPEG: %s",
 			      tjGetErrorStr2(tj));
@@ -57,10 +58,10 @@ int kho_jpeg_encode_yuv(const kho_yuv420 *yuv, int quality, int dpi,
 	if (!tj)
 		return kho_error_set(err, KHO_FATAL,
 				     "cannot start the JPEG encoder");
-	const unsigned char *planes[3] = { yuv->plane[0], yuv->plane[1],
-					   yuv->plane[2] };
-	int strides[3] = { (int)yuv->stride[0], (int)yuv->stride[1],
-			   (int)yuv->stride[2] };
+	const unsigned char *planes[3] = {yuv->plane[0], yuv->plane[1],
+					  yuv->plane[2]};
+	int strides[3] = {(int)yuv->stride[0], (int)yuv->stride[1],
+			  (int)yuv->stride[2]};
 	unsigned long len = 0;
 	unsigned char *buf = NULL;
 	if (tjCompressFromYUVPlanes(tj, planes, (int)yuv->width, strides,

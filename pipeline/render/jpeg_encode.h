@@ -9,9 +9,8 @@
  * dpi; colour as 4:2:0, or 4:4:4 with full_chroma (a mixed page's small
  * background, whose seal strokes are only a few pixels wide).  *data is
  * allocated with TurboJPEG: release it with kho_jpeg_free(). */
-int kho_jpeg_encode(const kho_image *img, int quality, int dpi,
-		    int full_chroma, uint8_t **data, size_t *size,
-		    kho_error *err);
+int kho_jpeg_encode(const kho_image *img, int quality, int dpi, int full_chroma,
+		    uint8_t **data, size_t *size, kho_error *err);
 void kho_jpeg_free(uint8_t *data);
 
 /* A colour page as JPEG's own planes: Y at full size, Cb and Cr at half

@@ -42,19 +42,20 @@ void kho_rendered_release(kho_rendered *r)
 
 typedef struct geometry {
 	uint32_t crop_x, crop_y, crop_w, crop_h; /* full resolution */
-	uint32_t out_w, out_h;                   /* at plan->dpi */
-	uint32_t warp_w, warp_h;                 /* at 1/scale */
-	double a0, ax, ay, b0, bx, by;           /* into the decoded rows */
-	int exact;                               /* integer map: no filter */
+	uint32_t out_w, out_h;			 /* at plan->dpi */
+	uint32_t warp_w, warp_h;		 /* at 1/scale */
+	double a0, ax, ay, b0, bx, by;		 /* into the decoded rows */
+	int exact;				 /* integer map: no filter */
 } geometry;
 
 static int plan_check(const kho_plan *plan, kho_error *err)
 {
 	if (!(plan->source_dpi > 0) || plan->dpi <= 0)
-		return kho_error_set(err, KHO_FAIL,
-				     "the plan has no usable resolution (source "
-				     "%g dpi, output %d dpi)",
-				     plan->source_dpi, plan->dpi);
+		return kho_error_set(
+			err, KHO_FAIL,
+			"the plan has no usable resolution (source "
+			"%g dpi, output %d dpi)",
+			plan->source_dpi, plan->dpi);
 	if (plan->rotation % 90 || plan->rotation < 0 || plan->rotation > 270)
 		return kho_error_set(err, KHO_FAIL,
 				     "the plan's rotation %d is not 0, 90, 180 "
@@ -66,7 +67,8 @@ static int plan_check(const kho_plan *plan, kho_error *err)
 				     "degrees",
 				     plan->skew);
 	if (plan->mode < KHO_MODE_BITONAL || plan->mode > KHO_MODE_MIXED)
-		return kho_error_set(err, KHO_FAIL, "the plan's mode is unknown");
+		return kho_error_set(err, KHO_FAIL,
+				     "the plan's mode is unknown");
 	return KHO_OK;
 }
 
@@ -79,8 +81,10 @@ static void crop_box(const kho_plan *plan, uint32_t tw, uint32_t th,
 	g->crop_h = th;
 	if (plan->crop_w <= 0 || plan->crop_h <= 0)
 		return;
-	g->crop_x = (uint32_t)KHO_MIN(KHO_MAX(plan->crop_x, 0), (int64_t)tw - 1);
-	g->crop_y = (uint32_t)KHO_MIN(KHO_MAX(plan->crop_y, 0), (int64_t)th - 1);
+	g->crop_x =
+		(uint32_t)KHO_MIN(KHO_MAX(plan->crop_x, 0), (int64_t)tw - 1);
+	g->crop_y =
+		(uint32_t)KHO_MIN(KHO_MAX(plan->crop_y, 0), (int64_t)th - 1);
 	g->crop_w = KHO_MIN((uint32_t)plan->crop_w, tw - g->crop_x);
 	g->crop_h = KHO_MIN((uint32_t)plan->crop_h, th - g->crop_y);
 }
@@ -153,7 +157,7 @@ static int make_geometry(const kho_plan *plan, uint32_t width, uint32_t height,
 {
 	memset(g, 0, sizeof(*g));
 	int rc = kho_render_output_size(plan, width, height, &g->out_w,
-					 &g->out_h, err);
+					&g->out_h, err);
 	if (rc)
 		return rc;
 	const int turned = plan->rotation % 180 != 0;
@@ -201,10 +205,10 @@ static int make_geometry(const kho_plan *plan, uint32_t width, uint32_t height,
 typedef struct pipeline {
 	const kho_plan *plan;
 	geometry g;
-	uint32_t sw, sh;   /* decoded stored size */
-	int in_ch;         /* channels the decoder gives */
-	int src_ch;        /* channels kept in the source */
-	int work_ch;       /* channels the layers take */
+	uint32_t sw, sh; /* decoded stored size */
+	int in_ch;	 /* channels the decoder gives */
+	int src_ch;	 /* channels kept in the source */
+	int work_ch;	 /* channels the layers take */
 	kho_cms *cms;
 
 	/* the source: a ring of src_cap rows, or the whole page */
@@ -215,7 +219,7 @@ typedef struct pipeline {
 	int band;
 	uint32_t rows_in;
 
-	uint8_t *conv;     /* one decoded row after colour management */
+	uint8_t *conv;	   /* one decoded row after colour management */
 	uint8_t *warped;   /* one row of the cropped straight page */
 	uint8_t *expanded; /* the same in RGB, for grey sources */
 	uint32_t rows_out; /* rows of the straight page made */
@@ -267,9 +271,12 @@ static inline void blend(const uint8_t *p, const uint8_t *q, uint32_t fx,
 			 uint32_t fy, int c, uint8_t *d)
 {
 	for (int k = 0; k < c; k++) {
-		const int32_t top = p[k] * 256 + (p[k + c] - p[k]) * (int32_t)fx;
-		const int32_t bot = q[k] * 256 + (q[k + c] - q[k]) * (int32_t)fx;
-		d[k] = (uint8_t)((top * 256 + (bot - top) * (int32_t)fy + 32768) >>
+		const int32_t top =
+			p[k] * 256 + (p[k + c] - p[k]) * (int32_t)fx;
+		const int32_t bot =
+			q[k] * 256 + (q[k + c] - q[k]) * (int32_t)fx;
+		d[k] = (uint8_t)((top * 256 + (bot - top) * (int32_t)fy +
+				  32768) >>
 				 16);
 	}
 }
@@ -316,8 +323,8 @@ static void pixel_edge(const pipeline *p, int64_t X, int64_t Y, uint8_t *d)
 	memcpy(top + c, quad[0][1], (size_t)c);
 	memcpy(bot, quad[1][0], (size_t)c);
 	memcpy(bot + c, quad[1][1], (size_t)c);
-	blend(top, bot, (uint32_t)(X >> 8) & 255u, (uint32_t)(Y >> 8) & 255u,
-	      c, d);
+	blend(top, bot, (uint32_t)(X >> 8) & 255u, (uint32_t)(Y >> 8) & 255u, c,
+	      d);
 }
 
 static int inside(const pipeline *p, int64_t X, int64_t Y)
@@ -359,11 +366,11 @@ static void sample_bilinear(const pipeline *p, uint32_t j, uint8_t *out)
 	}
 	if (end > i) {
 		if (c == 1)
-			run_inside(p, X + DX * i, Y + DY * i, DX, DY, end - i, 1,
-				   out + i);
+			run_inside(p, X + DX * i, Y + DY * i, DX, DY, end - i,
+				   1, out + i);
 		else
-			run_inside(p, X + DX * i, Y + DY * i, DX, DY, end - i, 3,
-				   out + i * 3);
+			run_inside(p, X + DX * i, Y + DY * i, DX, DY, end - i,
+				   3, out + i * 3);
 	}
 	for (i = end; i < n; i++)
 		pixel_edge(p, X + DX * i, Y + DY * i, out + i * c);
@@ -375,8 +382,7 @@ static int produce(pipeline *p, int final, kho_error *err)
 	while (p->rows_out < p->g.warp_h) {
 		int64_t lo, hi;
 		rows_needed(p, p->rows_out, &lo, &hi);
-		if (!final && hi >= (int64_t)p->rows_in &&
-		    p->rows_in < p->sh)
+		if (!final && hi >= (int64_t)p->rows_in && p->rows_in < p->sh)
 			return KHO_OK;
 		if (p->g.exact)
 			sample_exact(p, p->rows_out, p->warped);

@@ -26,8 +26,8 @@
 #include "render/jpeg_encode.h"
 
 typedef struct kho_render_opts {
-	int background_dpi;  /* of a mixed page's colour layer */
-	const uint8_t *icc;  /* the page's embedded ICC profile, or NULL */
+	int background_dpi; /* of a mixed page's colour layer */
+	const uint8_t *icc; /* the page's embedded ICC profile, or NULL */
 	size_t icc_size;
 } kho_render_opts;
 
@@ -35,20 +35,25 @@ typedef struct kho_render_opts {
  * bits_stride = (width + 7) / 8 bytes. */
 typedef struct kho_rendered {
 	kho_mode mode;
-	uint32_t width;  /* pixels at plan->dpi */
+	uint32_t width; /* pixels at plan->dpi */
 	uint32_t height;
 	int dpi;
-	uint8_t *bits;       /* bitonal, mixed: the text layer */
+	uint8_t *bits; /* bitonal, mixed: the text layer */
 	size_t bits_stride;
-	kho_image image;     /* grey: the page; mixed: the background */
-	kho_yuv420 yuv;      /* colour: the page (plane[0] holds all three) */
-	int image_dpi;       /* resolution of image (background_dpi or less) */
-	int colour_managed;  /* 1 when the embedded profile was applied */
-	char note[160];      /* why a profile was not applied, or "" */
+	kho_image image;    /* grey: the page; mixed: the background */
+	kho_yuv420 yuv;	    /* colour: the page (plane[0] holds all three) */
+	int image_dpi;	    /* resolution of image (background_dpi or less) */
+	int colour_managed; /* 1 when the embedded profile was applied */
+	char note[160];	    /* why a profile was not applied, or "" */
 } kho_rendered;
 
-#define KHO_RENDERED_INIT                                                  \
-	{ KHO_MODE_BITONAL, 0, 0, 0, NULL, 0, KHO_IMAGE_INIT, { 0 }, 0, 0, { 0 } }
+#define KHO_RENDERED_INIT                                                      \
+	{                                                                      \
+		KHO_MODE_BITONAL, 0, 0, 0, NULL, 0, KHO_IMAGE_INIT, {0}, 0, 0, \
+		{                                                              \
+			0                                                      \
+		}                                                              \
+	}
 
 void kho_rendered_release(kho_rendered *r);
 

@@ -32,15 +32,15 @@ struct kho_layers {
 	uint32_t *chroma; /* Cb and Cr sums, (width + 1) / 2 each */
 
 	/* mixed */
-	uint8_t *grey;     /* the row binarized: neutral pixels only */
-	uint8_t *rgb;      /* ring of colour rows waiting for their mask */
+	uint8_t *grey; /* the row binarized: neutral pixels only */
+	uint8_t *rgb;  /* ring of colour rows waiting for their mask */
 	uint32_t rgb_cap;
-	uint8_t *clean;    /* one background row with the text taken out */
-	uint8_t *fill;     /* per column: the last paper colour seen above */
-	uint8_t *grown;    /* one row of the mask grown by a pixel */
+	uint8_t *clean; /* one background row with the text taken out */
+	uint8_t *fill;	/* per column: the last paper colour seen above */
+	uint8_t *grown; /* one row of the mask grown by a pixel */
 	uint8_t *near;
 	kho_resampler bg;
-	uint32_t bg_done;  /* colour rows cleaned and passed on */
+	uint32_t bg_done; /* colour rows cleaned and passed on */
 };
 
 int kho_layers_channels(kho_mode mode)
@@ -87,8 +87,9 @@ static void push_colour(kho_layers *l, uint32_t y, const uint8_t *row)
 	for (uint32_t x = 0; x < l->w; x++) {
 		const int32_t r = row[3 * x], g = row[3 * x + 1],
 			      b = row[3 * x + 2];
-		luma[x] = (uint8_t)((19595 * r + 38470 * g + 7471 * b + 32768) >>
-				    16);
+		luma[x] =
+			(uint8_t)((19595 * r + 38470 * g + 7471 * b + 32768) >>
+				  16);
 		cb[x / 2] += (uint32_t)((-11059 * r - 21709 * g + 32768 * b +
 					 (128 << 16) + 32768) >>
 					16);
@@ -120,8 +121,7 @@ static int store_image_row(void *ctx, uint32_t y, const uint8_t *row,
 }
 
 int kho_layers_new(kho_layers **out, kho_mode mode, uint32_t width,
-		   uint32_t height, int dpi, int background_dpi,
-		   kho_error *err)
+		   uint32_t height, int dpi, int background_dpi, kho_error *err)
 {
 	*out = NULL;
 	kho_layers *l = calloc(1, sizeof(*l));
@@ -169,8 +169,8 @@ int kho_layers_new(kho_layers **out, kho_mode mode, uint32_t width,
 		if (rc == KHO_OK)
 			rc = kho_image_alloc(&l->image, bw, bh, 3, err);
 		if (rc == KHO_OK)
-			rc = kho_resampler_init(&l->bg, width, height, bw, bh, 3,
-						store_image_row, &l->image,
+			rc = kho_resampler_init(&l->bg, width, height, bw, bh,
+						3, store_image_row, &l->image,
 						err);
 	}
 	if (rc) {
@@ -272,8 +272,9 @@ static int push_mixed(kho_layers *l, uint32_t y, const uint8_t *row,
 {
 	/* The slot of y must have been cleaned already. */
 	if (y >= l->rgb_cap && l->bg_done <= y - l->rgb_cap)
-		return kho_error_set(err, KHO_FATAL,
-				     "mixed layers: the colour ring overflowed");
+		return kho_error_set(
+			err, KHO_FATAL,
+			"mixed layers: the colour ring overflowed");
 	memcpy(l->rgb + (size_t)(y % l->rgb_cap) * l->w * 3, row,
 	       (size_t)l->w * 3);
 	for (uint32_t x = 0; x < l->w; x++) {

@@ -23,13 +23,13 @@ typedef struct kho_resampler {
 	kho_row_fn fn;
 	void *ctx;
 	kho_span *sx, *sy;
-	float *lines;      /* ring of horizontally resampled input rows */
-	uint32_t ring;     /* rows in the ring */
-	uint8_t *row;      /* one output row */
-	float *acc;        /* its sums */
+	float *lines;  /* ring of horizontally resampled input rows */
+	uint32_t ring; /* rows in the ring */
+	uint8_t *row;  /* one output row */
+	float *acc;    /* its sums */
 	uint32_t rows_in;
 	uint32_t rows_out;
-	int copy;          /* same size: rows go through untouched */
+	int copy; /* same size: rows go through untouched */
 } kho_resampler;
 
 /* Area filter when shrinking (every input pixel counts by the share of it

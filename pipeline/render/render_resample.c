@@ -48,8 +48,9 @@ int kho_resampler_init(kho_resampler *r, uint32_t in_w, uint32_t in_h,
 {
 	memset(r, 0, sizeof(*r));
 	if (!in_w || !in_h || !out_w || !out_h)
-		return kho_error_set(err, KHO_FAIL, "cannot resample an empty "
-						    "image");
+		return kho_error_set(err, KHO_FAIL,
+				     "cannot resample an empty "
+				     "image");
 	r->in_w = in_w;
 	r->in_h = in_h;
 	r->out_w = out_w;
@@ -144,7 +145,9 @@ int kho_resampler_push(kho_resampler *r, const uint8_t *row, kho_error *err)
 				for (uint32_t k = 1; k + 1 < h->count; k++)
 					mid += p[(size_t)k * c + ch];
 				sum += h->w_mid * mid +
-				       h->w_last * p[(size_t)(h->count - 1) * c + ch];
+				       h->w_last *
+					       p[(size_t)(h->count - 1) * c +
+						 ch];
 			}
 			d[ch] = sum;
 		}

@@ -36,7 +36,7 @@ struct kho_sauvola {
 	/* Thresholds at block centres, a ring of thr_cap block rows. */
 	float *thr;
 	uint32_t thr_cap;
-	float *thr_row; /* one pixel row's thresholds at block centres */
+	float *thr_row;	 /* one pixel row's thresholds at block centres */
 	uint8_t *thr_px; /* the same at every pixel */
 	/* Binarized rows before the despeckle: a ring of 5. */
 	uint8_t *mask;
@@ -48,7 +48,7 @@ struct kho_sauvola {
 	uint32_t thr_done;    /* block rows with thresholds */
 	uint32_t masked;      /* rows binarized */
 	uint32_t emitted;     /* rows handed to fn */
-	int speck;            /* despeckle on */
+	int speck;	      /* despeckle on */
 };
 
 static uint32_t *stat_row(const kho_sauvola *s, uint32_t *base, uint32_t j)
@@ -61,13 +61,14 @@ static uint8_t *mask_row(const kho_sauvola *s, uint32_t y)
 	return s->mask + (size_t)(y % 5) * s->stride;
 }
 
-int kho_sauvola_new(kho_sauvola **out, uint32_t width, uint32_t height,
-		    int dpi, kho_bits_fn fn, void *ctx, kho_error *err)
+int kho_sauvola_new(kho_sauvola **out, uint32_t width, uint32_t height, int dpi,
+		    kho_bits_fn fn, void *ctx, kho_error *err)
 {
 	*out = NULL;
 	if (width == 0 || height == 0)
-		return kho_error_set(err, KHO_FAIL, "cannot binarize an empty "
-						    "page");
+		return kho_error_set(err, KHO_FAIL,
+				     "cannot binarize an empty "
+				     "page");
 	kho_sauvola *s = calloc(1, sizeof(*s));
 	if (!s)
 		return kho_error_set(err, KHO_FATAL, "out of memory");
@@ -203,9 +204,9 @@ static void binarize_row(kho_sauvola *s, uint32_t y)
 	const uint32_t nbx = s->nbx;
 	const float *t0 = s->thr + (size_t)((uint32_t)j % s->thr_cap) * nbx;
 	const float *t1 =
-		s->thr + (size_t)(KHO_MIN((uint32_t)j + 1, s->nby - 1) %
-				  s->thr_cap) *
-				 nbx;
+		s->thr +
+		(size_t)(KHO_MIN((uint32_t)j + 1, s->nby - 1) % s->thr_cap) *
+			nbx;
 	float *tr = s->thr_row;
 	for (uint32_t i = 0; i < nbx; i++)
 		tr[i] = t0[i] + fy * (t1[i] - t0[i]);
@@ -218,7 +219,7 @@ static void binarize_row(kho_sauvola *s, uint32_t y)
 		int c = (int)tr[i];
 		c += (float)c < tr[i];
 		const uint8_t v = (uint8_t)(c <= INK_FLOOR ? INK_FLOOR
-					    : c >= 255     ? 255
+					    : c >= 255	   ? 255
 							   : c);
 		const uint32_t x0 = i * BLOCK;
 		memset(T + x0, v, KHO_MIN((uint32_t)BLOCK, s->w - x0));
@@ -303,7 +304,7 @@ static int emit_row(kho_sauvola *s, uint32_t y, kho_error *err)
 					 bit(rows[3], x - 2, s->w) +
 					 bit(rows[3], x + 2, s->w);
 			if (ring == 0)
-				s->out[b] &= (uint8_t)~(0x80u >> k);
+				s->out[b] &= (uint8_t) ~(0x80u >> k);
 		}
 	}
 	return s->fn(s->ctx, y, s->out, err);
@@ -366,8 +367,9 @@ static int advance(kho_sauvola *s, int final, kho_error *err)
 int kho_sauvola_push(kho_sauvola *s, const uint8_t *grey, kho_error *err)
 {
 	if (s->rows_in >= s->h)
-		return kho_error_set(err, KHO_FAIL,
-				     "binarization: more rows than the page has");
+		return kho_error_set(
+			err, KHO_FAIL,
+			"binarization: more rows than the page has");
 	const uint32_t y = s->rows_in;
 	/* The ring slot must be free: y - grey_cap has been binarized. */
 	assert(y < s->grey_cap || s->masked > y - s->grey_cap);
@@ -436,7 +438,7 @@ int kho_sauvola_image(const kho_image *grey, int dpi, uint8_t **bits,
 {
 	assert(grey->channels == 1);
 	*bits = NULL;
-	collect c = { NULL, (grey->width + 7) / 8 };
+	collect c = {NULL, (grey->width + 7) / 8};
 	c.bits = malloc(c.stride * grey->height);
 	if (!c.bits)
 		return kho_error_set(err, KHO_FATAL, "out of memory");
@@ -444,8 +446,8 @@ int kho_sauvola_image(const kho_image *grey, int dpi, uint8_t **bits,
 	int rc = kho_sauvola_new(&s, grey->width, grey->height, dpi,
 				 collect_row, &c, err);
 	for (uint32_t y = 0; rc == KHO_OK && y < grey->height; y++)
-		rc = kho_sauvola_push(s, grey->pixels + (size_t)y * grey->stride,
-				      err);
+		rc = kho_sauvola_push(
+			s, grey->pixels + (size_t)y * grey->stride, err);
 	if (rc == KHO_OK)
 		rc = kho_sauvola_finish(s, err);
 	kho_sauvola_free(s);

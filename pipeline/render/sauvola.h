@@ -28,8 +28,8 @@ typedef int (*kho_bits_fn)(void *ctx, uint32_t y, const uint8_t *bits,
 typedef struct kho_sauvola kho_sauvola;
 
 /* dpi sets the window (about 3 mm) and the speck size. */
-int kho_sauvola_new(kho_sauvola **out, uint32_t width, uint32_t height,
-		    int dpi, kho_bits_fn fn, void *ctx, kho_error *err);
+int kho_sauvola_new(kho_sauvola **out, uint32_t width, uint32_t height, int dpi,
+		    kho_bits_fn fn, void *ctx, kho_error *err);
 /* One grey row of width bytes, in order.  Rows come out with a delay of
  * about 30 rows; the last ones at kho_sauvola_finish(). */
 int kho_sauvola_push(kho_sauvola *s, const uint8_t *grey, kho_error *err);

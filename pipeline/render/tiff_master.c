@@ -45,9 +45,9 @@ static tmsize_t fd_write(thandle_t h, void *buf, tmsize_t n)
 	kho_tiff_master *m = h;
 	size_t done = 0;
 	while (done < (size_t)n) {
-		const ssize_t put = pwrite(m->fd, (const char *)buf + done,
-					   (size_t)n - done,
-					   (off_t)(m->pos + done));
+		const ssize_t put =
+			pwrite(m->fd, (const char *)buf + done,
+			       (size_t)n - done, (off_t)(m->pos + done));
 		if (put < 0 && errno == EINTR)
 			continue;
 		if (put <= 0) {
@@ -84,8 +84,8 @@ static toff_t fd_size(thandle_t h)
 	return ((kho_tiff_master *)h)->len;
 }
 
-static int on_error(TIFF *tif, void *user, const char *module,
-		    const char *fmt, va_list ap)
+static int on_error(TIFF *tif, void *user, const char *module, const char *fmt,
+		    va_list ap)
 {
 	(void)tif;
 	(void)module;
@@ -109,14 +109,16 @@ static int on_warning(TIFF *tif, void *user, const char *module,
 static int failed(kho_tiff_master *m, const char *doing, kho_error *err)
 {
 	if (m->io_errno)
-		return kho_error_set(err, m->io_errno == ENOSPC ||
-						  m->io_errno == EDQUOT
-					  ? KHO_FATAL
-					  : KHO_FAIL,
+		return kho_error_set(err,
+				     m->io_errno == ENOSPC ||
+						     m->io_errno == EDQUOT
+					     ? KHO_FATAL
+					     : KHO_FAIL,
 				     "cannot write the TIFF master: %s",
 				     strerror(m->io_errno));
-	return kho_error_set(err, KHO_FAIL, "cannot write the TIFF master: %s%s%s",
-			     doing, m->error[0] ? ": " : "", m->error);
+	return kho_error_set(err, KHO_FAIL,
+			     "cannot write the TIFF master: %s%s%s", doing,
+			     m->error[0] ? ": " : "", m->error);
 }
 
 /* ---- metadata ---- */
@@ -133,7 +135,7 @@ int kho_tiff_master_begin(kho_tiff_master **out, int fd, int jpeg_quality,
 			  const kho_pdf_meta *meta, kho_error *err)
 {
 	*out = NULL;
-	static const kho_pdf_meta none = { 0 };
+	static const kho_pdf_meta none = {0};
 	char date[KHO_PDF_DATE_MAX];
 	const kho_pdf_meta *md = meta ? meta : &none;
 	int rc = kho_pdf_meta_check(md, date, err);
@@ -195,8 +197,8 @@ static void set_common(kho_tiff_master *m, const kho_rendered *p, int dpi)
 	TIFFSetField(tif, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
 	/* The total is not known while pages stream: 0, which TIFF 6.0
 	 * allows for "unknown". */
-	TIFFSetField(tif, TIFFTAG_PAGENUMBER, (uint16_t)KHO_MIN(m->pages, 65535u),
-		     (uint16_t)0);
+	TIFFSetField(tif, TIFFTAG_PAGENUMBER,
+		     (uint16_t)KHO_MIN(m->pages, 65535u), (uint16_t)0);
 	set_text(tif, TIFFTAG_DOCUMENTNAME, md->title);
 	set_text(tif, TIFFTAG_IMAGEDESCRIPTION, md->subject);
 	set_text(tif, TIFFTAG_ARTIST, md->author);
@@ -247,10 +249,12 @@ static void composite_row(const kho_rendered *p, uint32_t y, uint8_t *out)
 		const uint32_t x1 = KHO_MIN(x0 + 1, bg->width - 1);
 		const float wx = (float)KHO_MAX(0.0, fx - x0);
 		for (int c = 0; c < 3; c++) {
-			const float top = r0[x0 * 3 + c] +
-					  wx * (r0[x1 * 3 + c] - r0[x0 * 3 + c]);
-			const float bot = r1[x0 * 3 + c] +
-					  wx * (r1[x1 * 3 + c] - r1[x0 * 3 + c]);
+			const float top =
+				r0[x0 * 3 + c] +
+				wx * (r0[x1 * 3 + c] - r0[x0 * 3 + c]);
+			const float bot =
+				r1[x0 * 3 + c] +
+				wx * (r1[x1 * 3 + c] - r1[x0 * 3 + c]);
 			d[c] = (uint8_t)(top + wy * (bot - top) + 0.5f);
 		}
 	}
@@ -266,11 +270,13 @@ static void yuv_row(const kho_yuv420 *v, uint32_t y, uint8_t *out)
 	for (uint32_t x = 0; x < v->width; x++) {
 		const int32_t l = Y[x] << 16, b = cb[x / 2] - 128,
 			      r = cr[x / 2] - 128;
-		const int32_t c[3] = { l + 91881 * r, l - 22554 * b - 46802 * r,
-				       l + 116130 * b };
+		const int32_t c[3] = {l + 91881 * r, l - 22554 * b - 46802 * r,
+				      l + 116130 * b};
 		for (int k = 0; k < 3; k++) {
 			const int32_t q = (c[k] + 32768) >> 16;
-			out[3 * x + k] = (uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q);
+			out[3 * x + k] = (uint8_t)(q < 0     ? 0
+						   : q > 255 ? 255
+							     : q);
 		}
 	}
 }

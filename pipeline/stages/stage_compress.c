@@ -277,8 +277,9 @@ int kho_compress_process(void *ctx, kho_catalog *cat, kho_task *task,
 		return rc;
 	}
 	char detail[128];
-	snprintf(detail, sizeof(detail), "result.pdf: %zu page(s), %llu bytes%s",
-		 n, (unsigned long long)size,
+	snprintf(detail, sizeof(detail),
+		 "result.pdf: %zu page(s), %llu bytes%s", n,
+		 (unsigned long long)size,
 		 s->conf.tiff_master ? "; master.tif" : "");
 	return kho_stage_finish(cat, job, job->record, detail, err);
 }

@@ -57,7 +57,8 @@ static unsigned char *decode(const char *path, int want_grey, int *w, int *h)
 	if (n > 3 && data[0] == 0xff && data[1] == 0xd8) {
 		tjhandle tj = tjInitDecompress();
 		int ss, cs;
-		if (tj && tjDecompressHeader3(tj, data, n, w, h, &ss, &cs) == 0) {
+		if (tj &&
+		    tjDecompressHeader3(tj, data, n, w, h, &ss, &cs) == 0) {
 			px = malloc((size_t)*w * *h * c);
 			if (px && tjDecompress2(tj, data, n, px, *w, 0, *h, pf,
 						0) != 0) {
@@ -72,9 +73,11 @@ static unsigned char *decode(const char *path, int want_grey, int *w, int *h)
 		memset(&img, 0, sizeof(img));
 		img.version = PNG_IMAGE_VERSION;
 		if (png_image_begin_read_from_memory(&img, data, n)) {
-			img.format = want_grey ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
+			img.format =
+				want_grey ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
 			px = malloc(PNG_IMAGE_SIZE(img));
-			if (px && !png_image_finish_read(&img, NULL, px, 0, NULL)) {
+			if (px &&
+			    !png_image_finish_read(&img, NULL, px, 0, NULL)) {
 				free(px);
 				px = NULL;
 			}
@@ -94,14 +97,21 @@ static unsigned char *decode(const char *path, int want_grey, int *w, int *h)
 						      ORIENTATION_TOPLEFT, 0)) {
 				for (size_t i = 0; i < (size_t)tw * th; i++) {
 					const uint32_t p = rgba[i];
-					const int r = TIFFGetR(p), g = TIFFGetG(p),
+					const int r = TIFFGetR(p),
+						  g = TIFFGetG(p),
 						  b = TIFFGetB(p);
 					if (c == 1)
-						px[i] = (unsigned char)((r * 77 + g * 150 + b * 29 + 128) >> 8);
+						px[i] = (unsigned char)((r * 77 +
+									 g * 150 +
+									 b * 29 +
+									 128) >>
+									8);
 					else {
 						px[3 * i] = (unsigned char)r;
-						px[3 * i + 1] = (unsigned char)g;
-						px[3 * i + 2] = (unsigned char)b;
+						px[3 * i + 1] =
+							(unsigned char)g;
+						px[3 * i + 2] =
+							(unsigned char)b;
 					}
 				}
 			} else {
@@ -156,8 +166,8 @@ static long encode_g4(const char *out, const unsigned char *grey, int w, int h)
 	return rc;
 }
 
-static long encode_jpeg(const char *out, const unsigned char *rgb, int w,
-			int h, int quality)
+static long encode_jpeg(const char *out, const unsigned char *rgb, int w, int h,
+			int quality)
 {
 	tjhandle tj = tjInitCompress();
 	unsigned char *buf = NULL;
@@ -179,7 +189,8 @@ static long encode_jpeg(const char *out, const unsigned char *rgb, int w,
 
 int main(int argc, char **argv)
 {
-	if (argc < 4 || (strcmp(argv[1], "bitonal") && strcmp(argv[1], "colour"))) {
+	if (argc < 4 ||
+	    (strcmp(argv[1], "bitonal") && strcmp(argv[1], "colour"))) {
 		fputs("usage: floor_ref bitonal IN OUT.g4\n"
 		      "       floor_ref colour IN OUT.jpg [QUALITY]\n",
 		      stderr);

@@ -104,8 +104,8 @@ static int full(const char *in, const char *out)
 	 * rotated by area mapping with white brought in, left alone below
 	 * 0.1 degree or a confidence under 3). */
 	l_float32 angle = 0, conf = 0;
-	PIX *straight = grey ? pixFindSkewAndDeskew(grey, 0, &angle, &conf)
-			     : NULL;
+	PIX *straight =
+		grey ? pixFindSkewAndDeskew(grey, 0, &angle, &conf) : NULL;
 	t[3] = now_ms();
 	l_int32 xres = pixGetXRes(pix);
 	if (xres <= 0)

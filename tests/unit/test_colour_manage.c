@@ -26,8 +26,8 @@ static uint8_t *wide_profile(size_t *size)
 {
 	cmsCIExyY white;
 	cmsWhitePointFromTemp(&white, 6504);
-	const cmsCIExyYTRIPLE prim = {{0.64, 0.33, 1}, {0.21, 0.71, 1},
-				      {0.15, 0.06, 1}};
+	const cmsCIExyYTRIPLE prim = {
+		{0.64, 0.33, 1}, {0.21, 0.71, 1}, {0.15, 0.06, 1}};
 	cmsToneCurve *g = cmsBuildGamma(NULL, 2.2);
 	cmsToneCurve *curves[3] = {g, g, g};
 	cmsHPROFILE p = cmsCreateRGBProfile(&white, &prim, curves);

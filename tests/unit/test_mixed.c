@@ -40,7 +40,8 @@ static void make_page(kho_image *img)
 		for (int x = 0; x < W; x++) {
 			uint8_t p[3];
 			for (int c = 0; c < 3; c++)
-				p[c] = (uint8_t)(paper[c] - (x * 7 + y * 3) % 5);
+				p[c] = (uint8_t)(paper[c] -
+						 (x * 7 + y * 3) % 5);
 			set(img, x, y, p);
 		}
 	for (int bar = 0; bar < 8; bar++)
@@ -120,8 +121,9 @@ static void test_layers(void **state)
 			const double d = hypot(x - 450, y - 200);
 			if (d >= 73 && d <= 81 && (y < 195 || y > 203) &&
 			    bit(&r, x, y))
-				fail_msg("seal pixel (%d, %d) in the text layer",
-					 x, y);
+				fail_msg(
+					"seal pixel (%d, %d) in the text layer",
+					x, y);
 		}
 	for (int x = 60; x < 300; x++)
 		for (int y = 338; y < 345; y++)

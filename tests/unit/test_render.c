@@ -187,13 +187,20 @@ static void render_any(const kho_image *src, uint32_t full_w, uint32_t full_h,
 				*px(out, x, y) = (uint8_t)l;
 				continue;
 			}
-			const double cb = v->plane[1][(y / 2) * v->stride[1] + x / 2] - 128.0;
-			const double cr = v->plane[2][(y / 2) * v->stride[2] + x / 2] - 128.0;
-			const double c[3] = { l + 1.402 * cr,
-					      l - 0.344136 * cb - 0.714136 * cr,
-					      l + 1.772 * cb };
+			const double cb =
+				v->plane[1][(y / 2) * v->stride[1] + x / 2] -
+				128.0;
+			const double cr =
+				v->plane[2][(y / 2) * v->stride[2] + x / 2] -
+				128.0;
+			const double c[3] = {l + 1.402 * cr,
+					     l - 0.344136 * cb - 0.714136 * cr,
+					     l + 1.772 * cb};
 			for (int k = 0; k < 3; k++)
-				px(out, x, y)[k] = (uint8_t)(c[k] < 0 ? 0 : c[k] > 255 ? 255 : c[k] + 0.5);
+				px(out, x, y)[k] =
+					(uint8_t)(c[k] < 0     ? 0
+						  : c[k] > 255 ? 255
+							       : c[k] + 0.5);
 		}
 	kho_rendered_release(&r);
 }
@@ -234,9 +241,9 @@ static void render(const kho_image *src, unsigned scale, const kho_plan *p,
 static void orient(const kho_image *src, int mirror, int rotation, int cx,
 		   int cy, int cw, int ch, kho_image *out)
 {
-	kho_plan p = plan_of(rotation, 300, 300,
-			     src->channels == 3 ? KHO_MODE_COLOUR
-						: KHO_MODE_GREY);
+	kho_plan p =
+		plan_of(rotation, 300, 300,
+			src->channels == 3 ? KHO_MODE_COLOUR : KHO_MODE_GREY);
 	p.mirror = mirror;
 	p.crop_x = cx;
 	p.crop_y = cy;
@@ -383,12 +390,12 @@ static void resample(const kho_image *src, uint32_t w, uint32_t h,
 	kho_error err = KHO_ERROR_INIT;
 	kho_resampler r;
 	alloc_image(out, w, h, src->channels);
-	if (kho_resampler_init(&r, src->width, src->height, w, h,
-			       src->channels, collect_row, out, &err))
+	if (kho_resampler_init(&r, src->width, src->height, w, h, src->channels,
+			       collect_row, out, &err))
 		fail_msg("resample: %s", err.msg);
 	for (uint32_t y = 0; y < src->height; y++)
-		if (kho_resampler_push(&r, src->pixels + (size_t)y * src->stride,
-				       &err))
+		if (kho_resampler_push(
+			    &r, src->pixels + (size_t)y * src->stride, &err))
 			fail_msg("resample: %s", err.msg);
 	assert_int_equal(r.rows_out, h);
 	kho_resampler_release(&r);
@@ -494,13 +501,13 @@ static void test_resample_identity_and_enlarge(void **state)
 
 	kho_error err = KHO_ERROR_INIT;
 	kho_resampler r;
-	assert_int_equal(kho_resampler_init(&r, 2, 2, 0, 3, 1, collect_row,
-					    &out, &err),
-			 KHO_FAIL);
+	assert_int_equal(
+		kho_resampler_init(&r, 2, 2, 0, 3, 1, collect_row, &out, &err),
+		KHO_FAIL);
 	assert_string_equal(err.msg, "cannot resample an empty image");
-	assert_int_equal(kho_resampler_init(&r, 2, 2, 3, 0, 1, collect_row,
-					    &out, &err),
-			 KHO_FAIL);
+	assert_int_equal(
+		kho_resampler_init(&r, 2, 2, 3, 0, 1, collect_row, &out, &err),
+		KHO_FAIL);
 	kho_image_release(&src);
 }
 
@@ -510,9 +517,9 @@ static void test_resample_identity_and_enlarge(void **state)
  * page's centre. */
 static void rotate(const kho_image *src, double deg, kho_image *out)
 {
-	kho_plan p = plan_of(0, 300, 300,
-			     src->channels == 3 ? KHO_MODE_COLOUR
-						: KHO_MODE_GREY);
+	kho_plan p =
+		plan_of(0, 300, 300,
+			src->channels == 3 ? KHO_MODE_COLOUR : KHO_MODE_GREY);
 	p.skew = deg;
 	render_y(src, &p, out);
 }
@@ -593,8 +600,10 @@ static void test_band_matches_whole_page(void **state)
 		for (uint32_t y = 0; y < up.height; y++)
 			for (uint32_t x = 0; x < up.width; x++)
 				for (int c = 0; c < channels; c++)
-					px(&up, x, y)[c] = (uint8_t)(
-						(x * 7 + y * 13 + c * 50) % 251);
+					px(&up, x, y)[c] =
+						(uint8_t)((x * 7 + y * 13 +
+							   c * 50) %
+							  251);
 		reference(&up, 0, 180, &down);
 		static const double skews[] = {0.5, -3, 7.25, -15};
 		for (size_t i = 0; i < KHO_ARRAY_SIZE(skews); i++) {

@@ -79,8 +79,8 @@ static void test_tint_and_shadow_stay_white(void **state)
 	page(&img, w, h);
 	for (uint32_t y = 0; y < h; y++)
 		for (uint32_t x = 0; x < w; x++) {
-			const double light = 235 - 145.0 * x * x / (w * w) -
-					     20.0 * y / h;
+			const double light =
+				235 - 145.0 * x * x / (w * w) - 20.0 * y / h;
 			*at(&img, x, y) = clamp((int)light + noise(x, y, 3));
 		}
 	size_t stride;
@@ -114,8 +114,9 @@ static void test_strokes_dots_and_shadowed_text(void **state)
 	 * deepening over 60 pixels (5 mm) as a scanner's does */
 	for (uint32_t y = 0; y < h; y++)
 		for (uint32_t x = 380; x < w; x++) {
-			const int v = x < 440 ? 232 - (int)(122 * (x - 380) / 60)
-					      : 110;
+			const int v =
+				x < 440 ? 232 - (int)(122 * (x - 380) / 60)
+					: 110;
 			*at(&img, x, y) = clamp(v + noise(x, y, 2));
 		}
 	for (uint32_t y = 220; y < 260; y++)
@@ -175,17 +176,19 @@ static void test_streaming_order_and_lag(void **state)
 		for (uint32_t y = 0; y < h; y++)
 			for (uint32_t x = 0; x < w; x++)
 				*at(&img, x, y) =
-					(x + y) % 9 < 2 ? 30 : clamp(220 + noise(x, y, 4));
+					(x + y) % 9 < 2
+						? 30
+						: clamp(220 + noise(x, y, 4));
 		rows r = {calloc(h, (w + 7) / 8), (w + 7) / 8, 0};
 		kho_error err = KHO_ERROR_INIT;
 		kho_sauvola *s = NULL;
-		assert_int_equal(kho_sauvola_new(&s, w, h, 300, take_row, &r,
-						 &err),
-				 KHO_OK);
+		assert_int_equal(
+			kho_sauvola_new(&s, w, h, 300, take_row, &r, &err),
+			KHO_OK);
 		for (uint32_t y = 0; y < h; y++) {
-			assert_int_equal(kho_sauvola_push(s, at(&img, 0, y),
-							  &err),
-					 KHO_OK);
+			assert_int_equal(
+				kho_sauvola_push(s, at(&img, 0, y), &err),
+				KHO_OK);
 			const uint32_t lag = kho_sauvola_lag(s);
 			if (y >= lag)
 				assert_true(r.next >= y - lag + 1);

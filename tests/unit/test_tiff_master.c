@@ -150,7 +150,8 @@ static void test_pages_and_tags(void **state)
 		} else {
 			const uint32_t left = px[45 * w + 30];
 			const uint32_t ink = px[45 * w + 92];
-			assert_true(TIFFGetR(left) > 170 && TIFFGetG(left) < 80);
+			assert_true(TIFFGetR(left) > 170 &&
+				    TIFFGetG(left) < 80);
 			assert_true(TIFFGetR(ink) < 90 && TIFFGetG(ink) < 90);
 		}
 		free(px);

@@ -74,9 +74,13 @@ int kho_orientation_find(const kho_ink *ink, kho_orientation *out,
 	kho_skew across, along;
 	kho_ink turned = KHO_INK_INIT;
 	int rc = kho_skew_coarse(ink, 15, &across, err);
-	if (rc == KHO_OK)
+	/* Lines this sharp across the page leave no doubt: the search along
+	 * it is spared. */
+	const int clear = across.peak >= 2.0 && across.confidence >= 0.9;
+	memset(&along, 0, sizeof(along));
+	if (rc == KHO_OK && !clear)
 		rc = kho_ink_turn90(ink, &turned, err);
-	if (rc == KHO_OK)
+	if (rc == KHO_OK && !clear)
 		rc = kho_skew_coarse(&turned, 15, &along, err);
 	if (rc) {
 		kho_ink_release(&turned);
@@ -97,7 +101,7 @@ int kho_orientation_find(const kho_ink *ink, kho_orientation *out,
 	out->updown = kho_updown(upright, out->skew.angle, &out->lines, err);
 	/* Pages come upright far more often than not: a turn needs lines of
 	 * text that read one way clearly, and enough of them. */
-	const int readable = out->lines >= 5 && fabs(out->updown) >= 0.25;
+	const int readable = out->lines >= 5 && fabs(out->updown) >= 0.2;
 	const int flip = readable && out->updown < 0;
 	out->rotation = (turn ? 90 : 0) + (flip ? 180 : 0);
 	/* How sure: the direction by the ratio of the peaks, up or down by

@@ -116,30 +116,39 @@ static int flood_from_edge(uint8_t *m, uint32_t w, uint32_t h)
 }
 
 /* Marks (2) the dark pixels (low < threshold) within band pixels of the
- * image's edge that touch the marked bed, repeatedly. */
+ * image's edge that touch the marked bed, through one another. */
 static void grow_along_edge(uint8_t *m, const uint8_t *low, int threshold,
 			    uint32_t w, uint32_t h, uint32_t band)
 {
-	int grew = 1;
-	while (grew) {
-		grew = 0;
-		for (uint32_t y = 0; y < h; y++)
-			for (uint32_t x = 0; x < w; x++) {
-				const size_t i = (size_t)y * w + x;
-				if (m[i] == 2 || low[i] >= threshold)
-					continue;
-				if (x >= band && y >= band && x + band < w &&
-				    y + band < h)
-					continue;
-				if ((x > 0 && m[i - 1] == 2) ||
-				    (x + 1 < w && m[i + 1] == 2) ||
-				    (y > 0 && m[i - w] == 2) ||
-				    (y + 1 < h && m[i + w] == 2)) {
-					m[i] = 2;
-					grew = 1;
-				}
-			}
+	uint32_t *queue = malloc(sizeof(*queue) * (size_t)w * h);
+	if (!queue)
+		return; /* the bed stays as the opening left it */
+	size_t head = 0, tail = 0;
+	for (uint32_t y = 0; y < h; y++)
+		for (uint32_t x = 0; x < w; x++)
+			if (m[(size_t)y * w + x] == 2 &&
+			    (x < band + 1 || y < band + 1 || x + band + 1 >= w ||
+			     y + band + 1 >= h))
+				queue[tail++] = (uint32_t)((size_t)y * w + x);
+	while (head < tail) {
+		const uint32_t i = queue[head++];
+		const uint32_t x = i % w, y = i / w;
+		const long nb[4][2] = { { -1, 0 }, { 1, 0 }, { 0, -1 }, { 0, 1 } };
+		for (int k = 0; k < 4; k++) {
+			const long xx = (long)x + nb[k][0], yy = (long)y + nb[k][1];
+			if (xx < 0 || yy < 0 || xx >= w || yy >= h)
+				continue;
+			if (xx >= band && yy >= band && xx + band < w &&
+			    yy + band < h)
+				continue;
+			const size_t j = (size_t)yy * w + (size_t)xx;
+			if (m[j] == 2 || low[j] >= threshold)
+				continue;
+			m[j] = 2;
+			queue[tail++] = (uint32_t)j;
+		}
 	}
+	free(queue);
 }
 
 /* Least squares v = a u + b over points, twice, the second time without

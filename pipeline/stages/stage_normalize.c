@@ -69,11 +69,14 @@ static void unload(loaded *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* The reduction that brings the page to about 150 dpi for measuring. */
-static unsigned analysis_scale(double dpi)
+/* The reduction that brings the page to 100-150 dpi for measuring, and
+ * leaves at least 1,000 pixels on its long side (a small image is read
+ * as it is). */
+static unsigned analysis_scale(double dpi, uint32_t width, uint32_t height)
 {
+	const uint32_t side = KHO_MAX(width, height);
 	unsigned scale = 1;
-	while (scale < 8 && dpi / (scale * 2) >= 140)
+	while (scale < 8 && dpi / (scale * 2) >= 95 && side / (scale * 2) >= 1000)
 		scale *= 2;
 	return scale;
 }
@@ -90,7 +93,7 @@ static int plan_page(const kho_session *s, kho_image_file *file,
 	const char *paper = NULL;
 	plan->source_dpi = kho_page_dpi(pg->width, pg->height, pg->xdpi,
 					pg->ydpi, &verdict, &paper);
-	unsigned scale = analysis_scale(plan->source_dpi);
+	unsigned scale = analysis_scale(plan->source_dpi, pg->width, pg->height);
 	kho_image raw = KHO_IMAGE_INIT, turned = KHO_IMAGE_INIT;
 	int rc = kho_image_file_read(file, (uint32_t)pg->file_page, scale,
 				     &raw, err);

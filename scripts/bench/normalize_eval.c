@@ -3,8 +3,10 @@
  * generator's ground truth (truth.csv): skew error, orientation, the paper
  * box, mode and blank, and the time per page (decode included).
  *
- *   normalize_eval SAMPLE_DIR [--verbose]
+ *   normalize_eval SAMPLE_DIR [--verbose] [--csv FILE]
  *
+ * --csv writes one row per page (for scripts/bench/normalize.sh to set
+ * beside the peers' figures).
  * SAMPLE_DIR holds inbox/ and truth.csv from kho-genscans.  It calls the
  * same functions the normalize stage calls (analysis/analyze.h), page by
  * page, without a catalog.
@@ -48,7 +50,23 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *dir = argv[1];
-	int verbose = argc > 2 && strcmp(argv[2], "--verbose") == 0;
+	int verbose = 0;
+	FILE *rows = NULL;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--verbose") == 0) {
+			verbose = 1;
+		} else if (strcmp(argv[i], "--csv") == 0 && i + 1 < argc) {
+			rows = fopen(argv[++i], "w");
+			if (!rows) {
+				perror(argv[i]);
+				return 1;
+			}
+			fprintf(rows, "record,page,file,file_page,dpi,rotation,"
+				      "want_rotation,skew,truth_skew,confidence,"
+				      "skew_source,print,bed,truth_border,mode,"
+				      "truth_mode,blank,truth_blank,ms,decode_ms\n");
+		}
+	}
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/truth.csv", dir);
 	uint8_t *csvdata = NULL;
@@ -121,7 +139,10 @@ int main(int argc, char **argv)
 		}
 		double dpi = info.xdpi > 0 ? info.xdpi : t_dpi;
 		unsigned scale = 1;
-		while (scale < 8 && dpi / (scale * 2) >= 140)
+		/* as normalize does (stage_normalize.c analysis_scale) */
+		const uint32_t side = KHO_MAX(info.width, info.height);
+		while (scale < 8 && dpi / (scale * 2) >= 95 &&
+		       side / (scale * 2) >= 1000)
 			scale *= 2;
 		if (kho_image_file_read(img, (uint32_t)file_page, scale, &raw,
 					&err)) {
@@ -153,6 +174,16 @@ int main(int argc, char **argv)
 		}
 		const double ms = now_ms() - t0;
 		ms_sum += ms;
+		if (rows)
+			fprintf(rows,
+				"%s,%s,%s,%d,%.0f,%d,%d,%.4f,%.2f,%.3f,%s,%s,%d,%s,"
+				"%s,%s,%d,%d,%.2f,%.2f\n",
+				f[c_rec], f[c_page], f[c_file], file_page + 1,
+				dpi, a.rotation, (360 - t_rot) % 360, a.skew,
+				t_skew, a.skew_confidence, a.skew_source,
+				c_print >= 0 ? f[c_print] : "?", a.bed,
+				f[c_border], kho_mode_name(a.mode), f[c_mode],
+				a.blank, t_blank, ms, t1 - t0);
 		pages++;
 
 		const int want_rot = (360 - t_rot) % 360;
@@ -285,5 +316,7 @@ int main(int argc, char **argv)
 	       pages ? ms_sum / pages : 0, pages ? dec_sum / pages : 0);
 	kho_csv_free(csv);
 	free(csvdata);
+	if (rows)
+		fclose(rows);
 	return 0;
 }

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# kho's benchmarks, each with the peers run on the same pages in the same
+# run.  Figures, never pass/fail: the tests check behaviour.
+#
+#   scripts/bench.sh normalize [ARGS]   page analysis vs Leptonica's pixFindSkew
+#   scripts/bench.sh compress [ARGS]    rendering and the PDF vs Leptonica, ImageMagick, the floor
+#   scripts/bench.sh coverage [ARGS]    register import and report on a million records
+#   scripts/bench.sh all                each of them with its defaults
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+what=${1:-all}
+[ $# -gt 0 ] && shift
+case $what in
+normalize) exec "$here/bench/normalize.sh" "$@" ;;
+compress) exec "$here/bench/compress.sh" "$@" ;;
+coverage) exec "$here/bench_coverage.sh" "$@" ;;
+all)
+	for b in normalize compress coverage; do
+		echo "== $b"
+		"$0" "$b"
+		echo
+	done
+	;;
+*)
+	sed -n '2,/^set/p' "$0" | sed 's/^# \{0,1\}//;/^set/d' >&2
+	exit 2
+	;;
+esac

@@ -101,10 +101,90 @@ static double faint_structure(const uint8_t *grey, uint32_t w, uint32_t h,
 	free(ii);
 	kho_skew sk;
 	memset(&sk, 0, sizeof(sk));
-	if (rc == KHO_OK && marks.n >= 300)
+	if (rc == KHO_OK && marks.n >= 150)
 		rc = kho_skew_coarse(&marks, 15, &sk, err);
 	kho_ink_release(&marks);
 	return rc == KHO_OK ? sk.peak : 0;
+}
+
+/*
+ * On a page that looks empty, the largest mark clearly darker than the
+ * paper around it (by a fifth of the paper's level), in square
+ * millimetres: a small page number or a punch hole is a mark, a speck of
+ * dust is not.
+ */
+static double largest_mark(const uint8_t *grey, uint32_t w, uint32_t h,
+			   const uint8_t *usable, double dpi, int paper,
+			   kho_error *err)
+{
+	const size_t n = (size_t)w * h, w1 = (size_t)w + 1;
+	uint32_t *ii = calloc(w1 * ((size_t)h + 1), sizeof(*ii));
+	uint8_t *mark = calloc(n ? n : 1, 1);
+	uint32_t *queue = malloc(sizeof(*queue) * (n ? n : 1));
+	if (!ii || !mark || !queue) {
+		free(ii);
+		free(mark);
+		free(queue);
+		kho_error_set(err, KHO_FATAL, "out of memory");
+		return 0;
+	}
+	for (uint32_t y = 0; y < h; y++) {
+		uint32_t run = 0;
+		for (uint32_t x = 0; x < w; x++) {
+			run += grey[(size_t)y * w + x];
+			ii[(size_t)(y + 1) * w1 + x + 1] =
+				ii[(size_t)y * w1 + x + 1] + run;
+		}
+	}
+	const long R = 10;
+	const double step = paper / 5.0;
+	for (uint32_t y = 0; y < h; y++) {
+		const long y0 = KHO_MAX(0L, (long)y - R);
+		const long y1 = KHO_MIN((long)h, (long)y + R + 1);
+		for (uint32_t x = 0; x < w; x++) {
+			const size_t i = (size_t)y * w + x;
+			if ((usable && !usable[i]) || grey[i] >= paper - step)
+				continue;
+			const long x0 = KHO_MAX(0L, (long)x - R);
+			const long x1 = KHO_MIN((long)w, (long)x + R + 1);
+			const uint32_t sum = ii[(size_t)y1 * w1 + x1] -
+					     ii[(size_t)y0 * w1 + x1] -
+					     ii[(size_t)y1 * w1 + x0] +
+					     ii[(size_t)y0 * w1 + x0];
+			mark[i] = grey[i] <
+				  (double)sum / ((x1 - x0) * (y1 - y0)) - step;
+		}
+	}
+	/* connected marks, eight neighbours */
+	size_t best = 0;
+	for (size_t start = 0; start < n; start++) {
+		if (mark[start] != 1)
+			continue;
+		size_t head = 0, tail = 0;
+		queue[tail++] = (uint32_t)start;
+		mark[start] = 2;
+		while (head < tail) {
+			const uint32_t i = queue[head++];
+			const long x = i % w, y = i / w;
+			for (long dy = -1; dy <= 1; dy++)
+				for (long dx = -1; dx <= 1; dx++) {
+					const long xx = x + dx, yy = y + dy;
+					if (xx < 0 || yy < 0 || xx >= w || yy >= h)
+						continue;
+					const size_t j = (size_t)yy * w + (size_t)xx;
+					if (mark[j] == 1) {
+						mark[j] = 2;
+						queue[tail++] = (uint32_t)j;
+					}
+				}
+		}
+		best = KHO_MAX(best, tail);
+	}
+	free(ii);
+	free(mark);
+	free(queue);
+	const double mm_per_px = 25.4 / dpi;
+	return (double)best * mm_per_px * mm_per_px;
 }
 
 /* A box in a W x H canvas after the canvas is turned clockwise by r. */
@@ -203,10 +283,15 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	out->blank_score = kho_stats_blank_score(&out->stats);
 	out->blank = kho_stats_is_blank(&out->stats);
 	if (out->blank) {
+		out->largest_mark = largest_mark(grey, img->width, img->height,
+						 paper.usable, dpi,
+						 (int)out->stats.paper_level,
+						 err);
 		out->faint_lines = faint_structure(grey, img->width,
 						   img->height, paper.usable,
 						   err);
-		if (out->faint_lines >= KHO_FAINT_LINES) {
+		if (out->faint_lines >= KHO_FAINT_LINES ||
+		    out->largest_mark >= KHO_MARK_MM2) {
 			out->blank = 0;
 			out->blank_score = KHO_MIN(out->blank_score, 0.5);
 		}

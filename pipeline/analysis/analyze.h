@@ -23,6 +23,10 @@
  * that shows bleed-through is not blank. */
 #define KHO_FAINT_LINES 1.12
 
+/* A mark of this many square millimetres makes a page not blank: a small
+ * page number's digit is more, a speck of dust less. */
+#define KHO_MARK_MM2 0.5
+
 typedef struct kho_analysis {
 	uint32_t width;          /* of the analysed image (tags applied) */
 	uint32_t height;
@@ -47,6 +51,7 @@ typedef struct kho_analysis {
 	int blank;
 	double faint_lines;      /* on a page with no ink: the row-profile
 				  * peak of its faint marks (about 1: none) */
+	double largest_mark;     /* ... and its largest mark, mm2 */
 } kho_analysis;
 
 /* img: the page at dpi with the file's orientation applied. */

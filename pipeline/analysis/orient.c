@@ -6,9 +6,12 @@ double kho_updown(const kho_ink *ink, double skew, int *lines,
 		  kho_error *err)
 {
 	*lines = 0;
+	/* Half-pixel rows: at 100 dpi a line's x-height is only six or
+	 * seven pixels. */
+	const double bin = 0.5;
 	double *p = NULL, origin = 0;
 	size_t n = 0;
-	if (kho_skew_profile(ink, skew, 1.0, &p, &n, &origin, err) != KHO_OK)
+	if (kho_skew_profile(ink, skew, bin, &p, &n, &origin, err) != KHO_OK)
 		return 0;
 	/* Text lines: runs of rows with ink, split at empty rows. */
 	double top = 0;
@@ -31,7 +34,7 @@ double kho_updown(const kho_ink *ink, double skew, int *lines,
 		const size_t h = end - start;
 		/* A rule is a row or two; a block of lines run together
 		 * is not one line. */
-		if (h < 5 || h > 60 || peak < top * 0.1)
+		if (h < 5 / bin || h > 60 / bin || peak < top * 0.1)
 			continue;
 		/* The core: the rows at least half as dark as the line's
 		 * darkest. */
@@ -51,7 +54,7 @@ double kho_updown(const kho_ink *ink, double skew, int *lines,
 		 * hung from a headline (Devanagari) has a spike of a row or
 		 * two, and the test means nothing for it. */
 		const size_t core_h = c1 - c0 + 1;
-		if (h >= 8 && core_h * 100 <= h * 15)
+		if (h >= 8 / bin && core_h * 100 <= h * 15)
 			headline++;
 		if (core <= 0 || core_h * 10 < h * 3)
 			continue;

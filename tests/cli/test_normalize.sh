@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# normalize decides right on generated scans of known truth, and on real
+# pages: orientation (tags and content), border, skew, crop, mode, blank.
+. "$(dirname "$0")/lib.sh"
+
+gen sample --seed 61 --records 24 --quick --no-damaged
+"$KHO" init root >/dev/null
+expect_exit 0 ingest --root root sample/inbox
+expect_exit 0 normalize --root root
+sqlite3 -csv -header root/catalog.db "SELECT r.record_id AS record,
+	p.page_no AS page, p.orientation, pl.rotation, pl.mirror, pl.skew,
+	pl.skew_confidence, pl.crop_x, pl.crop_y, pl.crop_w, pl.crop_h,
+	p.width, p.height, pl.mode, pl.blank, pl.flags
+	FROM plans pl JOIN pages p ON p.id = pl.page
+	JOIN records r ON r.id = p.record WHERE r.current = 1" >plans.csv
+python3 - sample/truth.csv plans.csv <<'PY' || fail "normalize against the truth"
+import csv, sys
+truth = {(r["record"], r["page"]): r for r in csv.DictReader(open(sys.argv[1], encoding="utf-8"))}
+plans = {(r["record"], r["page"]): r for r in csv.DictReader(open(sys.argv[2]))}
+assert set(truth) == set(plans), "pages differ"
+TAG = {1: 0, 2: 0, 3: 180, 4: 180, 5: 270, 6: 90, 7: 90, 8: 270}
+n = oriented = 0
+errs = []
+border_hit = border_missed = border_false = 0
+problems = []
+for key, t in truth.items():
+    p = plans[key]
+    n += 1
+    content = (int(p["rotation"]) - TAG[int(p["orientation"])]) % 360
+    want = (360 - int(t["rotation"])) % 360
+    if content == want:
+        oriented += 1
+    elif t["print"] == "text":
+        problems.append(f"{key}: turned {content}, should be {want}")
+    if t["print"] == "text" and content == want:
+        errs.append(abs(float(p["skew"]) - float(t["skew_deg"])))
+    flags = p["flags"].split(",")
+    bordered = t["border"] != "-"
+    if bordered and "border" in flags:
+        border_hit += 1
+        # the crop is a real part of the page, inside it
+        W, H = (int(p["height"]), int(p["width"])) if int(p["rotation"]) % 180 else (int(p["width"]), int(p["height"]))
+        x, y, w, h = (int(p[k]) for k in ("crop_x", "crop_y", "crop_w", "crop_h"))
+        if not (x >= 0 and y >= 0 and x + w <= W and y + h <= H and w * h < W * H):
+            problems.append(f"{key}: crop {x},{y},{w},{h} of {W}x{H}")
+    elif bordered:
+        border_missed += 1
+    elif "border" in flags:
+        border_false += 1
+    if int(p["blank"]) != int(t["blank"]):
+        problems.append(f"{key}: blank {p['blank']}, truth {t['blank']}")
+    coloured = p["mode"] in ("colour", "mixed")
+    if coloured != (t["mode"] == "colour"):
+        problems.append(f"{key}: mode {p['mode']}, truth {t['mode']}")
+within = sum(1 for e in errs if e <= 0.1) / len(errs)
+mean = sum(errs) / len(errs)
+print(f"{n} pages; orientation {oriented}/{n}; skew on {len(errs)} text pages: "
+      f"mean error {mean:.3f}, within 0.1: {within:.1%}; border found "
+      f"{border_hit}, missed {border_missed}, false {border_false}")
+for p in problems:
+    print("  " + p)
+assert oriented >= 0.97 * n, "orientation"
+assert within >= 0.95 and mean <= 0.05, "skew"
+assert border_missed == 0 and border_false <= 1, "border"
+assert not problems, "see above"
+PY
+
+# kho show tells what was decided and why.
+rec=$(sqlite3 root/catalog.db "SELECT r.record_id FROM plans pl JOIN pages p ON p.id=pl.page JOIN records r ON r.id=p.record WHERE pl.flags LIKE '%border%' LIMIT 1;")
+expect_exit 0 show --root root "$rec"
+expect_in out "flags: border"
+expect_in out '"skew_source":"text"'
+expect_in out '"mode_reason":'
+
+R=${KHO_REALDATA:-$KHO_SOURCE_DIR/../shared/realdata}
+[ -d "$R" ] || skip "$R is absent: the real pages are not checked"
+mkdir real
+cp "$R/tesseract-test/phototest.tif" real/PT-0.tif
+cp "$R/tesseract-test/phototest-rotated-L.png" real/PT-L.png
+cp "$R/tesseract-test/phototest-rotated-R.png" real/PT-R.png
+cp "$R/tesseract-test/phototest-rotated-180.png" real/PT-180.png
+for i in 1 2 3 4 5 6 7 8; do
+	cp "$R/pillow-malformed/g4_orientation_$i.tif" "real/G4-$i.tif"
+done
+cp "$R/unpaper/source_images/imgsrc001.png" real/UP-1.png
+"$KHO" init rroot >/dev/null
+expect_exit 0 ingest --root rroot real
+expect_exit 0 normalize --root rroot
+plan() {
+	sqlite3 rroot/catalog.db "SELECT pl.rotation || ' ' || pl.mirror FROM plans pl JOIN pages p ON p.id=pl.page JOIN records r ON r.id=p.record WHERE r.record_id='$1';"
+}
+# The same page stored four ways: each turned upright.
+[ "$(plan PT-0)" = "0 0" ] || fail "phototest: $(plan PT-0)"
+[ "$(plan PT-L)" = "90 0" ] || fail "phototest turned left: $(plan PT-L)"
+[ "$(plan PT-R)" = "270 0" ] || fail "phototest turned right: $(plan PT-R)"
+[ "$(plan PT-180)" = "180 0" ] || fail "phototest upside down: $(plan PT-180)"
+# The TIFF Orientation tag, 1 to 8: mirror and turn as the tag says.
+want=("" "0 0" "0 1" "180 0" "180 1" "270 1" "90 0" "90 1" "270 0")
+for i in 1 2 3 4 5 6 7 8; do
+	[ "$(plan G4-$i)" = "${want[$i]}" ] || fail "g4_orientation_$i: $(plan G4-$i), want ${want[$i]}"
+done
+# unpaper's test page: a skewed page on a black border.
+flags=$(sqlite3 rroot/catalog.db "SELECT pl.flags || ' ' || round(pl.skew, 1) FROM plans pl JOIN pages p ON p.id=pl.page JOIN records r ON r.id=p.record WHERE r.record_id='UP-1';")
+case "$flags" in *border*) ;; *) fail "imgsrc001: no border found ($flags)" ;; esac
+echo ok

@@ -2,6 +2,8 @@
 # Installs the Debian 12 packages kho needs that are missing.
 #   scripts/deps.sh          what building and running kho needs
 #   scripts/deps.sh --test   also what the tests use to check outputs
+#   scripts/deps.sh --bench  also the peers the benchmarks run (Leptonica,
+#                            ImageMagick, tesseract) and GNU time
 set -euo pipefail
 
 build=(build-essential cmake pkg-config
@@ -11,12 +13,17 @@ build=(build-essential cmake pkg-config
        # the test-scan generator draws text with FreeType and DejaVu
        libfreetype-dev fonts-dejavu-core)
 tests=(libcmocka-dev python3 sqlite3 poppler-utils qpdf zbar-tools
-       libtiff-tools)
+       libtiff-tools
+       # the coverage report's HTML page is opened and screenshot
+       chromium)
+bench=(libleptonica-dev imagemagick tesseract-ocr tesseract-ocr-vie time
+       python3 poppler-utils)
 
 want=("${build[@]}")
-if [ "${1:-}" = "--test" ]; then
-	want+=("${tests[@]}")
-fi
+case "${1:-}" in
+--test) want+=("${tests[@]}") ;;
+--bench) want+=("${bench[@]}") ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do

@@ -42,8 +42,9 @@ static const kho_config_key keys[] = {
 	  "no output page falls below this (Circular 01/2019/TT-BNV: 200)",
 	  OFF(min_dpi) },
 
-	{ "compress", "jpeg_quality", KHO_CONF_INT, "80", 20, 100,
-	  "JPEG quality for grey and colour pages", OFF(jpeg_quality) },
+	{ "compress", "jpeg_quality", KHO_CONF_INT, "70", 20, 100,
+	  "JPEG quality for grey and colour pages (70: docs/COMPRESS.md)",
+	  OFF(jpeg_quality) },
 	{ "compress", "background_dpi", KHO_CONF_INT, "100", 50, 300,
 	  "resolution of the colour layer under a mixed page's text layer",
 	  OFF(background_dpi) },

@@ -18,7 +18,7 @@ cmp -s before.db root/catalog.db || fail "kho init changed an existing catalog"
 
 # The kho.conf kho writes loads back to the defaults: kho config prints them.
 expect_exit 0 config --root root
-expect_in out "jpeg_quality = 80"
+expect_in out "jpeg_quality = 70"
 expect_in out "target_dpi = 300"
 expect_in out "min_dpi = 200"
 # Every key is also a flag, and the flag wins.

@@ -117,7 +117,7 @@ static void assert_defaults(const kho_config *c)
 	assert_int_equal(c->page_timeout, 300);
 	assert_int_equal(c->target_dpi, 300);
 	assert_int_equal(c->min_dpi, 200);
-	assert_int_equal(c->jpeg_quality, 80);
+	assert_int_equal(c->jpeg_quality, 70);
 	assert_string_equal(c->publisher, "kho");
 	assert_int_equal(c->volume_size, 4LL << 30);
 	assert_string_equal(c->volume_format, "tar");

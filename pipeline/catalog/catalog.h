@@ -174,6 +174,11 @@ int kho_jobs_recover(kho_catalog *cat, int *count, kho_error *err);
 int kho_jobs_count(kho_catalog *cat, const char *stage, kho_job_state state,
 		   int64_t *count, kho_error *err);
 
+/* The mean time of a stage's last jobs done (up to 200), in ms; 0 when
+ * none was timed. */
+int kho_jobs_mean_ms(kho_catalog *cat, const char *stage, int64_t *ms,
+		     kho_error *err);
+
 /* Puts a stage's jobs back to pending: the failed ones (record_ids NULL)
  * or those of the given records, and drops the later stages' jobs of
  * those records (they follow when the stage is done again).  *count

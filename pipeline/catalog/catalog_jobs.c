@@ -471,3 +471,22 @@ int kho_jobs_retry(kho_catalog *cat, const char *stage,
 	kho_catalog_rollback(cat);
 	return rc;
 }
+
+int kho_jobs_mean_ms(kho_catalog *cat, const char *stage, int64_t *ms,
+		     kho_error *err)
+{
+	static const char sql[] =
+		"SELECT coalesce(avg((julianday(finished_at) -"
+		" julianday(started_at)) * 86400000.0), 0) FROM"
+		" (SELECT started_at, finished_at FROM jobs WHERE stage = ?"
+		" AND state = 'done' AND started_at IS NOT NULL"
+		" AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 200);";
+	sqlite3_stmt *st = kho_catalog_stmt(cat, sql, err);
+	if (!st)
+		return KHO_FATAL;
+	sqlite3_bind_text(st, 1, stage, -1, SQLITE_STATIC);
+	int step = sqlite3_step(st);
+	*ms = step == SQLITE_ROW ? (int64_t)sqlite3_column_double(st, 0) : 0;
+	sqlite3_reset(st);
+	return step == SQLITE_ROW ? KHO_OK : kho_catalog_error(cat, err);
+}

@@ -5,32 +5,125 @@
 #include "report/report.h"
 #include "stages/stage.h"
 
+#include <errno.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
+
+static const kho_opt run_opts[] = {
+	{ "until", 0, 1, "HH:MM", "the night window ends at this local time "
+				  "(the next time it comes)" },
+	{ "for", 0, 1, "DURATION", "the night window lasts this long: 6h, "
+				   "90m, 1h30m, 45s" },
+};
+
+/* "6h", "90m", "1h30m", "45s" in seconds; -1 when not a duration. */
+static long parse_duration(const char *s)
+{
+	long total = 0;
+	int parts = 0;
+	while (*s) {
+		char *end;
+		errno = 0;
+		long v = strtol(s, &end, 10);
+		if (end == s || errno || v < 0)
+			return -1;
+		long unit = *end == 'h' ? 3600 : *end == 'm' ? 60
+				: *end == 's' ? 1 : 0;
+		if (!unit || v > 1000000)
+			return -1;
+		total += v * unit;
+		parts++;
+		s = end + 1;
+	}
+	return parts ? total : -1;
+}
+
+/* Seconds from now to the next local HH:MM; -1 when not a time. */
+static long until_seconds(const char *s)
+{
+	int hh, mm, n = 0;
+	if (sscanf(s, "%d:%d%n", &hh, &mm, &n) != 2 || s[n] || hh < 0 ||
+	    hh > 23 || mm < 0 || mm > 59)
+		return -1;
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	tm.tm_hour = hh;
+	tm.tm_min = mm;
+	tm.tm_sec = 0;
+	time_t at = mktime(&tm);
+	if (at <= now) {
+		tm.tm_mday++;
+		at = mktime(&tm);
+	}
+	return (long)(at - now);
+}
+
+static int parse_window(const kho_args *a, kho_window *w, kho_error *err)
+{
+	memset(w, 0, sizeof(*w));
+	const char *until = kho_args_value(a, 0), *len = kho_args_value(a, 1);
+	if (until && len)
+		return kho_error_set(err, KHO_USAGE,
+				     "give --until or --for, not both");
+	long secs = -2;
+	if (until && (secs = until_seconds(until)) < 0)
+		return kho_error_set(err, KHO_USAGE,
+				     "--until '%s' is not a time HH:MM", until);
+	if (len && (secs = parse_duration(len)) < 0)
+		return kho_error_set(err, KHO_USAGE,
+				     "--for '%s' is not a duration such as 6h, "
+				     "90m or 1h30m",
+				     len);
+	if (secs >= 0)
+		w->deadline_ms = kho_summary_clock() + (int64_t)secs * 1000;
+	return KHO_OK;
+}
+
+/* Kind to the machine (kho.conf nice): a lower CPU priority, and the
+ * lowest best-effort disk priority. */
+static void be_nice(const kho_session *s)
+{
+	if (s->conf.nice <= 0)
+		return;
+	setpriority(PRIO_PROCESS, 0, (int)s->conf.nice);
+	/* ioprio_set(IOPRIO_WHO_PROCESS, 0, IOPRIO_CLASS_BE << 13 | 7) */
+	syscall(SYS_ioprio_set, 1, 0, (2 << 13) | 7);
+}
 
 /* Runs stages [first, last] on an opened, locked session. */
 static int run_stages(kho_session *s, const char *command, size_t first,
-		      size_t last, kho_stage_result *results, int *stopped,
-		      kho_error *err)
+		      size_t last, const kho_window *w,
+		      kho_stage_result *results, int *stopped, kho_error *err)
 {
 	*stopped = 0;
 	kho_pool_install_signals();
+	be_nice(s);
 	int64_t run = 0;
 	int rc = kho_catalog_run_start(s->cat, command, &run, err);
 	if (rc == KHO_OK)
 		rc = kho_stage_recover(s, err);
 	size_t n;
 	const kho_stage *stages = kho_stage_table(&n);
-	for (size_t i = first; rc == KHO_OK && i <= last && i < n; i++) {
+	const int whole = first == 0 && last == n - 1;
+	if (rc == KHO_OK && whole) {
+		rc = kho_run_pipeline(s, w, results, err);
+		*stopped = kho_pool_stop_requested();
+	}
+	for (size_t i = first; !whole && rc == KHO_OK && i <= last && i < n;
+	     i++) {
 		if (kho_pool_stop_requested()) {
 			*stopped = 1;
 			break;
 		}
-		rc = kho_stage_run(s, &stages[i], &results[i], err);
+		rc = kho_stage_run(s, &stages[i], w, &results[i], err);
 		if (results[i].interrupted)
 			*stopped = 1;
 	}
 	/* kho run leaves the coverage it reached: the report's trend. */
-	if (rc == KHO_OK && first == 0 && last == n - 1)
+	if (rc == KHO_OK && whole)
 		rc = kho_report_snapshot(s->cat, &s->conf, "run", run, 0, err);
 	const char *outcome = rc ? "stopped" : *stopped ? "interrupted" : "ok";
 	kho_error end_err = KHO_ERROR_INIT;
@@ -62,30 +155,38 @@ static int run_command(const char *cmd, const char *program, size_t first,
 {
 	kho_args a;
 	kho_error err = KHO_ERROR_INIT;
-	int rc = kho_args_parse(argc, argv, NULL, 0, &a, &err);
+	int rc = kho_args_parse(argc, argv, run_opts, KHO_ARRAY_SIZE(run_opts),
+				&a, &err);
 	size_t n;
 	const kho_stage *stages = kho_stage_table(&n);
 	int is_ingest = first == 0 && last == 0;
 	if (rc == KHO_OK && a.help) {
 		if (first == last)
 			kho_usage(cmd, is_ingest ? "[INBOX...]" : "",
-				  stages[first].summary, NULL, 0);
+				  stages[first].summary, run_opts,
+				  KHO_ARRAY_SIZE(run_opts));
 		else
-			kho_usage(cmd, "[-j N]",
-				  "Runs every stage that has work, in order: "
-				  "ingest (of the inboxes in kho.conf\nand "
-				  "--inbox), normalize, compress, describe, "
-				  "pack.  Resumes whatever an earlier\nrun "
-				  "left, also after kill -9.  ^C stops taking "
-				  "records and lets running ones\nfinish; a "
-				  "second ^C stops at once.",
-				  NULL, 0);
+			kho_usage(cmd, "[-j N] [--until HH:MM | --for 6h]",
+				  "Looks at the inboxes (kho.conf and --inbox), "
+				  "then works every record through\nnormalize, "
+				  "compress and describe, finishing records "
+				  "begun before beginning\nnew ones, and packs "
+				  "what got through.  Resumes whatever an "
+				  "earlier run left,\nalso after kill -9.  In a "
+				  "night window it takes a record only when it "
+				  "would\nstill get through in time.  ^C or "
+				  "SIGTERM: no new records, running ones\n"
+				  "finish; a second ^C stops at once.",
+				  run_opts, KHO_ARRAY_SIZE(run_opts));
 		kho_args_release(&a);
 		return 0;
 	}
 	if (rc == KHO_OK && a.n_pos > 0 && !is_ingest)
 		rc = kho_error_set(&err, KHO_USAGE, "unexpected argument '%s'",
 				   a.pos[0]);
+	kho_window window;
+	if (rc == KHO_OK)
+		rc = parse_window(&a, &window, &err);
 	kho_session *s = NULL;
 	if (rc == KHO_OK)
 		rc = kho_args_session(&a, program, 1, 0, &s, &err);
@@ -97,7 +198,8 @@ static int run_command(const char *cmd, const char *program, size_t first,
 	int64_t started = 0;
 	if (rc == KHO_OK) {
 		started = kho_summary_clock();
-		rc = run_stages(s, cmd, first, last, results, &stopped, &err);
+		rc = run_stages(s, cmd, first, last, &window, results, &stopped,
+				&err);
 	}
 	int status;
 	if (s) {

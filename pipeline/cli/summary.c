@@ -84,9 +84,31 @@ int kho_summary_run(kho_session *s, const char *cmd, size_t first,
 		}
 	}
 	kho_summary_where(s, stdout, &qerr);
-	if (stopped && !err)
-		printf("stopped on request: the next kho run takes up what is "
-		       "left\n");
+	int window = 0;
+	for (size_t i = first; i <= last && i < KHO_N_STAGES; i++)
+		window |= results[i].window_closed;
+	if ((stopped || window) && !err) {
+		char left[256] = "";
+		size_t len = 0;
+		int64_t total = 0;
+		for (size_t i = first; i <= last && i < KHO_N_STAGES; i++) {
+			int64_t waiting = 0;
+			kho_jobs_count(s->cat, kho_stage_order[i], KHO_JOB_PENDING,
+				       &waiting, &qerr);
+			if (waiting > 0)
+				len += (size_t)snprintf(left + len,
+							sizeof(left) - len,
+							"%s%s %lld", len ? ", " : "",
+							kho_stage_order[i],
+							(long long)waiting);
+			total += waiting;
+		}
+		printf("%s: %lld job(s) left for the next kho run%s%s%s\n",
+		       stopped ? "stopped on request"
+			       : "the night window closed",
+		       (long long)total, total ? " (" : "", left,
+		       total ? ")" : "");
+	}
 	fflush(stdout);
 	if (err) {
 		fprintf(stderr, "%s: %s\n", cmd, err->msg);

@@ -20,6 +20,14 @@ static const kho_config_key keys[] = {
 	  "name", OFF(batch) },
 	{ "kho", "desk", KHO_CONF_STRING, "", 0, 0,
 	  "the scanning desk recorded with each record", OFF(desk) },
+	{ "kho", "nice", KHO_CONF_INT, "10", 0, 19,
+	  "how kindly the stages share the machine: the CPU nice value, and "
+	  "the lowest best-effort disk priority when above 0",
+	  OFF(nice) },
+	{ "kho", "max_load", KHO_CONF_INT, "0", 0, 1024,
+	  "start no new work while the 1-minute load average is above this "
+	  "(0: no guard), for machines shared with other work",
+	  OFF(max_load) },
 
 	{ "limits", "max_pixels", KHO_CONF_INT, "150000000", 1, 4000000000LL,
 	  "pixels in one page (A3 at 600 dpi is 70 million)",

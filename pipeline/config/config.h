@@ -23,6 +23,8 @@ typedef struct kho_config {
 	long long jobs;        /* 0: one per CPU */
 	char *batch;           /* "" = the inbox folder's name */
 	char *desk;
+	long long nice;        /* CPU and disk priority of kho run */
+	long long max_load;    /* no new work above this load average */
 	/* [limits] */
 	long long max_pixels;
 	long long max_pages;

@@ -28,7 +28,14 @@ typedef struct kho_stage_result {
 	int64_t pages;
 	int64_t elapsed_ms;
 	int interrupted;
+	int window_closed;   /* the night window left work for the next run */
 } kho_stage_result;
+
+/* The night window of a run (kho run --until / --for). */
+typedef struct kho_window {
+	int64_t deadline_ms; /* kho_mono_ms() time; 0: no window */
+	int64_t tail_ms;     /* kept free at the end for pack (0: guessed) */
+} kho_window;
 
 typedef struct kho_stage {
 	const char *name;    /* "ingest" */
@@ -47,9 +54,14 @@ typedef struct kho_stage {
 const kho_stage *kho_stage_table(size_t *n);
 const kho_stage *kho_stage_find(const char *name);
 
-/* Runs one stage over everything pending for it. */
+/* Runs one stage over everything pending for it (w may be NULL). */
 int kho_stage_run(kho_session *s, const kho_stage *stage,
-		  kho_stage_result *res, kho_error *err);
+		  const kho_window *w, kho_stage_result *res, kho_error *err);
+
+/* kho run: the inboxes looked at, then every stage's workers at once,
+ * then pack; results[i] for stage i of the table. */
+int kho_run_pipeline(kho_session *s, const kho_window *w,
+		     kho_stage_result results[KHO_N_STAGES], kho_error *err);
 
 /* With the run lock held: takes back what an interrupted run left
  * (running jobs, temporary files, a volume being written) and checks

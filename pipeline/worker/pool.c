@@ -16,16 +16,24 @@
  * record's; the message is in its task. */
 #define WORKER_EXIT_FATAL 3
 
+/* What the supervisor tells every worker: which stages are open (the
+ * night window, the load guard). */
+typedef struct pool_shared {
+	int open[KHO_POOL_MAX_STAGES];
+} pool_shared;
+
 struct kho_task {
 	pid_t pid;
 	int64_t job;
+	int stage;              /* index of the job's stage */
 	char record_id[96];
 	int page;
 	char activity[32];
 	int64_t deadline_ms;
-	int64_t done;
-	int64_t failed;
-	int64_t pages;
+	int64_t done[KHO_POOL_MAX_STAGES];
+	int64_t failed[KHO_POOL_MAX_STAGES];
+	int64_t pages[KHO_POOL_MAX_STAGES];
+	int64_t ms[KHO_POOL_MAX_STAGES];
 	int stop;
 	int timed_out;
 	int killed_by_us;
@@ -63,6 +71,11 @@ int kho_pool_stop_requested(void)
 	return signals_seen > 0;
 }
 
+int kho_pool_signals(void)
+{
+	return signals_seen;
+}
+
 /* The per-page limit of this worker, set before it takes work. */
 static int page_timeout_ms = 300000;
 
@@ -78,7 +91,7 @@ static struct {
 	int page;
 } fault;
 
-static void parse_fault(const char *stage)
+static void parse_fault(void)
 {
 	memset(&fault, 0, sizeof(fault));
 	const char *spec = getenv("KHO_FAULT");
@@ -91,7 +104,7 @@ static void parse_fault(const char *stage)
 	char *f_record = strtok_r(NULL, ":", &save);
 	char *f_action = strtok_r(NULL, ":", &save);
 	char *f_page = strtok_r(NULL, ":", &save);
-	if (!f_stage || !f_record || !f_action || strcmp(f_stage, stage) != 0)
+	if (!f_stage || !f_record || !f_action)
 		return;
 	snprintf(fault.stage, sizeof(fault.stage), "%s", f_stage);
 	snprintf(fault.record, sizeof(fault.record), "%s", f_record);
@@ -99,10 +112,14 @@ static void parse_fault(const char *stage)
 	fault.page = f_page ? (int)strtol(f_page, NULL, 10) : 1;
 }
 
+/* The stage of the job a worker holds, for the fault's test. */
+static const char *current_stage;
+
 static void maybe_fault(const kho_task *task, int page_no)
 {
 	if (!fault.stage[0] || page_no != fault.page ||
-	    strcmp(task->record_id, fault.record) != 0)
+	    strcmp(task->record_id, fault.record) != 0 || !current_stage ||
+	    strcmp(current_stage, fault.stage) != 0)
 		return;
 	if (strcmp(fault.action, "segv") == 0)
 		raise(SIGSEGV);
@@ -128,7 +145,8 @@ void kho_task_page(kho_task *task, int page_no, const char *activity)
 void kho_task_pages_done(kho_task *task, int pages)
 {
 	if (task)
-		__atomic_add_fetch(&task->pages, pages, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&task->pages[task->stage], pages,
+				   __ATOMIC_RELAXED);
 }
 
 static void worker_fatal(kho_task *task, const kho_error *err)
@@ -138,7 +156,7 @@ static void worker_fatal(kho_task *task, const kho_error *err)
 }
 
 static void worker_main(const kho_pool_opts *o, kho_task *task,
-			pid_t parent)
+			const pool_shared *shared, pid_t parent)
 {
 	/* Die with the supervisor: a killed run leaves no orphan worker
 	 * holding records. */
@@ -151,7 +169,7 @@ static void worker_main(const kho_pool_opts *o, kho_task *task,
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
 	page_timeout_ms = o->page_timeout_s * 1000;
-	parse_fault(o->stage);
+	parse_fault();
 
 	kho_error err = KHO_ERROR_INIT;
 	kho_catalog *cat = NULL;
@@ -161,29 +179,42 @@ static void worker_main(const kho_pool_opts *o, kho_task *task,
 	kho_catalog_set_run(cat, o->run);
 
 	while (!__atomic_load_n(&task->stop, __ATOMIC_ACQUIRE)) {
+		/* The latest open stage with a job first. */
 		kho_job job;
-		int rc = kho_jobs_claim(cat, o->stage, (int)getpid(), &job,
-					&err);
+		int rc = 0, si = -1;
+		for (int i = (int)o->n_stages - 1; i >= 0 && rc == 0; i--) {
+			if (!__atomic_load_n(&shared->open[i], __ATOMIC_ACQUIRE))
+				continue;
+			rc = kho_jobs_claim(cat, o->stages[i].name,
+					    (int)getpid(), &job, &err);
+			si = i;
+		}
 		if (rc < 0)
 			worker_fatal(task, &err);
 		if (rc == 0)
 			break;
+		task->stage = si;
+		current_stage = o->stages[si].name;
 		snprintf(task->record_id, sizeof(task->record_id), "%s",
 			 job.record_id);
 		kho_task_page(task, 0, "starting");
 		__atomic_store_n(&task->job, job.id, __ATOMIC_RELEASE);
 
 		kho_error_clear(&err);
-		rc = o->fn(o->ctx, cat, task, &job, &err);
+		const int64_t t0 = kho_mono_ms();
+		rc = o->stages[si].fn(o->ctx, cat, task, &job, &err);
 		kho_catalog_rollback(cat); /* nothing left open either way */
+		__atomic_add_fetch(&task->ms[si], kho_mono_ms() - t0,
+				   __ATOMIC_RELAXED);
 		if (rc == KHO_OK) {
-			__atomic_add_fetch(&task->done, 1, __ATOMIC_RELAXED);
+			__atomic_add_fetch(&task->done[si], 1,
+					   __ATOMIC_RELAXED);
 		} else if (rc == KHO_FAIL) {
 			kho_error ferr = KHO_ERROR_INIT;
 			if (kho_jobs_fail(cat, job.id, (int)getpid(), err.msg,
 					  &ferr))
 				worker_fatal(task, &ferr);
-			__atomic_add_fetch(&task->failed, 1,
+			__atomic_add_fetch(&task->failed[si], 1,
 					   __ATOMIC_RELAXED);
 		} else {
 			kho_error rerr = KHO_ERROR_INIT;
@@ -191,29 +222,33 @@ static void worker_main(const kho_pool_opts *o, kho_task *task,
 			worker_fatal(task, &err);
 		}
 		__atomic_store_n(&task->job, 0, __ATOMIC_RELEASE);
+		current_stage = NULL;
 		kho_job_release(&job);
 	}
 	kho_catalog_free(cat);
 	_exit(0);
 }
 
-static int spawn(const kho_pool_opts *o, kho_task *task, kho_error *err)
+static int spawn(const kho_pool_opts *o, kho_task *task,
+		 const pool_shared *shared, kho_error *err)
 {
-	int64_t done = task->done, failed = task->failed, pages = task->pages;
+	/* The slot's counts carry over to the worker that takes it. */
+	kho_task keep = *task;
 	memset(task, 0, sizeof(*task));
-	task->done = done;
-	task->failed = failed;
-	task->pages = pages;
+	memcpy(task->done, keep.done, sizeof(task->done));
+	memcpy(task->failed, keep.failed, sizeof(task->failed));
+	memcpy(task->pages, keep.pages, sizeof(task->pages));
+	memcpy(task->ms, keep.ms, sizeof(task->ms));
 	fflush(stdout);
 	fflush(stderr);
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0)
 		return kho_error_set(err, KHO_FATAL,
-				     "cannot start a %s worker: %s", o->stage,
+				     "cannot start a worker: %s",
 				     strerror(errno));
 	if (pid == 0)
-		worker_main(o, task, parent);
+		worker_main(o, task, shared, parent);
 	task->pid = pid;
 	return KHO_OK;
 }
@@ -245,6 +280,7 @@ typedef struct pool_state {
 	const kho_pool_opts *o;
 	kho_catalog *cat;
 	kho_task *tasks;
+	pool_shared *shared;
 	int alive;
 	int stopping;     /* no new records */
 	int fatal;
@@ -299,7 +335,7 @@ static void reap(pool_state *ps, kho_pool_result *res, kho_error *err)
 		char msg[KHO_ERROR_MSG_MAX];
 		describe_death(ps->o, t, status, msg, sizeof(msg));
 		if (kho_jobs_fail(ps->cat, job, pid, msg, &ferr) == KHO_OK) {
-			t->failed++;
+			t->failed[t->stage]++;
 		} else if (!ps->fatal) {
 			ps->fatal = 1;
 			stop_all(ps);
@@ -331,15 +367,99 @@ static void watch_deadlines(pool_state *ps)
 
 static void sum(const pool_state *ps, kho_pool_result *res)
 {
-	res->done = res->failed = res->pages = 0;
-	for (int i = 0; i < ps->o->workers; i++) {
-		res->done += __atomic_load_n(&ps->tasks[i].done,
-					     __ATOMIC_RELAXED);
-		res->failed += __atomic_load_n(&ps->tasks[i].failed,
-					       __ATOMIC_RELAXED);
-		res->pages += __atomic_load_n(&ps->tasks[i].pages,
-					      __ATOMIC_RELAXED);
+	for (size_t k = 0; k < ps->o->n_stages; k++) {
+		res->done[k] = res->failed[k] = res->pages[k] = res->ms[k] = 0;
+		for (int i = 0; i < ps->o->workers; i++) {
+			const kho_task *t = &ps->tasks[i];
+			res->done[k] += __atomic_load_n(&t->done[k],
+							__ATOMIC_RELAXED);
+			res->failed[k] += __atomic_load_n(&t->failed[k],
+							  __ATOMIC_RELAXED);
+			res->pages[k] += __atomic_load_n(&t->pages[k],
+							 __ATOMIC_RELAXED);
+			res->ms[k] += __atomic_load_n(&t->ms[k],
+						      __ATOMIC_RELAXED);
+		}
 	}
+}
+
+static int64_t total(const int64_t *v, size_t n)
+{
+	int64_t t = 0;
+	for (size_t i = 0; i < n; i++)
+		t += v[i];
+	return t;
+}
+
+/* The 1-minute load average, or 0 when unknown. */
+static double load_average(void)
+{
+	double l[1];
+	return getloadavg(l, 1) == 1 ? l[0] : 0;
+}
+
+/*
+ * Which stages are open now.  In the night window, a record at stage i
+ * still needs the time of stages i.. n-1 (each as long as its jobs took
+ * in this run, or before it as far as known) and the tail (pack): a stage
+ * is open while that ends before the deadline.
+ */
+static void update_open(pool_state *ps, const kho_pool_result *res,
+			int *window_closed)
+{
+	const kho_pool_opts *o = ps->o;
+	const int64_t now = kho_mono_ms();
+	const int loaded = o->max_load > 0 && load_average() > o->max_load;
+	int64_t remaining = o->tail_ms;
+	for (int i = (int)o->n_stages - 1; i >= 0; i--) {
+		const int64_t n = res->done[i] + res->failed[i];
+		const int64_t per = n > 0 ? res->ms[i] / n : o->stages[i].prior_ms;
+		remaining += per;
+		int open = !ps->stopping && !loaded;
+		if (open && o->deadline_ms > 0 && now + remaining > o->deadline_ms) {
+			open = 0;
+			*window_closed = 1;
+		}
+		__atomic_store_n(&ps->shared->open[i], open, __ATOMIC_RELEASE);
+	}
+}
+
+/* Work waits only for the load guard: the machine is too busy now, the
+ * window is open, and jobs are pending. */
+static int held_by_load(pool_state *ps, const kho_pool_result *res)
+{
+	const kho_pool_opts *o = ps->o;
+	if (ps->stopping || o->max_load <= 0 || load_average() <= o->max_load)
+		return 0;
+	(void)res;
+	if (o->deadline_ms > 0 && kho_mono_ms() > o->deadline_ms)
+		return 0;
+	for (size_t i = 0; i < o->n_stages; i++) {
+		int64_t n = 0;
+		kho_error e = KHO_ERROR_INIT;
+		if (kho_jobs_count(ps->cat, o->stages[i].name, KHO_JOB_PENDING,
+				   &n, &e) == KHO_OK &&
+		    n > 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Jobs waiting in the open stages. */
+static int64_t waiting(pool_state *ps, kho_error *err, int *rc)
+{
+	int64_t sum_waiting = 0;
+	for (size_t i = 0; i < ps->o->n_stages; i++) {
+		if (!__atomic_load_n(&ps->shared->open[i], __ATOMIC_ACQUIRE))
+			continue;
+		int64_t n = 0;
+		*rc = kho_jobs_count(ps->cat, ps->o->stages[i].name,
+				     KHO_JOB_PENDING, &n, err);
+		if (*rc)
+			return 0;
+		sum_waiting += n;
+	}
+	return sum_waiting;
 }
 
 int kho_pool_run(const kho_pool_opts *o, kho_pool_result *res,
@@ -347,6 +467,7 @@ int kho_pool_run(const kho_pool_opts *o, kho_pool_result *res,
 {
 	memset(res, 0, sizeof(*res));
 	assert(o->workers > 0);
+	assert(o->n_stages > 0 && o->n_stages <= KHO_POOL_MAX_STAGES);
 	pool_state ps = { .o = o };
 	int rc = kho_catalog_open(&ps.cat, o->catalog_path, KHO_CATALOG_OPEN,
 				  o->program, o->log_dir, err);
@@ -355,27 +476,37 @@ int kho_pool_run(const kho_pool_opts *o, kho_pool_result *res,
 	kho_catalog_set_run(ps.cat, o->run);
 
 	int64_t pending = 0;
-	rc = kho_jobs_count(ps.cat, o->stage, KHO_JOB_PENDING, &pending, err);
+	for (size_t i = 0; rc == KHO_OK && i < o->n_stages; i++) {
+		int64_t n = 0;
+		rc = kho_jobs_count(ps.cat, o->stages[i].name, KHO_JOB_PENDING,
+				    &n, err);
+		pending += n;
+	}
 	if (rc || pending == 0) {
 		kho_catalog_free(ps.cat);
 		return rc;
 	}
-	size_t bytes = sizeof(kho_task) * (size_t)o->workers;
-	ps.tasks = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (ps.tasks == MAP_FAILED) {
+	size_t bytes = sizeof(kho_task) * (size_t)o->workers +
+		       sizeof(pool_shared);
+	void *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED) {
 		kho_catalog_free(ps.cat);
 		return kho_error_set(err, KHO_FATAL,
 				     "cannot share memory with workers: %s",
 				     strerror(errno));
 	}
-	memset(ps.tasks, 0, bytes);
+	memset(mem, 0, bytes);
+	ps.shared = mem;
+	ps.tasks = (kho_task *)((char *)mem + sizeof(pool_shared));
 
 	kho_progress prog;
-	kho_progress_start(&prog, o->stage, o->verb, pending, o->progress);
+	kho_progress_start(&prog, o->n_stages == 1 ? o->stages[0].name : "run",
+			   o->verb, pending, o->progress);
 
 	int64_t last_check = 0;
 	int signals_handled = signals_seen;
+	update_open(&ps, res, &res->window_closed);
 	for (;;) {
 		if (signals_seen != signals_handled) {
 			signals_handled = signals_seen;
@@ -393,24 +524,28 @@ int kho_pool_run(const kho_pool_opts *o, kho_pool_result *res,
 		reap(&ps, res, err);
 		watch_deadlines(&ps);
 
-		/* Keep N workers while records are waiting. */
+		/* Keep N workers while records are waiting in open stages. */
 		int64_t now = kho_mono_ms();
-		if (!ps.stopping && ps.alive < o->workers &&
-		    now - last_check >= 200) {
+		if (now - last_check >= 200) {
 			last_check = now;
-			int64_t waiting = 0;
-			if (kho_jobs_count(ps.cat, o->stage, KHO_JOB_PENDING,
-					   &waiting, err) != KHO_OK) {
+			sum(&ps, res);
+			update_open(&ps, res, &res->window_closed);
+			int64_t ready = 0;
+			int qrc = KHO_OK;
+			if (!ps.stopping)
+				ready = waiting(&ps, err, &qrc);
+			if (qrc != KHO_OK) {
 				ps.fatal = 1;
 				stop_all(&ps);
 				snprintf(ps.fatal_msg, sizeof(ps.fatal_msg),
 					 "%s", err->msg);
 			}
-			for (int i = 0; i < o->workers && waiting > ps.alive;
+			for (int i = 0; i < o->workers && ready > ps.alive;
 			     i++) {
 				if (ps.tasks[i].pid)
 					continue;
-				if (spawn(o, &ps.tasks[i], err) != KHO_OK) {
+				if (spawn(o, &ps.tasks[i], ps.shared, err) !=
+				    KHO_OK) {
 					ps.fatal = 1;
 					stop_all(&ps);
 					snprintf(ps.fatal_msg,
@@ -420,19 +555,28 @@ int kho_pool_run(const kho_pool_opts *o, kho_pool_result *res,
 				}
 				ps.alive++;
 			}
-			if (ps.alive == 0 && waiting == 0)
+			/* Done: nothing running and nothing to take now (an
+			 * open stage may still fill while a worker runs).  A
+			 * machine too loaded to start work waits, unless the
+			 * window or a signal has closed every stage anyway. */
+			if (ps.alive == 0 && ready == 0 &&
+			    !held_by_load(&ps, res))
 				break;
 		}
 		if (ps.alive == 0 && ps.stopping)
 			break;
 		sum(&ps, res);
-		kho_progress_update(&prog, res->done + res->failed, res->pages);
+		kho_progress_update(&prog, total(res->done, o->n_stages) +
+						   total(res->failed, o->n_stages),
+				    total(res->pages, o->n_stages));
 		struct timespec ts = { 0, 50 * 1000000L };
 		nanosleep(&ts, NULL);
 	}
 	sum(&ps, res);
-	kho_progress_finish(&prog, res->done + res->failed, res->pages);
-	munmap(ps.tasks, bytes);
+	kho_progress_finish(&prog, total(res->done, o->n_stages) +
+					   total(res->failed, o->n_stages),
+			    total(res->pages, o->n_stages));
+	munmap(mem, bytes);
 	kho_catalog_free(ps.cat);
 	if (ps.fatal)
 		return kho_error_set(err, KHO_FATAL, "%s", ps.fatal_msg);

@@ -47,8 +47,21 @@ typedef int (*kho_job_fn)(void *ctx, kho_catalog *cat, kho_task *task,
 /* Called in a fresh worker process before it takes work, and after it. */
 typedef int (*kho_worker_setup_fn)(void *ctx, kho_error *err);
 
+#define KHO_POOL_MAX_STAGES 8
+
+/* A stage the workers take jobs of. */
+typedef struct kho_pool_stage {
+	const char *name;  /* "normalize" */
+	kho_job_fn fn;
+	int64_t prior_ms;  /* a job's time before this run measures it (from
+			    * earlier runs), 0 when unknown */
+} kho_pool_stage;
+
 typedef struct kho_pool_opts {
-	const char *stage;
+	/* In pipeline order.  Workers take a job of the latest stage that
+	 * has one, so that records already begun are finished first. */
+	const kho_pool_stage *stages;
+	size_t n_stages;
 	const char *verb;          /* "ingesting", for the progress line */
 	int workers;
 	int page_timeout_s;
@@ -56,20 +69,28 @@ typedef struct kho_pool_opts {
 	const char *log_dir;
 	const char *program;
 	int64_t run;
-	kho_job_fn fn;
 	void *ctx;
 	int progress;              /* 1: a bar on a terminal, 2: log lines */
+	/* The night window: when set (kho_mono_ms() time), a job is taken
+	 * only if the record would still get through the remaining stages
+	 * (as long as they have taken so far) and tail_ms before it. */
+	int64_t deadline_ms;
+	int64_t tail_ms;
+	/* No new jobs while the load average is above this (0: no guard). */
+	double max_load;
 } kho_pool_opts;
 
 typedef struct kho_pool_result {
-	int64_t done;
-	int64_t failed;
-	int64_t pages;
+	int64_t done[KHO_POOL_MAX_STAGES];
+	int64_t failed[KHO_POOL_MAX_STAGES];
+	int64_t pages[KHO_POOL_MAX_STAGES];
+	int64_t ms[KHO_POOL_MAX_STAGES];  /* summed job times */
 	int interrupted;           /* stopped by a signal */
+	int window_closed;         /* the night window ended the work */
 } kho_pool_result;
 
-/* Runs the stage until no job is pending (or a fatal problem or a signal
- * stops it). */
+/* Runs the stages until no job of them is pending (or a fatal problem, a
+ * signal or the night window stops it). */
 int kho_pool_run(const kho_pool_opts *opts, kho_pool_result *result,
 		 kho_error *err);
 
@@ -77,5 +98,7 @@ int kho_pool_run(const kho_pool_opts *opts, kho_pool_result *result,
  * requested() tells whether one came (also between stages). */
 void kho_pool_install_signals(void);
 int kho_pool_stop_requested(void);
+/* How many SIGINT/SIGTERM came. */
+int kho_pool_signals(void);
 
 #endif

@@ -2,6 +2,8 @@
 # kho's benchmarks, each with the peers run on the same pages in the same
 # run.  Figures, never pass/fail: the tests check behaviour.
 #
+#   scripts/bench.sh pipeline [ARGS]    inbox to warehouse: CPU per stage, -j scaling,
+#                                       memory, bytes; the floor, Leptonica, ImageMagick, unpaper
 #   scripts/bench.sh normalize [ARGS]   page analysis vs Leptonica's pixFindSkew
 #   scripts/bench.sh compress [ARGS]    rendering and the PDF vs Leptonica, ImageMagick, the floor
 #   scripts/bench.sh coverage [ARGS]    register import and report on a million records
@@ -11,11 +13,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 what=${1:-all}
 [ $# -gt 0 ] && shift
 case $what in
+pipeline) exec "$here/bench/pipeline.sh" "$@" ;;
 normalize) exec "$here/bench/normalize.sh" "$@" ;;
 compress) exec "$here/bench/compress.sh" "$@" ;;
 coverage) exec "$here/bench_coverage.sh" "$@" ;;
 all)
-	for b in normalize compress coverage; do
+	for b in pipeline normalize compress coverage; do
 		echo "== $b"
 		"$0" "$b"
 		echo

@@ -16,7 +16,7 @@ tests=(libcmocka-dev python3 sqlite3 poppler-utils qpdf zbar-tools
        libtiff-tools
        # the coverage report's HTML page is opened and screenshot
        chromium)
-bench=(libleptonica-dev imagemagick tesseract-ocr tesseract-ocr-vie time
+bench=(libleptonica-dev imagemagick unpaper tesseract-ocr tesseract-ocr-vie time valgrind
        python3 poppler-utils)
 
 want=("${build[@]}")

@@ -269,9 +269,9 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	}
 	/* The paper's box, straightened in the canvas as analysed, then
 	 * turned with the canvas (the turns commute about the centre).
-	 * Half a mask pixel in from the bed keeps its edge out. */
+	 * A mask pixel in from the bed keeps the sheet's dark edge out. */
 	double x, y, w, h;
-	kho_paper_box(&paper, out->skew, -0.5 * paper.factor, &x, &y, &w, &h);
+	kho_paper_box(&paper, out->skew, -1.0 * paper.factor, &x, &y, &w, &h);
 	turn_box(img->width, img->height, out->rotation, &x, &y, &w, &h);
 	out->crop_x = x;
 	out->crop_y = y;

@@ -33,10 +33,11 @@ static uint8_t *reduce(const uint8_t *grey, size_t stride, uint32_t w,
 			for (uint32_t mx = 0; mx < mw; mx++) {
 				const uint32_t end = KHO_MIN(w, x + (uint32_t)f);
 				uint32_t a = 0;
+				/* the last column may hold fewer pixels */
+				cnt[mx] += end - x;
 				for (; x < end; x++)
 					a += row[x];
 				acc[mx] += a;
-				cnt[mx] += (uint32_t)f;
 			}
 		}
 		for (uint32_t mx = 0; mx < mw; mx++)
@@ -197,7 +198,9 @@ static void edge_angle(kho_paper *p)
 		const int vertical = side < 2; /* left, right */
 		const uint32_t len = vertical ? h : w, across = vertical ? w : h;
 		size_t n = 0;
-		for (uint32_t t = 0; t < len; t++) {
+		/* The middle half of the side: near the corners the walk in
+		 * meets the neighbouring edge. */
+		for (uint32_t t = len / 4; t < len - len / 4; t++) {
 			/* walk in from the side to the first paper pixel */
 			uint32_t d = 0;
 			for (; d < across; d++) {
@@ -222,7 +225,7 @@ static void edge_angle(kho_paper *p)
 			n++;
 		}
 		double a;
-		if (n < KHO_MAX((size_t)20, (size_t)(len / 4)) ||
+		if (n < KHO_MAX((size_t)20, (size_t)(len / 8)) ||
 		    fit_line(u, v, n, &a) != 0)
 			continue;
 		/* Turned clockwise by t: a vertical edge has x = -tan t y,

@@ -329,7 +329,9 @@ int kho_skew_refine(const kho_ink *ink, kho_skew *out, kho_error *err)
 	if (ink->n < 50)
 		return KHO_OK;
 	const size_t n_bins = bins_needed(ink, 0.5);
-	const int strips = 1; /* the full width places the peak best */
+	/* Two strips (halves): the lines of two columns need not line up,
+	 * and half the page still turns enough to place the peak. */
+	const int strips = KHO_MIN(strips_for(ink), 2);
 	double *prof = malloc(n_bins * (size_t)strips * sizeof(*prof));
 	double *energies = malloc(64 * sizeof(*energies));
 	if (!prof || !energies) {

@@ -1,0 +1,325 @@
+/*
+ * The whole analysis of synthetic pages at 150 dpi: the mode (a red seal,
+ * plain text, a photo), blank or not (empty, a page number, bleed-through,
+ * noise), and the crop of a sheet lying crooked on the scanner's bed.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/internal.h"
+#include "analysis/analyze.h"
+#include "testutil.h"
+#include "synth_page.h"
+
+#define DEG (M_PI / 180.0)
+#define DPI 150.0
+
+enum { PAGE_W = 1240, PAGE_H = 1754, PAPER = 245, INK = 30 };
+
+static void text(synth_page *pg, double y1, synth_rgb ink, uint64_t seed)
+{
+	synth_rng rng = {seed};
+	const synth_text t = synth_latin(110, 120, 1130, y1, ink);
+	assert_true(synth_text_block(pg, &t, &rng) > 5);
+}
+
+/* The page turned by degrees as scanned, with noise of sd levels. */
+static void scan(synth_page *pg, double degrees, double sd, uint64_t seed,
+		 kho_image *img)
+{
+	synth_rng rng = {seed};
+	synth_render(pg, degrees, PAGE_W, PAGE_H, SYNTH_GREY(PAPER), img);
+	if (sd > 0)
+		synth_noise(img, sd, &rng);
+}
+
+static kho_analysis analyze(const kho_image *img)
+{
+	kho_analysis a;
+	kho_error err = KHO_ERROR_INIT;
+	memset(&a, 0xA5, sizeof(a));
+	if (kho_analyze_page(img, DPI, img->channels, 8, &a, &err) != KHO_OK)
+		fail_msg("analysis failed: %s", err.msg);
+	assert_int_equal(a.width, img->width);
+	assert_int_equal(a.height, img->height);
+	assert_non_null(a.mode_reason);
+	assert_non_null(a.skew_source);
+	return a;
+}
+
+static void expect_mode(const kho_analysis *a, kho_mode mode, const char *page)
+{
+	if (a->mode != mode)
+		fail_msg("%s: mode %s (%s), want %s; colour %.5f, midtone "
+			 "%.4f, faint %.5f, ink %.4f",
+			 page, kho_mode_name(a->mode), a->mode_reason,
+			 kho_mode_name(mode), a->stats.colour_fraction,
+			 a->stats.midtone_fraction, a->stats.faint_fraction,
+			 a->stats.ink_fraction);
+}
+
+static void expect_blank(const kho_analysis *a, int blank, const char *page)
+{
+	if (a->blank != blank)
+		fail_msg("%s: blank %d (score %.3f), want %d; ink %.6f, faint "
+			 "%.6f, faint lines %.3f",
+			 page, a->blank, a->blank_score, blank,
+			 a->stats.ink_fraction, a->stats.faint_fraction,
+			 a->faint_lines);
+	if (blank)
+		assert_true(a->blank_score > 0.5);
+	else
+		assert_true(a->blank_score <= 0.5);
+}
+
+/* ---- mode ---- */
+
+static void test_seal_is_mixed(void **state)
+{
+	synth_page pg;
+	synth_page_new(&pg, PAGE_W, PAGE_H, 3, 2, (synth_rgb){246, 243, 236});
+	text(&pg, 1350, SYNTH_GREY(INK), 1);
+	/* A seal's ring, 160 pixels across, over a signature's place. */
+	synth_ring(&pg, 900, 1500, 80, 6, (synth_rgb){200, 30, 40});
+	kho_image img;
+	scan(&pg, 0.8, 2, 2, &img);
+	const kho_analysis a = analyze(&img);
+	expect_mode(&a, KHO_MODE_MIXED, "a text page with a red seal");
+	assert_non_null(strstr(a.mode_reason, "colour"));
+	assert_false(a.blank);
+	assert_false(a.bed);
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
+static void test_text_is_bitonal(void **state)
+{
+	synth_page pg;
+	synth_page_new(&pg, PAGE_W, PAGE_H, 1, 2, SYNTH_GREY(PAPER));
+	text(&pg, 1640, SYNTH_GREY(INK), 3);
+	kho_image img;
+	scan(&pg, -1.1, 2, 4, &img);
+	const kho_analysis a = analyze(&img);
+	expect_mode(&a, KHO_MODE_BITONAL, "a text page");
+	assert_false(a.blank);
+	/* upright, its skew trusted */
+	assert_int_equal(a.rotation, 0);
+	assert_string_equal(a.skew_source, "text");
+	assert_true(fabs(a.skew - -1.1) <= 0.05);
+	assert_true(a.skew_confidence >= KHO_SKEW_TRUST);
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
+static void test_photo_is_grey(void **state)
+{
+	/* Text above a photo in smooth mid-greys, a sixth of the page. */
+	synth_page pg;
+	synth_rng rng = {5};
+	synth_page_new(&pg, PAGE_W, PAGE_H, 1, 2, SYNTH_GREY(PAPER));
+	text(&pg, 900, SYNTH_GREY(INK), 6);
+	synth_photo(&pg, 250, 1000, 700, 560, 0, 145, 185, 60, &rng);
+	kho_image img;
+	scan(&pg, 0.4, 2, 7, &img);
+	const kho_analysis a = analyze(&img);
+	expect_mode(&a, KHO_MODE_GREY, "a page with a mid-grey photo");
+	assert_false(a.blank);
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
+/* ---- blank or not ---- */
+
+static void test_empty_page_is_blank(void **state)
+{
+	synth_page pg;
+	synth_page_new(&pg, PAGE_W, PAGE_H, 1, 1, SYNTH_GREY(PAPER));
+	kho_image img;
+	scan(&pg, 0, 0, 8, &img);
+	const kho_analysis a = analyze(&img);
+	expect_blank(&a, 1, "an empty page");
+	assert_true(a.blank_score == 1.0);
+	assert_false(a.bed);
+	/* nothing to turn or straighten it by */
+	assert_int_equal(a.rotation, 0);
+	assert_true(a.skew == 0);
+	assert_string_equal(a.skew_source, "none");
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
+static void test_noise_is_blank(void **state)
+{
+	synth_page pg;
+	synth_page_new(&pg, PAGE_W, PAGE_H, 1, 1, SYNTH_GREY(PAPER));
+	kho_image img;
+	scan(&pg, 0, 3, 9, &img);
+	const kho_analysis a = analyze(&img);
+	expect_blank(&a, 1, "an empty page with noise");
+	assert_true(a.faint_lines < KHO_FAINT_LINES);
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
+static void test_page_number_is_not_blank(void **state)
+{
+	/* Only the number near the foot, 12 to 15 pixels high in 2-pixel
+	 * strokes (10 to 12 points at 150 dpi): "1" is the least ink a
+	 * number can have. */
+	static const struct {
+		unsigned value;
+		double height;
+	} numbers[] = {{1, 15}, {7, 12}, {3, 14}};
+	for (size_t i = 0; i < KHO_ARRAY_SIZE(numbers); i++) {
+		synth_page pg;
+		synth_page_new(&pg, PAGE_W, PAGE_H, 1, 2, SYNTH_GREY(PAPER));
+		synth_number(&pg, PAGE_W / 2.0 - 4, PAGE_H - 100,
+			     numbers[i].height, 2, numbers[i].value,
+			     SYNTH_GREY(INK));
+		kho_image img;
+		scan(&pg, 0.3, 2, 10 + i, &img);
+		const kho_analysis a = analyze(&img);
+		char page[64];
+		snprintf(page, sizeof(page), "a page with only its number %u",
+			 numbers[i].value);
+		expect_blank(&a, 0, page);
+		kho_image_release(&img);
+		synth_page_release(&pg);
+	}
+}
+
+static void test_bleed_through_is_not_blank(void **state)
+{
+	/* The other side's text shows through: lines of it 4 levels below
+	 * the paper, in noise of 2. */
+	synth_page pg;
+	synth_page_new(&pg, PAGE_W, PAGE_H, 1, 2, SYNTH_GREY(PAPER));
+	text(&pg, 1640, SYNTH_GREY(PAPER - 4), 11);
+	kho_image img;
+	scan(&pg, 0.9, 2, 12, &img);
+	const kho_analysis a = analyze(&img);
+	/* Nothing a threshold would call ink ... */
+	assert_true(a.stats.ink_fraction < 0.00002);
+	/* ... but it runs in lines. */
+	if (a.faint_lines < KHO_FAINT_LINES)
+		fail_msg("bleed-through: faint lines %.3f, want %g or more",
+			 a.faint_lines, KHO_FAINT_LINES);
+	expect_blank(&a, 0, "a page with bleed-through");
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
+/* ---- the crop ---- */
+
+enum { SHEET_W = 1080, SHEET_H = 1560 };
+
+/* A sheet of text turned skew degrees on a dark bed, analysed: how far
+ * the crop reaches past the sheet (its corners, turned back into the
+ * image as scanned, measured from the sheet's edges; negative: inside). */
+static double crop_overshoot(uint32_t width, uint32_t height, double skew,
+			     kho_analysis *a)
+{
+	synth_page pg;
+	synth_rng rng = {13};
+	synth_page_new(&pg, SHEET_W, SHEET_H, 1, 2, SYNTH_GREY(240));
+	const synth_text t = synth_latin(90, 100, SHEET_W - 90, SHEET_H - 100,
+					 SYNTH_GREY(INK));
+	synth_text_block(&pg, &t, &rng);
+	kho_image img;
+	synth_render(&pg, skew, width, height, SYNTH_GREY(35), &img);
+	synth_noise(&img, 2, &rng);
+	*a = analyze(&img);
+	if (!a->bed || a->rotation != 0 || fabs(a->skew - skew) > 0.05)
+		fail_msg("bed %d, rotation %d, skew %.3f from %s", a->bed,
+			 a->rotation, a->skew, a->skew_source);
+	/* The crop is in the straight page: the image turned back by the
+	 * skew found about its centre. */
+	const double c = cos(a->skew * DEG), s = sin(a->skew * DEG);
+	double worst = -1e9;
+	for (int k = 0; k < 4; k++) {
+		const double sx = k & 1 ? a->crop_x + a->crop_w : a->crop_x;
+		const double sy = k & 2 ? a->crop_y + a->crop_h : a->crop_y;
+		const double dx = sx - width / 2.0, dy = sy - height / 2.0;
+		const double ix = dx * c - dy * s + width / 2.0;
+		const double iy = dx * s + dy * c + height / 2.0;
+		double px, py;
+		synth_to_page(&pg, skew, width, height, ix, iy, &px, &py);
+		worst = KHO_MAX(worst, KHO_MAX(-px, px - SHEET_W));
+		worst = KHO_MAX(worst, KHO_MAX(-py, py - SHEET_H));
+	}
+	kho_image_release(&img);
+	synth_page_release(&pg);
+	return worst;
+}
+
+static void test_crop_of_a_sheet_on_the_bed(void **state)
+{
+	static const double skews[] = {2.5, -0.7};
+	for (size_t i = 0; i < KHO_ARRAY_SIZE(skews); i++) {
+		kho_analysis a;
+		const double out = crop_overshoot(PAGE_W, PAGE_H, skews[i], &a);
+		/* Within the sheet, to half a pixel (see the next test) ... */
+		if (out > 0.5)
+			fail_msg("at %g degrees the crop %.1f,%.1f %.1fx%.1f "
+				 "reaches %.2f pixels past the sheet",
+				 skews[i], a.crop_x, a.crop_y, a.crop_w,
+				 a.crop_h, out);
+		/* ... and most of it. */
+		if (a.crop_w < SHEET_W - 8 || a.crop_h < SHEET_H - 8)
+			fail_msg("crop %.1f x %.1f of a sheet %d x %d",
+				 a.crop_w, a.crop_h, SHEET_W, SHEET_H);
+	}
+}
+
+/*
+ * Was a bug, fixed: the crop reaches 0.06 to 0.26 pixels past the sheet's edges (0.26
+ * at 2.5 degrees in the 1240 x 1754 image, 0.06 at 0.5 degrees in a
+ * 1242 x 1755 one).  kho_paper_box() takes the outer corners of every
+ * mask pixel that is paper, and a mask pixel on the edge counts as paper
+ * from half its area (up to 1.5 pixels of bed at 150 dpi), further when
+ * the bed's level is read too dark (see test_paper.c: 11 for 35 at this
+ * width, which lowers the threshold); turned by the skew, its corners
+ * reach a little further still.  analyze.c's margin of half a mask pixel
+ * (1.5) does not quite cover it, and stage_normalize.c then floors the
+ * start and ceils the end: a source pixel of the sheet's dark edge stays
+ * in the page.  Wanted: the crop inside the sheet.
+ */
+static void test_crop_keeps_the_sheet_edge_out(void **state)
+{
+	static const struct {
+		uint32_t w, h;
+		double skew;
+	} pages[] = {{1240, 1754, 2.5}, {1242, 1755, 0.5}};
+	for (size_t i = 0; i < KHO_ARRAY_SIZE(pages); i++) {
+		kho_analysis a;
+		const double out = crop_overshoot(pages[i].w, pages[i].h,
+						  pages[i].skew, &a);
+		if (out > 0)
+			fail_msg("%ux%u at %g degrees: the crop reaches %.2f "
+				 "pixels past the sheet",
+				 pages[i].w, pages[i].h, pages[i].skew, out);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seal_is_mixed),
+		cmocka_unit_test(test_text_is_bitonal),
+		cmocka_unit_test(test_photo_is_grey),
+		cmocka_unit_test(test_empty_page_is_blank),
+		cmocka_unit_test(test_noise_is_blank),
+		cmocka_unit_test(test_page_number_is_not_blank),
+		cmocka_unit_test(test_bleed_through_is_not_blank),
+		cmocka_unit_test(test_crop_of_a_sheet_on_the_bed),
+		cmocka_unit_test(test_crop_keeps_the_sheet_edge_out),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,373 @@
+/*
+ * The paper and the scanner's bed on synthetic pages at 150 dpi: a sheet
+ * lying crooked on a dark bed, with print close to its edges; pages with
+ * no bed at all (plain, a photo running off the bottom, a red frame along
+ * the edges); a sheet on a grey bed.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/internal.h"
+#include "analysis/paper.h"
+#include "testutil.h"
+#include "synth_page.h"
+
+#define DEG (M_PI / 180.0)
+#define DPI 150.0
+
+enum { IMAGE_W = 1240, IMAGE_H = 1754, INK = 30 };
+
+/* A sheet smaller than the image (A5-ish), its content close to its
+ * edges: a table whose side rules run 5 mm from them and a page number 6
+ * mm above its bottom edge. */
+enum { SHEET_W = 1080, SHEET_H = 1560 };
+#define MM (DPI / 25.4)
+
+static void sheet_content(synth_page *pg, uint64_t seed)
+{
+	synth_rng rng = {seed};
+	const synth_text t =
+		synth_latin(90, 100, SHEET_W - 90, 1080, SYNTH_GREY(INK));
+	synth_text_block(pg, &t, &rng);
+	/* The table: rules 2 pixels wide. */
+	const double x0 = 5 * MM, x1 = SHEET_W - 5 * MM;
+	const double y0 = 1110, y1 = 1430;
+	for (double y = y0; y <= y1; y += 40)
+		synth_rect(pg, x0, y, x1 - x0 + 2, 2, SYNTH_GREY(INK));
+	const double cols[] = {x0, x0 + 220, x0 + 600, x1};
+	for (size_t i = 0; i < KHO_ARRAY_SIZE(cols); i++)
+		synth_rect(pg, cols[i], y0, 2, y1 - y0 + 2, SYNTH_GREY(INK));
+	/* The page number: its foot 6 mm above the sheet's bottom edge. */
+	const double h = 14, foot = SHEET_H - 6 * MM;
+	synth_number(pg, SHEET_W / 2.0 - 10, foot - h, h, 2, 17,
+		     SYNTH_GREY(INK));
+}
+
+/* The straight page is the image turned back by the skew about its
+ * centre (catalog/model.h). */
+static void straighten(double skew, double ix, double iy, double *sx,
+		       double *sy)
+{
+	const double c = cos(skew * DEG), s = sin(skew * DEG);
+	const double dx = ix - IMAGE_W / 2.0, dy = iy - IMAGE_H / 2.0;
+	*sx = dx * c + dy * s + IMAGE_W / 2.0;
+	*sy = -dx * s + dy * c + IMAGE_H / 2.0;
+}
+
+static void unstraighten(double skew, double sx, double sy, double *ix,
+			 double *iy)
+{
+	const double c = cos(skew * DEG), s = sin(skew * DEG);
+	const double dx = sx - IMAGE_W / 2.0, dy = sy - IMAGE_H / 2.0;
+	*ix = dx * c - dy * s + IMAGE_W / 2.0;
+	*iy = dx * s + dy * c + IMAGE_H / 2.0;
+}
+
+static kho_paper find(const kho_image *img, const uint8_t *chroma)
+{
+	kho_paper p;
+	kho_error err = KHO_ERROR_INIT;
+	assert_int_equal(img->channels, 1);
+	assert_int_equal(kho_paper_find(img->pixels, chroma, img->stride,
+					img->width, img->height, DPI, &p, &err),
+			 KHO_OK);
+	assert_int_equal(p.width, img->width);
+	assert_int_equal(p.height, img->height);
+	assert_non_null(p.usable);
+	return p;
+}
+
+static void expect_no_bed(const kho_paper *p, const char *page)
+{
+	if (p->bed)
+		fail_msg("%s: a bed found on sides '%s' (share %.3f, level "
+			 "%d, spread %.1f, paper %d)",
+			 page, p->sides, p->bed_share, p->bed_level,
+			 p->bed_spread, p->paper_level);
+	assert_string_equal(p->sides, "");
+	double x, y, w, h;
+	kho_paper_box(p, 0, 0, &x, &y, &w, &h);
+	assert_true(x == 0 && y == 0 && w == p->width && h == p->height);
+	/* The same turned: without a bed the box is the whole image. */
+	kho_paper_box(p, 3.5, 0, &x, &y, &w, &h);
+	assert_true(x == 0 && y == 0 && w == p->width && h == p->height);
+}
+
+/* ---- a sheet on the bed ---- */
+
+/* The sheet with its content turned by skew on a bed of level bed (with
+ * the scanner's noise), in an image of width x height. */
+static void sheet_on_bed(synth_page *pg, double skew, int paper, int bed,
+			 uint32_t width, uint32_t height, kho_image *img)
+{
+	synth_rng rng = {1};
+	synth_page_new(pg, SHEET_W, SHEET_H, 1, 2, SYNTH_GREY(paper));
+	sheet_content(pg, 2);
+	synth_render(pg, skew, width, height, SYNTH_GREY(bed), img);
+	synth_noise(img, 2, &rng);
+}
+
+static void test_crooked_sheet_on_dark_bed(void **state)
+{
+	const double skew = 4;
+	const int paper = 240;
+	synth_page pg;
+	kho_image img;
+	sheet_on_bed(&pg, skew, paper, 35, IMAGE_W, IMAGE_H, &img);
+
+	kho_paper p = find(&img, NULL);
+	if (!p.bed || strcmp(p.sides, "tlbr") != 0)
+		fail_msg("bed %d on sides '%s', share %.3f, level %d, spread "
+			 "%.1f",
+			 p.bed, p.sides, p.bed_share, p.bed_level,
+			 p.bed_spread);
+	assert_true(p.edge_weight > 0.3);
+	assert_true(abs(p.paper_level - paper) <= 4);
+	/* (the edge angle and the bed's level: see the two tests below) */
+
+	double bx, by, bw, bh;
+	kho_paper_box(&p, skew, 0, &bx, &by, &bw, &bh);
+
+	/* Every ink pixel of the content lies in the box, in the straight
+	 * page. */
+	const kho_image *c = &pg.canvas;
+	size_t ink = 0;
+	for (uint32_t y = 0; y < c->height; y++)
+		for (uint32_t x = 0; x < c->width; x++) {
+			if (c->pixels[(size_t)y * c->stride + x] > 128)
+				continue;
+			ink++;
+			const double px = (x + 0.5) / pg.scale;
+			const double py = (y + 0.5) / pg.scale;
+			double ix, iy, sx, sy;
+			synth_to_image(&pg, skew, IMAGE_W, IMAGE_H, px, py, &ix,
+				       &iy);
+			straighten(skew, ix, iy, &sx, &sy);
+			if (sx < bx || sy < by || sx > bx + bw || sy > by + bh)
+				fail_msg("ink at (%.1f, %.1f) of the sheet, "
+					 "(%.1f, %.1f) straight, is outside "
+					 "the box %.1f,%.1f %.1fx%.1f",
+					 px, py, sx, sy, bx, by, bw, bh);
+		}
+	assert_true(ink > 50000);
+
+	/* No bed in the box beyond 2 pixels from its edge: its corners, 2
+	 * pixels in, turned back into the image as scanned, lie on the
+	 * sheet. */
+	for (int k = 0; k < 4; k++) {
+		const double sx = k & 1 ? bx + bw - 2 : bx + 2;
+		const double sy = k & 2 ? by + bh - 2 : by + 2;
+		double ix, iy, px, py;
+		unstraighten(skew, sx, sy, &ix, &iy);
+		synth_to_page(&pg, skew, IMAGE_W, IMAGE_H, ix, iy, &px, &py);
+		if (px < 0 || py < 0 || px > SHEET_W || py > SHEET_H)
+			fail_msg("the box's corner (%.1f, %.1f), 2 pixels in, "
+				 "is on the bed: (%.1f, %.1f) in the image, "
+				 "(%.1f, %.1f) from the sheet's corner",
+				 sx, sy, ix, iy, px, py);
+	}
+	/* Nor is the box much smaller than the sheet. */
+	assert_true(bw > SHEET_W - 8 && bh > SHEET_H - 8);
+
+	/* Usable: on the sheet, not on the bed. */
+	size_t usable_on_bed = 0;
+	for (uint32_t y = 0; y < IMAGE_H; y++)
+		for (uint32_t x = 0; x < IMAGE_W; x++) {
+			double px, py;
+			synth_to_page(&pg, skew, IMAGE_W, IMAGE_H, x + 0.5,
+				      y + 0.5, &px, &py);
+			const int off = px < 0 || py < 0 || px > SHEET_W ||
+					py > SHEET_H;
+			usable_on_bed +=
+				off && p.usable[(size_t)y * IMAGE_W + x];
+		}
+	assert_int_equal(usable_on_bed, 0);
+	kho_paper_release(&p);
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
+/*
+ * Was a bug, fixed: the sheet above, 4 degrees on the bed, has its edges found at 3.57
+ * degrees (0.3 is the tolerance); the same in an image 1242 x 1755 gives
+ * 3.83.  Two causes.  First, the A4 image at 150 dpi is 1240 pixels wide,
+ * not a multiple of the mask's factor (3): reduce() in paper.c adds f to
+ * the count of the last, partial mask column whatever the number of
+ * pixels it summed, so that column reads at a third of its level (see the
+ * next test); on the bed that drags bed_level to 11, and the paper's own
+ * pixels in it (80) read as bed along the whole right edge.  Second,
+ * edge_angle() fits each side's first pass over every row where paper is
+ * met within a third of the way across, which near the corners is the
+ * adjacent edge: the first line is pulled towards 0 degrees (a single
+ * pass gives 3.34 on the sides, 1.25 on the top and bottom), and the
+ * second pass, 1.5 mask pixels around that line, keeps a biased half of
+ * the points (3.91 and 3.72); fitting the middle half of each side alone
+ * gives 4.00.  A sheet at 3 degrees that runs off the right edge of a
+ * 1242-pixel image comes out at 2.68, of a 1240-pixel one at 2.02.
+ */
+static void test_crooked_sheet_edge_angle(void **state)
+{
+	const double skew = 4;
+	synth_page pg;
+	kho_image img;
+	sheet_on_bed(&pg, skew, 240, 35, IMAGE_W, IMAGE_H, &img);
+	kho_paper p = find(&img, NULL);
+	const double angle = p.edge_angle;
+	kho_paper_release(&p);
+	kho_image_release(&img);
+	synth_page_release(&pg);
+	if (fabs(angle - skew) > 0.3)
+		fail_msg("the sheet's edges at %.2f degrees, want %g", angle,
+			 skew);
+}
+
+/*
+ * Was a bug, fixed: an image whose width is not a multiple of the mask's factor (3 at
+ * 150 dpi; A4 at 150 dpi is 1240 pixels wide) has the last mask column
+ * too dark, in proportion: reduce() in paper.c does cnt[mx] += f for every
+ * column, the last one included, where it summed only w % f pixels.  The
+ * bed at 35 is measured at 11 in a 1240-pixel image, 23 at 1241, 34 at
+ * 1242; a grey bed at 110 at 36 in a 1240-pixel image, and a plain
+ * page's paper at 245 at 81.  Within 6 of 35 is wanted at every width.
+ */
+static void test_bed_level_at_any_width(void **state)
+{
+	static const uint32_t widths[] = {1242, 1241, 1240};
+	for (size_t i = 0; i < KHO_ARRAY_SIZE(widths); i++) {
+		synth_page pg;
+		kho_image img;
+		sheet_on_bed(&pg, 4, 240, 35, widths[i], IMAGE_H, &img);
+		kho_paper p = find(&img, NULL);
+		const int level = p.bed_level;
+		kho_paper_release(&p);
+		kho_image_release(&img);
+		synth_page_release(&pg);
+		if (abs(level - 35) > 6)
+			fail_msg("a bed at 35 measured at %d in an image %u "
+				 "pixels wide",
+				 level, widths[i]);
+	}
+}
+
+static void test_sheet_on_grey_bed(void **state)
+{
+	/* A lid that is not black: the bed at 110, the paper at 240. */
+	const double skew = -1.5;
+	synth_page pg;
+	kho_image img;
+	sheet_on_bed(&pg, skew, 240, 110, IMAGE_W, IMAGE_H, &img);
+	kho_paper p = find(&img, NULL);
+	if (!p.bed || strcmp(p.sides, "tlbr") != 0 ||
+	    fabs(p.edge_angle - skew) > 0.3)
+		fail_msg("bed %d on sides '%s', edge angle %.2f, share %.3f, "
+			 "level %d, spread %.1f",
+			 p.bed, p.sides, p.edge_angle, p.bed_share, p.bed_level,
+			 p.bed_spread);
+	kho_paper_release(&p);
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
+/* ---- no bed ---- */
+
+static void test_plain_page(void **state)
+{
+	synth_page pg;
+	synth_rng rng = {5};
+	synth_page_new(&pg, IMAGE_W, IMAGE_H, 1, 2, SYNTH_GREY(245));
+	const synth_text t = synth_latin(110, 120, 1130, 1640, SYNTH_GREY(INK));
+	synth_text_block(&pg, &t, &rng);
+	kho_image img;
+	synth_render(&pg, 0.6, IMAGE_W, IMAGE_H, SYNTH_GREY(245), &img);
+	synth_noise(&img, 2, &rng);
+	kho_paper p = find(&img, NULL);
+	expect_no_bed(&p, "a plain text page");
+	/* All of it usable. */
+	for (size_t i = 0; i < (size_t)IMAGE_W * IMAGE_H; i++)
+		if (!p.usable[i])
+			fail_msg("pixel %zu of a plain page is not usable", i);
+	kho_paper_release(&p);
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
+static void test_photo_off_the_bottom_edge(void **state)
+{
+	/* A borderless print: a dark photo bleeds off the bottom of the
+	 * page, a third of its height, the text above it. */
+	synth_page pg;
+	synth_rng rng = {6};
+	synth_page_new(&pg, IMAGE_W, IMAGE_H, 1, 2, SYNTH_GREY(245));
+	const synth_text t = synth_latin(110, 120, 1130, 1100, SYNTH_GREY(INK));
+	synth_text_block(&pg, &t, &rng);
+	synth_photo(&pg, 0, 1170, IMAGE_W, IMAGE_H - 1170 + 10, 0, 10, 150, 30,
+		    &rng);
+	kho_image img;
+	synth_render(&pg, 0, IMAGE_W, IMAGE_H, SYNTH_GREY(245), &img);
+	synth_noise(&img, 2, &rng);
+	kho_paper p = find(&img, NULL);
+	expect_no_bed(&p, "a photo running off the bottom edge");
+	kho_paper_release(&p);
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
+static void test_red_frame_is_not_a_bed(void **state)
+{
+	/* A certificate cut close: its printed red frame, 20 pixels wide,
+	 * runs along all four edges of the image. */
+	synth_page pg;
+	synth_rng rng = {7};
+	const synth_rgb red = {200, 30, 40};
+	synth_page_new(&pg, IMAGE_W, IMAGE_H, 3, 2, (synth_rgb){248, 244, 236});
+	synth_rect(&pg, 0, 0, IMAGE_W, 20, red);
+	synth_rect(&pg, 0, IMAGE_H - 20, IMAGE_W, 20, red);
+	synth_rect(&pg, 0, 0, 20, IMAGE_H, red);
+	synth_rect(&pg, IMAGE_W - 20, 0, 20, IMAGE_H, red);
+	const synth_text t = synth_latin(140, 150, 1100, 1600, SYNTH_GREY(INK));
+	synth_text_block(&pg, &t, &rng);
+	kho_image img;
+	synth_render(&pg, 0, IMAGE_W, IMAGE_H, SYNTH_GREY(245), &img);
+	synth_noise(&img, 2, &rng);
+	/* grey and chroma as analyze.c makes them */
+	uint8_t *grey = synth_grey(&img);
+	uint8_t *chroma = malloc((size_t)IMAGE_W * IMAGE_H);
+	assert_non_null(chroma);
+	for (size_t i = 0; i < (size_t)IMAGE_W * IMAGE_H; i++) {
+		const uint8_t *s = img.pixels + 3 * i;
+		chroma[i] = (uint8_t)(KHO_MAX(s[0], KHO_MAX(s[1], s[2])) -
+				      KHO_MIN(s[0], KHO_MIN(s[1], s[2])));
+	}
+	kho_paper p;
+	kho_error err = KHO_ERROR_INIT;
+	assert_int_equal(kho_paper_find(grey, chroma, IMAGE_W, IMAGE_W, IMAGE_H,
+					DPI, &p, &err),
+			 KHO_OK);
+	expect_no_bed(&p, "a page in a red frame");
+	kho_paper_release(&p);
+	free(grey);
+	free(chroma);
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_crooked_sheet_on_dark_bed),
+		cmocka_unit_test(test_crooked_sheet_edge_angle),
+		cmocka_unit_test(test_bed_level_at_any_width),
+		cmocka_unit_test(test_sheet_on_grey_bed),
+		cmocka_unit_test(test_plain_page),
+		cmocka_unit_test(test_photo_off_the_bottom_edge),
+		cmocka_unit_test(test_red_frame_is_not_a_bed),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

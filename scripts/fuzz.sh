@@ -3,6 +3,7 @@
 #   scripts/fuzz.sh                  every target, 600 s each
 #   scripts/fuzz.sh 3600 tiff png    those targets, an hour each
 #   FUZZ_JOBS=2 scripts/fuzz.sh ...  two targets at a time
+#   scripts/fuzz.sh --build          only install and build (scripts/test.sh)
 #
 # Installs clang and libclang-rt-14-dev when missing, builds build-fuzz/
 # (KHO_FUZZ=ON), and runs each target on its seed corpus
@@ -15,6 +16,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+build_only=0
+if [ "${1:-}" = --build ]; then
+	build_only=1
+	shift
+fi
 seconds=${1:-600}
 [ $# -gt 0 ] && shift
 all=(tiff jpeg png manifest register_csv conf plan)
@@ -33,7 +39,7 @@ case $seconds in
 	;;
 esac
 
-scripts/deps.sh --test
+scripts/deps.sh
 missing=()
 for p in clang libclang-rt-14-dev; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
@@ -48,12 +54,18 @@ if [ ${#missing[@]} -gt 0 ]; then
 	$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-CC=clang cmake -S . -B build-fuzz -DKHO_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+CC=clang cmake -S . -B build-fuzz -DKHO_FUZZ=ON -DKHO_BUILD_TESTS=OFF \
+	-DCMAKE_BUILD_TYPE=Debug ${KHO_FUZZ_SECONDS:+-DKHO_FUZZ_SECONDS=$KHO_FUZZ_SECONDS} >/dev/null
 cmake --build build-fuzz -j"$(nproc 2>/dev/null || echo 2)" --target fuzzers
+if [ "$build_only" = 1 ]; then exit 0; fi
 
 run_one() {
 	local t=$1
-	local bin=build-fuzz/tests/fuzz/fuzz_$t
+	# Fork mode starts the program again for every job: run a copy, so
+	# that a rebuild meanwhile (another fuzz.sh, scripts/test.sh) does not
+	# pull the file from under it.
+	local bin=$bindir/fuzz_$t
+	cp "build-fuzz/tests/fuzz/fuzz_$t" "$bin"
 	local work=build-fuzz/fuzz-corpus/$t
 	local art=build-fuzz/fuzz-artifacts/$t
 	local log=build-fuzz/fuzz-logs/$t.log
@@ -71,7 +83,8 @@ run_one() {
 }
 
 stamp=$(mktemp)
-trap 'rm -f "$stamp"' EXIT
+bindir=$(mktemp -d)
+trap 'rm -rf "$stamp" "$bindir"' EXIT
 pids=()
 for t in "${targets[@]}"; do
 	run_one "$t" &

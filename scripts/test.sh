@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds kho twice (Release, and Sanitize with
 # AddressSanitizer and UndefinedBehaviorSanitizer) with warnings as errors,
-# and runs every test under ctest in both builds.
+# and runs every test under ctest in both builds; then builds the libFuzzer
+# targets (build-fuzz, clang, ASan + UBSan) and runs each for
+# KHO_FUZZ_SECONDS (20) and every file of testdata/fuzz-regressions once.
 #   scripts/test.sh            everything
-#   scripts/test.sh -L unit    only the tests with a ctest label
+#   scripts/test.sh -L unit    only the tests with a ctest label (fuzz: the
+#                              fuzz targets only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,8 +24,10 @@ if [ ! -d ../shared/realdata ]; then
 	echo "note: ../shared/realdata is absent: the realdata tests skip"
 fi
 
+KHO_FUZZ_SECONDS=${KHO_FUZZ_SECONDS:-20} scripts/fuzz.sh --build >/dev/null
+
 status=0
-for dir in build build-san; do
+for dir in build build-san build-fuzz; do
 	echo "== tests: $dir"
 	ctest --test-dir "$dir" --output-on-failure -j"$jobs" "$@" || status=1
 done

@@ -122,10 +122,14 @@ static char *resolve(kho_scan *scan, const char *inbox, const char *name, char *
 	if (!realpath(path, real))
 		return fmt(scan, "cannot follow it: %s", strerror(errno));
 	size_t n = strlen(inbox);
-	if (strncmp(real, inbox, n) != 0 || real[n] != '/')
-		return fmt(scan, "it is a symbolic link to '%s', outside the inbox: "
-			   "kho follows links only within the inbox",
-			   real);
+	if (strncmp(real, inbox, n) != 0 || real[n] != '/') {
+		/* The link's target is input too: quoted like any name. */
+		char quoted[256];
+		kho_quote_name(real, quoted, sizeof(quoted));
+		return fmt(scan, "it is a symbolic link to '%s', outside the "
+			   "inbox: kho follows links only within the inbox",
+			   quoted);
+	}
 	if (stat(real, st) != 0)
 		return fmt(scan, "cannot read it: %s", strerror(errno));
 	if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))

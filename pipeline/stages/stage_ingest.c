@@ -13,6 +13,7 @@
 #include "common/fsutil.h"
 #include "common/hash.h"
 #include "stages/inbox_scan.h"
+#include "stages/page_plan.h"
 
 #include <jansson.h>
 #include <libgen.h>
@@ -136,16 +137,6 @@ static int probe_message(const char *name, const uint8_t *data, size_t size,
 			     name);
 }
 
-static int discard_row(void *ctx, uint32_t y, const uint8_t *row,
-		       kho_error *err)
-{
-	(void)ctx;
-	(void)y;
-	(void)row;
-	(void)err;
-	return KHO_OK;
-}
-
 static const char *dpi_source_name(kho_dpi_source src)
 {
 	switch (src) {
@@ -223,10 +214,28 @@ static int ingest_file(kho_session *s, kho_task *task, ingest_state *st,
 		kho_task_page(task, pg->page_no, "decoding");
 		kho_page_info info;
 		rc = kho_image_file_page_info(img, p, &info, err);
+		if (rc == KHO_OK) {
+			pg->width = info.width;
+			pg->height = info.height;
+			pg->channels = info.channels;
+			pg->bits = info.bits;
+			pg->orientation = info.orientation;
+			pg->xdpi = info.xdpi;
+			pg->ydpi = info.ydpi;
+			snprintf(pg->dpi_source, sizeof(pg->dpi_source), "%s",
+				 dpi_source_name(info.dpi_source));
+			snprintf(pg->description, sizeof(pg->description),
+				 "%s", info.description);
+		}
+		/* The decode that proves the page whole is the one normalize
+		 * measures: every row (or, for a JPEG, every coefficient)
+		 * goes through the decoder, at the size the analysis wants. */
+		kho_image reduced = KHO_IMAGE_INIT;
+		const unsigned scale = rc == KHO_OK ? kho_plan_scale(pg, NULL) : 1;
 		if (rc == KHO_OK)
-			rc = kho_image_file_decode(img, p, 1, discard_row, NULL,
-						   err);
+			rc = kho_image_file_read(img, p, scale, &reduced, err);
 		if (rc) {
+			kho_image_release(&reduced);
 			if (n > 1)
 				kho_error_prefix(err,
 						 "cannot decode '%s' page %u "
@@ -238,17 +247,14 @@ static int ingest_file(kho_session *s, kho_task *task, ingest_state *st,
 			rc = err->code == KHO_FATAL ? KHO_FATAL : KHO_FAIL;
 			break;
 		}
-		pg->width = info.width;
-		pg->height = info.height;
-		pg->channels = info.channels;
-		pg->bits = info.bits;
-		pg->orientation = info.orientation;
-		pg->xdpi = info.xdpi;
-		pg->ydpi = info.ydpi;
-		snprintf(pg->dpi_source, sizeof(pg->dpi_source), "%s",
-			 dpi_source_name(info.dpi_source));
-		snprintf(pg->description, sizeof(pg->description), "%s",
-			 info.description);
+		kho_task_page(task, pg->page_no, "measuring");
+		int finer = 0;
+		rc = kho_plan_measure(s, pg, &reduced, scale, "ingest",
+				      &pg->plan, &finer, err);
+		kho_image_release(&reduced);
+		pg->has_plan = rc == KHO_OK && !finer;
+		if (rc)
+			break;
 		st->n_pages++;
 	}
 	kho_image_file_free(img);
@@ -291,6 +297,22 @@ static int check_manifest_pages(json_t *files, const ingest_state *st,
 		expect = page + st->originals[i].pages;
 	}
 	return KHO_OK;
+}
+
+/* The plans measured while the pages were decoded, for the record's new
+ * pages. */
+static int save_plans(kho_catalog *cat, int64_t record, const ingest_state *st,
+		      kho_error *err)
+{
+	kho_page *saved = NULL;
+	size_t n = 0;
+	int rc = kho_records_pages(cat, record, &saved, &n, err);
+	for (size_t i = 0; rc == KHO_OK && i < n && i < st->n_pages; i++)
+		if (st->pages[i].has_plan)
+			rc = kho_plans_save(cat, saved[i].id, &st->pages[i].plan,
+					    err);
+	free(saved);
+	return rc;
 }
 
 static void content_fingerprint(const ingest_state *st,
@@ -377,6 +399,8 @@ int kho_ingest_process(void *ctx, kho_catalog *cat, kho_task *task,
 			rc = kho_records_add(cat, &rec, st.originals,
 					     st.n_originals, st.pages,
 					     st.n_pages, err);
+			if (rc == KHO_OK)
+				rc = save_plans(cat, rec.id, &st, err);
 			char detail[96];
 			snprintf(detail, sizeof(detail),
 				 "version %d: %zu page(s) in %zu file(s)",

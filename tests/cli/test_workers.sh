@@ -30,9 +30,9 @@ expect_exit 0 run --root root
 
 # A hang is killed after the per-page limit; abort is a crash too.
 "$KHO" init root2 >/dev/null
-KHO_FAULT="normalize:${ids[0]}:hang:1" expect_exit 1 run --root root2 \
+KHO_FAULT="compress:${ids[0]}:hang:1" expect_exit 1 run --root root2 \
 	--inbox sample/inbox -j 2 --page-timeout 2
-expect_in out "worker killed after exceeding the per-page time limit of 2 s (page_timeout) while measuring page 1"
+expect_in out "worker killed after exceeding the per-page time limit of 2 s (page_timeout) while decoding page 1"
 "$KHO" init root3 >/dev/null
 KHO_FAULT="ingest:${ids[1]}:abort:1" expect_exit 1 run --root root3 \
 	--inbox sample/inbox -j 1

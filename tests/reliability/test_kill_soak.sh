@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# kho run killed with SIGKILL at random moments, then run to the end:
-# every record archived exactly once, every volume valid, the catalog
-# intact, no partial file in the store or the warehouse.
+# kho run killed with SIGKILL at random moments (the whole run, and every
+# third time one of its workers only), then run to the end: every record
+# archived exactly once, every volume valid, the catalog intact, no
+# partial file in the store or the warehouse.
 . "$(dirname "$0")/../cli/lib.sh"
 
-KILLS=${KHO_SOAK_KILLS:-20}
+KILLS=${KHO_SOAK_KILLS:-50}
 RANDOM=${KHO_SOAK_SEED:-4242}
 gen sample --seed 31 --records $((KILLS * 2)) --quick --no-damaged --manifest no
 records=$(cut -d, -f1 sample/truth.csv | tail -n +2 | sort -u | wc -l)
@@ -18,6 +19,7 @@ arrivals=(sample/inbox/*)
 per=$(( (${#arrivals[@]} + KILLS - 1) / KILLS ))
 
 killed=0
+workers_killed=0
 for i in $(seq 1 "$KILLS"); do
 	for f in "${arrivals[@]:$(( (i - 1) * per )):$per}"; do
 		mv "$f" inbox/
@@ -26,6 +28,15 @@ for i in $(seq 1 "$KILLS"); do
 	"$KHO" run "${conf[@]}" >"run$i.out" 2>&1 &
 	pid=$!
 	sleep "$delay"
+	if [ $((i % 3)) = 0 ]; then
+		# One worker only: its record fails, the run goes on.
+		w=$(pgrep -P "$pid" | head -1 || true)
+		if [ -n "$w" ] && kill -9 "$w" 2>/dev/null; then
+			workers_killed=$((workers_killed + 1))
+		fi
+		wait "$pid" 2>/dev/null || true
+		continue
+	fi
 	if kill -9 "$pid" 2>/dev/null; then
 		killed=$((killed + 1))
 	fi
@@ -40,9 +51,14 @@ for i in $(seq 1 "$KILLS"); do
 	check_integrity root
 	echo "kill $i after ${delay}s: $(sql root "SELECT group_concat(stage || ' ' || state || ' ' || n, ', ') FROM (SELECT stage, state, count(*) n FROM jobs GROUP BY 1, 2);"); volumes: $(sql root "SELECT group_concat(name || ' ' || state) FROM volumes;")"
 done
-echo "killed $killed of $KILLS runs"
+echo "killed $killed runs and $workers_killed workers in $KILLS tries"
 
 mv sample/inbox/* inbox/ 2>/dev/null || true
+# What a killed worker failed goes back, stage by stage, and the run ends.
+run_kho run "${conf[@]}"
+for stage in ingest normalize compress describe pack; do
+	run_kho retry --root root "$stage" --failed
+done
 expect_exit 0 run "${conf[@]}"
 expect_exit 0 status --root root --json
 python3 - "$T/out" "$records" <<'PY' || fail "status after the soak"

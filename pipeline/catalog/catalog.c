@@ -158,6 +158,17 @@ static int migrate(kho_catalog *cat, int from, kho_error *err)
 	return KHO_OK;
 }
 
+/* Whether the folder holding path can be written to. */
+static int dir_writable(const char *path)
+{
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	return access(slash ? dir : ".", W_OK) == 0;
+}
+
 static int open_db(kho_catalog *cat, kho_catalog_mode mode, kho_error *err)
 {
 	struct stat st;
@@ -189,7 +200,17 @@ static int open_db(kho_catalog *cat, kho_catalog_mode mode, kho_error *err)
 		return kho_error_set(err, KHO_FATAL,
 				     "catalog '%s' is read-only: %s", cat->path,
 				     strerror(errno));
-	if (sqlite3_open_v2(cat->path, &cat->db, flags, NULL) != SQLITE_OK) {
+	/* Reading a catalog on a read-only disk (a mounted copy, an archive
+	 * medium): SQLite cannot make the WAL's index file there, and nothing
+	 * can change the file, so it is opened as immutable. */
+	char uri[4200];
+	const char *name = cat->path;
+	if (mode == KHO_CATALOG_READONLY && !dir_writable(cat->path)) {
+		snprintf(uri, sizeof(uri), "file:%s?immutable=1", cat->path);
+		name = uri;
+		flags |= SQLITE_OPEN_URI;
+	}
+	if (sqlite3_open_v2(name, &cat->db, flags, NULL) != SQLITE_OK) {
 		if (!cat->db)
 			return kho_error_set(err, KHO_FATAL,
 					     "cannot open catalog '%s': out of "

@@ -2,7 +2,8 @@
 # The main job on sample data: installs what is missing, builds kho, makes
 # a sample inbox of simulated scans (and a few damaged files) with its
 # register, runs the whole pipeline from the inbox to the warehouse, and
-# prints the status.  Everything goes to out/demo/ (made anew each time).
+# prints the status and the coverage report.  Everything goes to out/demo/
+# (made anew each time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,9 @@ build/kho-genscans --out "$demo/sample" --seed 2026 --records 24
 echo
 echo "== kho init"
 build/kho init "$demo/root"
+echo
+echo "== kho register import: the register of issued results"
+build/kho register import --root "$demo/root" "$demo/sample/register.csv"
 echo
 echo "== kho run (the damaged files fail their records; the batch goes on)"
 set +e
@@ -42,6 +46,10 @@ echo "== one record: build/kho show --root $demo/root $first"
 build/kho show --root "$demo/root" "$first" | head -20
 echo "..."
 echo
-echo "The register of issued results is $demo/sample/register.csv; the"
-echo "coverage report against it (kho report) is not built yet."
-echo "Try: build/kho status --root $demo/root --json"
+echo "== kho report: coverage of the register against the targets"
+build/kho report --root "$demo/root"
+build/kho report --root "$demo/root" --format html -o "$demo/coverage.html" >/dev/null
+echo
+echo "The coverage page: $demo/coverage.html.  Try also:"
+echo "  build/kho status --root $demo/root --json"
+echo "  build/kho report --root $demo/root --morning"

@@ -230,7 +230,7 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 				    img->height, dpi, &paper, err);
 	free(chroma);
 	if (rc == KHO_OK)
-		rc = kho_measure_paper(img, paper.usable, &out->stats, err);
+		rc = kho_measure_paper(img, grey, paper.usable, &out->stats, err);
 	if (rc == KHO_OK)
 		rc = kho_ink_from_grey(grey, img->width, img->width,
 				       img->height, paper.usable,

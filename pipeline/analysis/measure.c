@@ -34,8 +34,9 @@ static inline uint32_t box_sum(const uint32_t *ii, size_t w1, long x0,
 	       ii[(size_t)y1 * w1 + (size_t)x0] + ii[(size_t)y0 * w1 + (size_t)x0];
 }
 
-int kho_measure_paper(const kho_image *img, const uint8_t *usable,
-		      kho_page_stats *out, kho_error *err)
+int kho_measure_paper(const kho_image *img, const uint8_t *grey,
+		      const uint8_t *usable, kho_page_stats *out,
+		      kho_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	const uint32_t W = img->width, H = img->height;
@@ -43,34 +44,56 @@ int kho_measure_paper(const kho_image *img, const uint8_t *usable,
 	if (n == 0)
 		return KHO_OK;
 	const size_t w1 = (size_t)W + 1;
-	uint8_t *L = malloc(n);
+	uint8_t *own = grey ? NULL : malloc(n);
 	uint8_t *ink = calloc(n, 1);
-	uint32_t *ii = calloc(w1 * ((size_t)H + 1), sizeof(*ii));
-	if (!L || !ink || !ii) {
-		free(L);
+	uint32_t *ii = malloc(w1 * ((size_t)H + 1) * sizeof(*ii));
+	if ((!grey && !own) || !ink || !ii) {
+		free(own);
 		free(ink);
 		free(ii);
 		return kho_error_set(err, KHO_FATAL,
 				     "out of memory measuring the page");
 	}
+	if (own) {
+		for (uint32_t y = 0; y < H; y++) {
+			const uint8_t *row = img->pixels + (size_t)y * img->stride;
+			uint8_t *l = own + (size_t)y * W;
+			if (img->channels == 1)
+				memcpy(l, row, W);
+			else
+				for (uint32_t x = 0; x < W; x++)
+					l[x] = (uint8_t)luma(row + 3 * x);
+		}
+	}
+	const uint8_t *L = grey ? grey : own;
+	/* The integral image (for the paper around a faint mark), and the
+	 * histogram of the usable pixels. */
+	memset(ii, 0, w1 * sizeof(*ii));
 	uint64_t hist[256] = { 0 };
 	uint64_t total = 0;
 	for (uint32_t y = 0; y < H; y++) {
-		const uint8_t *row = img->pixels + (size_t)y * img->stride;
-		uint8_t *l = L + (size_t)y * W;
-		const uint8_t *ok = usable ? usable + (size_t)y * W : NULL;
+		const uint8_t *l = L + (size_t)y * W;
+		const uint32_t *above = ii + (size_t)y * w1;
+		uint32_t *cur = ii + (size_t)(y + 1) * w1;
 		uint32_t run = 0;
+		cur[0] = 0;
 		for (uint32_t x = 0; x < W; x++) {
-			l[x] = img->channels == 1 ? row[x] : (uint8_t)luma(row + 3 * x);
 			run += l[x];
-			ii[(size_t)(y + 1) * w1 + x + 1] =
-				ii[(size_t)y * w1 + x + 1] + run;
-			if (!ok || ok[x]) {
-				hist[l[x]]++;
-				total++;
-			}
+			cur[x + 1] = above[x + 1] + run;
 		}
+		const uint8_t *ok = usable ? usable + (size_t)y * W : NULL;
+		if (!ok) {
+			for (uint32_t x = 0; x < W; x++)
+				hist[l[x]]++;
+			total += W;
+			continue;
+		}
+		for (uint32_t x = 0; x < W; x++)
+			hist[l[x]] += ok[x] != 0;
 	}
+	if (usable)
+		for (int v = 0; v < 256; v++)
+			total += hist[v];
 	out->pixels = total;
 	if (total == 0)
 		goto done;
@@ -207,7 +230,7 @@ int kho_measure_paper(const kho_image *img, const uint8_t *usable,
 	out->colour_fraction = (double)n_col / seen;
 	out->colour_ink_fraction = n_col ? (double)n_col_ink / (double)n_col : 0;
 done:
-	free(L);
+	free(own);
 	free(ink);
 	free(ii);
 	return KHO_OK;
@@ -216,7 +239,7 @@ done:
 void kho_measure_page(const kho_image *img, kho_page_stats *out)
 {
 	kho_error err = KHO_ERROR_INIT;
-	if (kho_measure_paper(img, NULL, out, &err) != KHO_OK)
+	if (kho_measure_paper(img, NULL, NULL, out, &err) != KHO_OK)
 		memset(out, 0, sizeof(*out));
 }
 

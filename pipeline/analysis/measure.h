@@ -29,9 +29,12 @@ typedef struct kho_page_stats {
 	uint64_t pixels;        /* paper pixels measured */
 } kho_page_stats;
 
-/* Measures the pixels where usable is non-zero (all when NULL). */
-int kho_measure_paper(const kho_image *img, const uint8_t *usable,
-		      kho_page_stats *out, kho_error *err);
+/* Measures the pixels where usable is non-zero (all when NULL).  grey,
+ * when not NULL, is the image's grey levels (width bytes a row), as
+ * kho_analyze_page has them already; NULL computes them. */
+int kho_measure_paper(const kho_image *img, const uint8_t *grey,
+		      const uint8_t *usable, kho_page_stats *out,
+		      kho_error *err);
 
 /* The whole image. */
 void kho_measure_page(const kho_image *img, kho_page_stats *out);

@@ -75,20 +75,26 @@ int kho_ink_from_grey(const uint8_t *grey, size_t stride, uint32_t width,
 	 * run so far from above, then from below each pixel takes its run's
 	 * full length. */
 	for (uint32_t y = 0; y < height; y++) {
-		const uint8_t *a = across + (size_t)y * width;
-		uint8_t *d = down + (size_t)y * width;
-		const uint8_t *up = y ? d - width : NULL;
-		for (uint32_t x = 0; x < width; x++)
-			d[x] = !a[x] ? 0
-				     : (uint8_t)KHO_MIN(
-					       (up ? up[x] : 0) + 1, (int)cap);
+		const uint8_t *restrict a = across + (size_t)y * width;
+		uint8_t *restrict d = down + (size_t)y * width;
+		if (y == 0) {
+			for (uint32_t x = 0; x < width; x++)
+				d[x] = a[x] ? 1 : 0;
+			continue;
+		}
+		const uint8_t *restrict up = d - width;
+		for (uint32_t x = 0; x < width; x++) {
+			const uint8_t v = up[x] < cap ? (uint8_t)(up[x] + 1) : cap;
+			d[x] = a[x] ? v : 0;
+		}
 	}
 	for (uint32_t y = height; y-- > 1;) {
-		const uint8_t *d = down + (size_t)y * width;
-		uint8_t *above = down + (size_t)(y - 1) * width;
-		for (uint32_t x = 0; x < width; x++)
-			if (above[x] && d[x] > above[x])
-				above[x] = d[x];
+		const uint8_t *restrict d = down + (size_t)y * width;
+		uint8_t *restrict above = down + (size_t)(y - 1) * width;
+		for (uint32_t x = 0; x < width; x++) {
+			const uint8_t m = d[x] > above[x] ? d[x] : above[x];
+			above[x] = above[x] ? m : 0;
+		}
 	}
 	const float span = (float)KHO_MAX(paper_level - ink_level / 2, 1);
 	/* Each point is moved by a fixed pseudo-random fraction of a pixel:
@@ -340,12 +346,14 @@ int kho_skew_refine(const kho_ink *ink, kho_skew *out, kho_error *err)
 		return kho_error_set(err, KHO_FATAL,
 				     "out of memory measuring skew");
 	}
-	/* Every point, half-pixel rows: 0.1 degree steps, then the vertex of
-	 * a parabola through three angles 0.02 degree apart around it. */
+	/* Half-pixel rows: 0.1 degree steps around the coarse angle (within
+	 * a few hundredths of a degree already) on every other point, then
+	 * on every point the vertex of a parabola through three angles 0.02
+	 * degree apart around the best. */
 	size_t n = 0;
 	double e = 0;
-	double a = search(ink, out->angle - 0.3, out->angle + 0.3, 0.1, 0.5,
-			  1, strips, prof, n_bins, energies, &n, &e);
+	double a = search(ink, out->angle - 0.2, out->angle + 0.2, 0.1, 0.5,
+			  2, strips, prof, n_bins, energies, &n, &e);
 	a = search(ink, a - 0.02, a + 0.02, 0.02, 0.5, 1, strips, prof, n_bins,
 		   energies, &n, &e);
 	free(prof);

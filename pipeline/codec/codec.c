@@ -431,57 +431,74 @@ void kho_scaler_release(struct kho_scaler *s)
 	s->row = NULL;
 }
 
-/* Adds one input row into the band's sums; the inner loops are per box
- * so that the compiler sees fixed, short runs. */
+/* Adds one input row into the band's sums.  K and CH are constants at
+ * each call so that the compiler unrolls the box and vectorises. */
+static inline void add_boxes(uint32_t *restrict sum,
+			     const uint8_t *restrict row, uint32_t full,
+			     unsigned k, int ch)
+{
+	for (uint32_t x = 0; x < full; x++, row += (size_t)ch * k)
+		for (int c = 0; c < ch; c++) {
+			uint32_t t = 0;
+			for (unsigned i = 0; i < k; i++)
+				t += row[(size_t)ch * i + c];
+			sum[(size_t)ch * x + c] += t;
+		}
+}
+
 static void add_row(struct kho_scaler *s, const uint8_t *row)
 {
 	const unsigned k = s->scale;
+	const int ch = s->channels;
 	const uint32_t full = s->in_width / k;
 	uint32_t *sum = s->sums;
-	if (s->channels == 1) {
-		for (uint32_t x = 0; x < full; x++, row += k) {
-			uint32_t t = 0;
-			for (unsigned i = 0; i < k; i++)
-				t += row[i];
-			sum[x] += t;
-		}
-		for (uint32_t i = 0; i < s->in_width - full * k; i++)
-			sum[full] += row[i];
-		return;
-	}
-	for (uint32_t x = 0; x < full; x++, row += 3 * k) {
-		uint32_t r = 0, g = 0, b = 0;
-		for (unsigned i = 0; i < k; i++) {
-			r += row[3 * i];
-			g += row[3 * i + 1];
-			b += row[3 * i + 2];
-		}
-		sum[3 * x] += r;
-		sum[3 * x + 1] += g;
-		sum[3 * x + 2] += b;
-	}
-	for (uint32_t i = 0; i < s->in_width - full * k; i++) {
-		sum[3 * full] += row[3 * i];
-		sum[3 * full + 1] += row[3 * i + 1];
-		sum[3 * full + 2] += row[3 * i + 2];
-	}
+	if (ch == 1 && k == 2)
+		add_boxes(sum, row, full, 2, 1);
+	else if (ch == 1 && k == 4)
+		add_boxes(sum, row, full, 4, 1);
+	else if (ch == 1)
+		add_boxes(sum, row, full, 8, 1);
+	else if (k == 2)
+		add_boxes(sum, row, full, 2, 3);
+	else if (k == 4)
+		add_boxes(sum, row, full, 4, 3);
+	else
+		add_boxes(sum, row, full, 8, 3);
+	/* the last, partial box of the row */
+	row += (size_t)ch * k * full;
+	for (uint32_t i = 0; i < s->in_width - full * k; i++)
+		for (int c = 0; c < ch; c++)
+			sum[(size_t)ch * full + c] += row[(size_t)ch * i + c];
 }
 
+/* The band's means: a whole band's boxes hold k*k pixels, a power of two,
+ * so a shift divides them; only the partial boxes (the last column, the
+ * last band) divide. */
 static int emit_band(struct kho_scaler *s, uint32_t band_rows, kho_error *err)
 {
 	const unsigned k = s->scale;
 	const int ch = s->channels;
 	const uint32_t full = s->in_width / k;
-	const uint32_t box = k * band_rows;
-	for (uint32_t x = 0; x < s->out_width; x++) {
-		const uint32_t n =
-			x < full ? box : (s->in_width - full * k) * band_rows;
-		for (int c = 0; c < ch; c++) {
-			const size_t i = (size_t)x * ch + c;
-			s->row[i] = (uint8_t)((s->sums[i] + n / 2) / n);
-			s->sums[i] = 0;
-		}
+	const size_t whole = (size_t)full * ch;
+	uint32_t *restrict sums = s->sums;
+	uint8_t *restrict out = s->row;
+	if (band_rows == k) {
+		const unsigned shift = k == 2 ? 2 : k == 4 ? 4 : 6;
+		const uint32_t half = 1u << (shift - 1);
+		for (size_t i = 0; i < whole; i++)
+			out[i] = (uint8_t)((sums[i] + half) >> shift);
+	} else {
+		const uint32_t n = k * band_rows;
+		for (size_t i = 0; i < whole; i++)
+			out[i] = (uint8_t)((sums[i] + n / 2) / n);
 	}
+	if (full < s->out_width) {
+		const uint32_t n = (s->in_width - full * k) * band_rows;
+		for (int c = 0; c < ch; c++)
+			out[whole + c] =
+				(uint8_t)((sums[whole + c] + n / 2) / n);
+	}
+	memset(sums, 0, (size_t)s->out_width * ch * sizeof(*sums));
 	return s->fn(s->ctx, s->rows_out++, s->row, err);
 }
 

@@ -136,6 +136,59 @@ static void xmp_prop(const xmp_sink *sink, const char *tag, const char *open,
 	xmp_str(sink, ">\n");
 }
 
+/*
+ * kho's own properties, and the PDF/A extension schema that PDF/A wants
+ * for any namespace outside its predefined ones (ISO 19005-2 6.6.2.3.3).
+ * The namespaces are declared on the elements that use them, so that the
+ * packet without properties stays as it was.
+ */
+static void xmp_props(const xmp_sink *sink, const kho_pdf_meta *m)
+{
+	xmp_str(sink,
+		"   <pdfaExtension:schemas "
+		"xmlns:pdfaExtension=\"http://www.aiim.org/pdfa/ns/extension/\""
+		"\n     "
+		"xmlns:pdfaSchema=\"http://www.aiim.org/pdfa/ns/schema#\""
+		"\n     xmlns:pdfaProperty="
+		"\"http://www.aiim.org/pdfa/ns/property#\">\n"
+		"    <rdf:Bag>\n"
+		"     <rdf:li rdf:parseType=\"Resource\">\n"
+		"      <pdfaSchema:schema>kho digitized "
+		"result</pdfaSchema:schema>\n"
+		"      <pdfaSchema:namespaceURI>" KHO_PDF_NS
+		"</pdfaSchema:namespaceURI>\n"
+		"      <pdfaSchema:prefix>kho</pdfaSchema:prefix>\n"
+		"      <pdfaSchema:property>\n"
+		"       <rdf:Seq>\n");
+	for (size_t i = 0; i < m->n_props; i++) {
+		xmp_str(sink, "        <rdf:li rdf:parseType=\"Resource\">"
+			      "<pdfaProperty:name>");
+		xmp_str(sink, m->props[i].name);
+		xmp_str(sink, "</pdfaProperty:name><pdfaProperty:valueType>Text"
+			      "</pdfaProperty:valueType><pdfaProperty:category>"
+			      "external</pdfaProperty:category>"
+			      "<pdfaProperty:description>");
+		xmp_escaped(sink, m->props[i].description
+					  ? m->props[i].description
+					  : m->props[i].name);
+		xmp_str(sink, "</pdfaProperty:description></rdf:li>\n");
+	}
+	xmp_str(sink, "       </rdf:Seq>\n"
+		      "      </pdfaSchema:property>\n"
+		      "     </rdf:li>\n"
+		      "    </rdf:Bag>\n"
+		      "   </pdfaExtension:schemas>\n");
+	for (size_t i = 0; i < m->n_props; i++) {
+		xmp_str(sink, "   <kho:");
+		xmp_str(sink, m->props[i].name);
+		xmp_str(sink, " xmlns:kho=\"" KHO_PDF_NS "\">");
+		xmp_escaped(sink, m->props[i].value);
+		xmp_str(sink, "</kho:");
+		xmp_str(sink, m->props[i].name);
+		xmp_str(sink, ">\n");
+	}
+}
+
 void kho_pdf_xmp_emit(const kho_pdf_meta *m, kho_pdf_put_fn *put, void *ctx)
 {
 	static const char alt_open[] =
@@ -164,6 +217,11 @@ void kho_pdf_xmp_emit(const kho_pdf_meta *m, kho_pdf_put_fn *put, void *ctx)
 	xmp_prop(sink, "dc:creator", "<rdf:Seq><rdf:li>", m->author,
 		 "</rdf:li></rdf:Seq>");
 	xmp_prop(sink, "dc:description", alt_open, m->subject, alt_close);
+	xmp_prop(sink, "dc:identifier", "", m->identifier, "");
+	xmp_prop(sink, "dc:publisher", "<rdf:Bag><rdf:li>", m->publisher,
+		 "</rdf:li></rdf:Bag>");
+	xmp_prop(sink, "dc:date", "<rdf:Seq><rdf:li>", m->date,
+		 "</rdf:li></rdf:Seq>");
 	xmp_prop(sink, "pdf:Keywords", "", m->keywords, "");
 	xmp_prop(sink, "pdf:Producer", "", m->producer, "");
 	xmp_prop(sink, "xmp:CreatorTool", "", m->creator, "");
@@ -172,8 +230,10 @@ void kho_pdf_xmp_emit(const kho_pdf_meta *m, kho_pdf_put_fn *put, void *ctx)
 	 * PDF/A wants equal to the Info dictionary's ModDate. */
 	xmp_prop(sink, "xmp:ModifyDate", "", m->created, "");
 	xmp_str(sink, "   <pdfaid:part>2</pdfaid:part>\n"
-		      "   <pdfaid:conformance>B</pdfaid:conformance>\n"
-		      "  </rdf:Description>\n"
+		      "   <pdfaid:conformance>B</pdfaid:conformance>\n");
+	if (m->n_props)
+		xmp_props(sink, m);
+	xmp_str(sink, "  </rdf:Description>\n"
 		      " </rdf:RDF>\n"
 		      "</x:xmpmeta>\n"
 		      "<?xpacket end=\"w\"?>");
@@ -218,6 +278,16 @@ static int pdf_date(const char *iso, char out[KHO_PDF_DATE_MAX])
 		 "D:%04d%02d%02d%02d%02d%02d%c%02d'%02d'", y, mo, d, h, mi, s,
 		 zone[0], oh, om);
 	return 0;
+}
+
+/* dc:date as kho writes it: a calendar date, YYYY-MM-DD. */
+static int is_xmp_date(const char *s)
+{
+	int y, mo, d;
+	return strlen(s) == 10 && s[4] == '-' && s[7] == '-' &&
+	       digits(s, 4, 0, 9999, &y) == 0 &&
+	       digits(s + 5, 2, 1, 12, &mo) == 0 &&
+	       digits(s + 8, 2, 1, 31, &d) == 0;
 }
 
 /* ---- the sRGB output profile ---- */
@@ -277,6 +347,9 @@ int kho_pdf_meta_check(const kho_pdf_meta *m, char date[KHO_PDF_DATE_MAX],
 		{m->creator, "the creator", MAX_TEXT_BYTES},
 		{m->producer, "the producer", MAX_TEXT_BYTES},
 		{m->created, "the date", MAX_TEXT_BYTES},
+		{m->identifier, "the identifier", MAX_TEXT_BYTES},
+		{m->publisher, "the publisher", MAX_TEXT_BYTES},
+		{m->date, "the document's date", MAX_TEXT_BYTES},
 		/* A stream, not a string: no limit but memory's. */
 		{m->xmp, "the XMP packet", SIZE_MAX},
 	};
@@ -286,6 +359,39 @@ int kho_pdf_meta_check(const kho_pdf_meta *m, char date[KHO_PDF_DATE_MAX],
 		if (rc)
 			return rc;
 	}
+	if (m->n_props > 64 || (m->n_props && !m->props))
+		return kho_error_set(err, KHO_FAIL,
+				     "cannot write the PDF: at most 64 "
+				     "properties");
+	for (size_t i = 0; i < m->n_props; i++) {
+		const char *name = m->props[i].name;
+		int ok = name && *name && strlen(name) <= 64;
+		for (const char *p = name; ok && *p; p++)
+			ok = (*p >= 'A' && *p <= 'Z') ||
+			     (*p >= 'a' && *p <= 'z');
+		if (!ok)
+			return kho_error_set(err, KHO_FAIL,
+					     "cannot write the PDF: property "
+					     "%zu has no name of letters",
+					     i + 1);
+		if (!m->props[i].value)
+			return kho_error_set(err, KHO_FAIL,
+					     "cannot write the PDF: property "
+					     "'%s' has no value",
+					     name);
+		int rc = check_text(m->props[i].value, name, MAX_TEXT_BYTES,
+				    err);
+		if (rc == 0)
+			rc = check_text(m->props[i].description, name,
+					MAX_TEXT_BYTES, err);
+		if (rc)
+			return rc;
+	}
+	if (m->date && !is_xmp_date(m->date))
+		return kho_error_set(err, KHO_FAIL,
+				     "cannot write the PDF: the document's "
+				     "date '%s' is not YYYY-MM-DD",
+				     m->date);
 	date[0] = '\0';
 	if (m->created && pdf_date(m->created, date))
 		return kho_error_set(err, KHO_FAIL,

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 /*
  * The file is written front to back and never revisited: every object is
@@ -130,9 +131,9 @@ static int out_status(const kho_pdf *pdf, kho_error *err)
 /*
  * Four decimals, trailing zeros dropped, computed in integers so that
  * neither the locale nor the libc's rounding changes a byte.  Values are
- * page sizes, checked to lie in [3, 14400].
+ * page sizes and positions on a page, checked by the callers.
  */
-static void fmt_num(char out[32], double v)
+void kho_pdf_number(char out[32], double v)
 {
 	const long long scaled = llround(v * 10000.0);
 	const long long whole = scaled / 10000;
@@ -275,14 +276,133 @@ static void write_image(kho_pdf *pdf, uint32_t num, const kho_pdf_image *im)
 	obj_stream_end(pdf, im->data, im->size);
 }
 
+/* ---- content streams ---- */
+
+/* A growing buffer for a content stream. */
+typedef struct content {
+	char *s;
+	size_t len, cap;
+	int oom;
+} content;
+
+__attribute__((format(printf, 2, 3))) static void
+content_printf(content *c, const char *fmt, ...)
+{
+	char line[160];
+	va_list ap;
+	va_start(ap, fmt);
+	const int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	assert(n >= 0 && (size_t)n < sizeof(line));
+	if (c->oom || n < 0 || (size_t)n >= sizeof(line)) {
+		c->oom = 1;
+		return;
+	}
+	if (c->len + (size_t)n + 1 > c->cap) {
+		const size_t cap =
+			KHO_MAX(c->cap * 2, c->len + (size_t)n + 4096);
+		char *const p = realloc(c->s, cap);
+		if (!p) {
+			c->oom = 1;
+			return;
+		}
+		c->s = p;
+		c->cap = cap;
+	}
+	memcpy(c->s + c->len, line, (size_t)n);
+	c->len += (size_t)n;
+}
+
+/* The dark modules row by row, one rectangle per run of dark modules. */
+static void draw_modules(content *c, const kho_pdf_modules *m)
+{
+	char x[32], y[32], w[32], h[32];
+	kho_pdf_number(h, m->module);
+	content_printf(c, "q 0 g\n");
+	for (uint32_t row = 0; row < m->n; row++) {
+		const uint8_t *const line = m->dark + (size_t)row * m->n;
+		kho_pdf_number(y, m->y + (m->n - 1 - row) * m->module);
+		for (uint32_t col = 0; col < m->n;) {
+			if (!line[col]) {
+				col++;
+				continue;
+			}
+			uint32_t end = col;
+			while (end < m->n && line[end])
+				end++;
+			kho_pdf_number(x, m->x + col * m->module);
+			kho_pdf_number(w, (end - col) * m->module);
+			content_printf(c, "%s %s %s %s re\n", x, y, w, h);
+			col = end;
+		}
+	}
+	content_printf(c, "f Q\n");
+}
+
+static int check_rect(const kho_pdf_rect *r, double w, double h)
+{
+	return r->x >= 0 && r->y >= 0 && r->w >= MIN_PAGE_PT &&
+	       r->h >= MIN_PAGE_PT && r->x + r->w <= w + 1e-6 &&
+	       r->y + r->h <= h + 1e-6;
+}
+
+static int check_modules(const kho_pdf_modules *m, double w, double h)
+{
+	return m->dark && m->n > 0 && m->n <= 1000 && m->module > 0 &&
+	       m->x >= 0 && m->y >= 0 && m->x + m->n * m->module <= w + 1e-6 &&
+	       m->y + m->n * m->module <= h + 1e-6;
+}
+
+static int is_whole_page(const kho_pdf_rect *r)
+{
+	return r->x == 0 && r->y == 0 && r->w == 0 && r->h == 0;
+}
+
+/* The page's drawing: the layers, then the modules.  A page of layers
+ * over the whole page is written as it always was, so that compress's
+ * bytes do not change. */
+static int page_content(const kho_pdf_page *pg, content *c)
+{
+	char w[32], h[32], x[32], y[32];
+	const int whole = is_whole_page(&pg->area);
+	kho_pdf_number(w, whole ? pg->width_pt : pg->area.w);
+	kho_pdf_number(h, whole ? pg->height_pt : pg->area.h);
+	for (size_t i = 0; i < pg->n_layers; i++) {
+		if (whole) {
+			content_printf(c, DRAW_LAYER, w, h, i);
+			continue;
+		}
+		kho_pdf_number(x, pg->area.x);
+		kho_pdf_number(y, pg->area.y);
+		content_printf(c, "q %s 0 0 %s %s %s cm /Im%zu Do Q\n", w, h, x,
+			       y, i);
+	}
+	if (pg->modules)
+		draw_modules(c, pg->modules);
+	return c->oom ? -1 : 0;
+}
+
 int kho_pdf_add_page(kho_pdf *pdf, double width_pt, double height_pt,
 		     const kho_pdf_image *layers, size_t n_layers,
 		     kho_error *err)
 {
-	assert(pdf);
+	const kho_pdf_page page = {
+		.width_pt = width_pt,
+		.height_pt = height_pt,
+		.layers = layers,
+		.n_layers = n_layers,
+	};
+	return kho_pdf_add_page_ex(pdf, &page, err);
+}
+
+int kho_pdf_add_page_ex(kho_pdf *pdf, const kho_pdf_page *pg, kho_error *err)
+{
+	assert(pdf && pg);
 	int rc = out_status(pdf, err);
 	if (rc)
 		return rc;
+	const double width_pt = pg->width_pt, height_pt = pg->height_pt;
+	const size_t n_layers = pg->n_layers;
 	/* Everything is checked before the first byte, so that a refused
 	 * page leaves the document as it was. */
 	if (!(width_pt >= MIN_PAGE_PT && width_pt <= MAX_PAGE_PT &&
@@ -292,7 +412,7 @@ int kho_pdf_add_page(kho_pdf *pdf, double width_pt, double height_pt,
 				     "the PDF: each side must be %g to %g",
 				     width_pt, height_pt, MIN_PAGE_PT,
 				     MAX_PAGE_PT);
-	if (n_layers == 0 || !layers)
+	if (n_layers == 0 || !pg->layers)
 		return kho_error_set(err, KHO_FAIL,
 				     "cannot add a page to the PDF: no image");
 	if (n_layers > 1000)
@@ -301,39 +421,81 @@ int kho_pdf_add_page(kho_pdf *pdf, double width_pt, double height_pt,
 			"cannot add a page to the PDF: %zu layers, "
 			"at most 1000",
 			n_layers);
+	if (!is_whole_page(&pg->area) &&
+	    !check_rect(&pg->area, width_pt, height_pt))
+		return kho_error_set(err, KHO_FAIL,
+				     "cannot add a page to the PDF: the "
+				     "images' area is not inside the page");
+	if (pg->modules && !check_modules(pg->modules, width_pt, height_pt))
+		return kho_error_set(err, KHO_FAIL,
+				     "cannot add a page to the PDF: the "
+				     "modules are not inside the page");
 	for (size_t i = 0; i < n_layers; i++) {
-		rc = check_image(&layers[i], i, err);
+		rc = check_image(&pg->layers[i], i, err);
 		if (rc)
 			return rc;
 	}
-	if (grow_u32(&pdf->pages, &pdf->pages_cap, pdf->n_pages + 1))
+	content c = {0};
+	if (page_content(pg, &c) != 0) {
+		free(c.s);
 		return kho_error_set(
 			err, KHO_FATAL,
 			"cannot add a page to the PDF: out of memory");
+	}
+	/* Modules make a long stream of rectangles: deflated. */
+	uint8_t *packed = NULL;
+	uLongf packed_len = 0;
+	if (pg->modules) {
+		packed_len = compressBound((uLong)c.len);
+		packed = malloc(packed_len);
+		if (!packed ||
+		    compress2(packed, &packed_len, (const Bytef *)c.s,
+			      (uLong)c.len, Z_BEST_COMPRESSION) != Z_OK) {
+			free(packed);
+			free(c.s);
+			return kho_error_set(err, KHO_FATAL,
+					     "cannot add a page to the PDF: "
+					     "cannot deflate its content");
+		}
+	}
+	if (grow_u32(&pdf->pages, &pdf->pages_cap, pdf->n_pages + 1)) {
+		free(packed);
+		free(c.s);
+		return kho_error_set(
+			err, KHO_FATAL,
+			"cannot add a page to the PDF: out of memory");
+	}
 	/* The images, then the content stream, then the page. */
 	const uint32_t first = obj_reserve(pdf, (uint32_t)n_layers + 2);
-	if (!first)
+	if (!first) {
+		free(packed);
+		free(c.s);
 		return kho_error_set(err, KHO_FATAL,
 				     "cannot add a page to the PDF: too many "
 				     "objects or out of memory");
+	}
 	const uint32_t contents = first + (uint32_t)n_layers;
 	const uint32_t page = contents + 1;
 
 	for (size_t i = 0; i < n_layers; i++)
-		write_image(pdf, first + (uint32_t)i, &layers[i]);
+		write_image(pdf, first + (uint32_t)i, &pg->layers[i]);
+
+	obj_start(pdf, contents);
+	if (packed) {
+		out_printf(pdf, "<< /Length %lu /Filter /FlateDecode >>\n",
+			   (unsigned long)packed_len);
+		obj_stream_end(pdf, packed, packed_len);
+	} else {
+		out_printf(pdf, "<< /Length %zu >>\nstream\n", c.len);
+		out_bytes(pdf, c.s, c.len);
+		out_str(pdf, "\nendstream\nendobj\n");
+	}
+	free(packed);
+	free(c.s);
 
 	char w[32], h[32];
-	fmt_num(w, width_pt);
-	fmt_num(h, height_pt);
-	size_t length = 0;
-	for (size_t i = 0; i < n_layers; i++)
-		length += (size_t)snprintf(NULL, 0, DRAW_LAYER, w, h, i);
-	obj_start(pdf, contents);
-	out_printf(pdf, "<< /Length %zu >>\nstream\n", length);
-	for (size_t i = 0; i < n_layers; i++)
-		out_printf(pdf, DRAW_LAYER, w, h, i);
-	out_str(pdf, "\nendstream\nendobj\n");
-
+	kho_pdf_number(w, width_pt);
+	kho_pdf_number(h, height_pt);
 	obj_start(pdf, page);
 	out_printf(pdf,
 		   "<< /Type /Page /Parent %u 0 R /MediaBox [0 0 %s %s]\n"
@@ -535,6 +697,11 @@ static void write_tail(kho_pdf *pdf, const kho_pdf_meta *m, const char *date,
 	write_info_entry(pdf, "Keywords", m->keywords);
 	write_info_entry(pdf, "Creator", m->creator);
 	write_info_entry(pdf, "Producer", m->producer);
+	for (size_t i = 0; i < m->n_props; i++) {
+		char key[80];
+		snprintf(key, sizeof(key), "Kho%s", m->props[i].name);
+		write_info_entry(pdf, key, m->props[i].value);
+	}
 	if (date[0])
 		out_printf(pdf, "/CreationDate (%s)\n/ModDate (%s)\n", date,
 			   date);

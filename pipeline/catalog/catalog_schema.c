@@ -231,6 +231,20 @@ const char *const kho_catalog_migrations[] = {
 	"  gap INTEGER NOT NULL,"
 	"  PRIMARY KEY (snapshot, year)"
 	") WITHOUT ROWID;",
+
+	/* 3: what describe published for each record version: the QR
+	 * payload and its verification code (catalog_warehouse.c), so that
+	 * the time of publication stays the first one and kho lookup finds
+	 * a result by its code. */
+	"CREATE TABLE publications ("
+	"  record INTEGER PRIMARY KEY REFERENCES records(id),"
+	"  record_id TEXT NOT NULL,"
+	"  published_at TEXT NOT NULL,"
+	"  code TEXT NOT NULL,"
+	"  payload TEXT NOT NULL,"
+	"  described_at TEXT NOT NULL"
+	");"
+	"CREATE INDEX publications_code ON publications(code);",
 };
 
 const int kho_catalog_n_migrations = (int)KHO_ARRAY_SIZE(kho_catalog_migrations);

@@ -69,7 +69,8 @@ static const kho_config_key keys[] = {
 	  1LL << 42, "largest warehouse volume (K, M, G, T)",
 	  OFF(volume_size) },
 	{ "pack", "volume_format", KHO_CONF_STRING, "tar", 0, 0,
-	  "volume serialization: tar (pax)", OFF(volume_format) },
+	  "volume serialization: tar (pax) or zip (stored, Zip64 when large)",
+	  OFF(volume_format) },
 	{ "pack", "source_organization", KHO_CONF_STRING, "", 0, 0,
 	  "BagIt Source-Organization: the agency that keeps the warehouse",
 	  OFF(source_organization) },
@@ -232,10 +233,11 @@ int kho_config_set(kho_config *conf, const char *name, const char *value,
 		return kho_error_set(err, KHO_USAGE, "%s: unknown setting '%s'",
 				     where, name);
 	/* Validate strings that are really choices. */
-	if (k->offset == OFF(volume_format) && strcmp(value, "tar") != 0)
+	if (k->offset == OFF(volume_format) && strcmp(value, "tar") != 0 &&
+	    strcmp(value, "zip") != 0)
 		return kho_error_set(err, KHO_USAGE,
 				     "%s: volume_format '%s' is not supported "
-				     "(tar)",
+				     "(tar or zip)",
 				     where, value);
 	if (k->offset == OFF(target_date) && *value &&
 	    kho_config_date_parse(value, NULL, NULL, NULL) != 0)

@@ -59,7 +59,7 @@ static void clean_value(const char *in, char *out, size_t cap)
 
 static void human_size(uint64_t bytes, char *out, size_t cap)
 {
-	static const char *const units[] = { "bytes", "KB", "MB", "GB", "TB" };
+	static const char *const units[] = {"bytes", "KB", "MB", "GB", "TB"};
 	double v = (double)bytes;
 	size_t u = 0;
 	while (v >= 1000 && u + 1 < KHO_ARRAY_SIZE(units)) {
@@ -86,9 +86,12 @@ static int push(kho_archive_member **list, size_t *n, size_t *cap,
 	return KHO_OK;
 }
 
+/* A tag file into the volume and, unless it is a tag manifest, into both
+ * tag manifests (RFC 8493 2.2.1: the payload manifests' algorithms). */
 static int add_tag(kho_volume *v, const char *bag, const char *name,
-		   const text *t, text *tagmanifest, kho_archive_member **list,
-		   size_t *n, size_t *cap, kho_error *err)
+		   const text *t, text *tagm256, text *tagm512,
+		   kho_archive_member **list, size_t *n, size_t *cap,
+		   kho_error *err)
 {
 	if (t->oom)
 		return kho_error_set(err, KHO_FATAL, "out of memory");
@@ -99,8 +102,16 @@ static int add_tag(kho_volume *v, const char *bag, const char *name,
 				      err);
 	if (rc == KHO_OK)
 		rc = push(list, n, cap, &m, err);
-	if (rc == KHO_OK && tagmanifest)
-		add(tagmanifest, "%s  %s\n", m.sha256, name);
+	if (rc == KHO_OK && tagm256) {
+		kho_hash *h = kho_hash_new(KHO_SHA512);
+		if (!h)
+			return kho_error_set(err, KHO_FATAL, "out of memory");
+		char sha512[KHO_SHA512_HEX];
+		kho_hash_update(h, t->s ? t->s : "", t->len);
+		kho_hash_final(h, sha512);
+		add(tagm256, "%s  %s\n", m.sha256, name);
+		add(tagm512, "%s  %s\n", sha512, name);
+	}
 	return rc;
 }
 
@@ -112,8 +123,8 @@ int kho_bag_write(kho_volume *v, const kho_store *store, const char *bag,
 	*members = NULL;
 	*n_members = 0;
 	size_t cap = 0;
-	text m256 = { 0 }, m512 = { 0 }, bagit = { 0 }, baginfo = { 0 },
-	     tagm = { 0 };
+	text m256 = {0}, m512 = {0}, bagit = {0}, baginfo = {0}, tagm = {0},
+	     tagm512 = {0};
 	uint64_t oxum_bytes = 0;
 	int rc = KHO_OK;
 	for (size_t i = 0; rc == KHO_OK && i < n; i++) {
@@ -150,30 +161,34 @@ int kho_bag_write(kho_volume *v, const kho_store *store, const char *bag,
 	    "Kho-Record-Id: %s\n"
 	    "Kho-Record-Version: %d\n"
 	    "Kho-Archive-Version: %d\n",
-	    org, info->bagging_date, ext, desc,
-	    (unsigned long long)oxum_bytes, n, size, info->record_id,
-	    info->record_version, info->archive_version);
+	    org, info->bagging_date, ext, desc, (unsigned long long)oxum_bytes,
+	    n, size, info->record_id, info->record_version,
+	    info->archive_version);
 
 	if (rc == KHO_OK)
 		rc = add_tag(v, bag, "manifest-sha256.txt", &m256, &tagm,
-			     members, n_members, &cap, err);
+			     &tagm512, members, n_members, &cap, err);
 	if (rc == KHO_OK)
 		rc = add_tag(v, bag, "manifest-sha512.txt", &m512, &tagm,
+			     &tagm512, members, n_members, &cap, err);
+	if (rc == KHO_OK)
+		rc = add_tag(v, bag, "bagit.txt", &bagit, &tagm, &tagm512,
 			     members, n_members, &cap, err);
 	if (rc == KHO_OK)
-		rc = add_tag(v, bag, "bagit.txt", &bagit, &tagm, members,
-			     n_members, &cap, err);
-	if (rc == KHO_OK)
-		rc = add_tag(v, bag, "bag-info.txt", &baginfo, &tagm, members,
-			     n_members, &cap, err);
+		rc = add_tag(v, bag, "bag-info.txt", &baginfo, &tagm, &tagm512,
+			     members, n_members, &cap, err);
 	if (rc == KHO_OK)
 		rc = add_tag(v, bag, "tagmanifest-sha256.txt", &tagm, NULL,
-			     members, n_members, &cap, err);
+			     NULL, members, n_members, &cap, err);
+	if (rc == KHO_OK)
+		rc = add_tag(v, bag, "tagmanifest-sha512.txt", &tagm512, NULL,
+			     NULL, members, n_members, &cap, err);
 	free(m256.s);
 	free(m512.s);
 	free(bagit.s);
 	free(baginfo.s);
 	free(tagm.s);
+	free(tagm512.s);
 	if (rc) {
 		free(*members);
 		*members = NULL;

@@ -3,7 +3,8 @@
  *
  *   <bag>/data/<record>/result.pdf, metadata.json, originals/001.tif ...
  *   <bag>/manifest-sha256.txt  manifest-sha512.txt
- *   <bag>/bagit.txt  bag-info.txt  tagmanifest-sha256.txt
+ *   <bag>/bagit.txt  bag-info.txt
+ *   <bag>/tagmanifest-sha256.txt  tagmanifest-sha512.txt
  *
  * Member names are made by kho from the record id (already checked) and
  * fixed names, never taken from input.  The payload is streamed from the
@@ -17,8 +18,8 @@
 #include "store/store.h"
 
 typedef struct kho_bag_payload {
-	char path[256];               /* "data/HT-2021-00042/result.pdf" */
-	char sha256[KHO_SHA256_HEX];  /* its store object */
+	char path[256];		     /* "data/HT-2021-00042/result.pdf" */
+	char sha256[KHO_SHA256_HEX]; /* its store object */
 	uint64_t size;
 } kho_bag_payload;
 
@@ -29,7 +30,7 @@ typedef struct kho_bag_info {
 	const char *record_id;
 	int record_version;
 	int archive_version;
-	const char *bagging_date;        /* YYYY-MM-DD */
+	const char *bagging_date; /* YYYY-MM-DD */
 } kho_bag_info;
 
 /* Bytes the bag will take in a volume, about (for filling volumes). */

@@ -17,8 +17,38 @@ struct kho_volume {
 	time_t mtime;
 };
 
+int kho_volume_format_parse(const char *name)
+{
+	if (strcmp(name, "tar") == 0)
+		return KHO_VOLUME_TAR;
+	if (strcmp(name, "zip") == 0)
+		return KHO_VOLUME_ZIP;
+	return -1;
+}
+
+const char *kho_volume_format_ext(kho_volume_format format)
+{
+	return format == KHO_VOLUME_ZIP ? "zip" : "tar";
+}
+
+/* pax tar; or zip with every member stored, so that the index's offsets
+ * point at the member's bytes as they are. */
+static int set_format(struct archive *a, kho_volume_format format)
+{
+	if (format == KHO_VOLUME_ZIP)
+		return archive_write_set_format_zip(a) == ARCHIVE_OK &&
+				       archive_write_set_options(
+					       a, "zip:compression=store") ==
+					       ARCHIVE_OK
+			       ? ARCHIVE_OK
+			       : ARCHIVE_FATAL;
+	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK)
+		return ARCHIVE_FATAL;
+	return archive_write_set_bytes_in_last_block(a, 1);
+}
+
 int kho_volume_create(kho_volume **out, const char *part_path,
-		      kho_error *err)
+		      kho_volume_format format, kho_error *err)
 {
 	*out = NULL;
 	kho_volume *v = calloc(1, sizeof(*v));
@@ -33,9 +63,8 @@ int kho_volume_create(kho_volume **out, const char *part_path,
 		return rc;
 	}
 	v->a = archive_write_new();
-	if (!v->a || archive_write_set_format_pax_restricted(v->a) != ARCHIVE_OK ||
+	if (!v->a || set_format(v->a, format) != ARCHIVE_OK ||
 	    archive_write_add_filter_none(v->a) != ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(v->a, 1) != ARCHIVE_OK ||
 	    archive_write_open_fd(v->a, v->fd) != ARCHIVE_OK) {
 		kho_error_set(err, KHO_FATAL, "cannot start volume '%s': %s",
 			      part_path,
@@ -53,8 +82,8 @@ static int archive_fail(kho_volume *v, const char *what, kho_error *err)
 	int e = archive_errno(v->a);
 	/* Whatever the cause, a volume that cannot be written stops the
 	 * pack: nothing is half archived. */
-	return kho_error_set(err, KHO_FATAL, "cannot write %s into '%s': %s", what,
-			     v->path, msg ? msg : strerror(e));
+	return kho_error_set(err, KHO_FATAL, "cannot write %s into '%s': %s",
+			     what, v->path, msg ? msg : strerror(e));
 }
 
 static int header(kho_volume *v, const char *member, uint64_t size,

@@ -1,8 +1,10 @@
 /*
- * A warehouse volume being written: a tar file (pax) made with libarchive,
- * written as VOLUME.part, fsynced by kho_volume_finish() and renamed by the
- * caller only once the catalog knows it.  Every member's data offset, size
- * and SHA-256 are recorded as it is written, for the index.
+ * A warehouse volume being written: a tar file (pax) or a zip file (every
+ * member stored, not compressed, so that its bytes lie in the volume as
+ * they are) made with libarchive, written as VOLUME.part, fsynced by
+ * kho_volume_finish() and renamed by the caller only once the catalog
+ * knows it.  Every member's data offset, size and SHA-256 are recorded as
+ * it is written, for the index.
  */
 #ifndef KHO_VOLUME_H
 #define KHO_VOLUME_H
@@ -12,8 +14,18 @@
 
 typedef struct kho_volume kho_volume;
 
+typedef enum kho_volume_format {
+	KHO_VOLUME_TAR = 0,
+	KHO_VOLUME_ZIP,
+} kho_volume_format;
+
+/* The format a kho.conf volume_format names ("tar", "zip"); -1 for none. */
+int kho_volume_format_parse(const char *name);
+/* Its file name extension: "tar", "zip". */
+const char *kho_volume_format_ext(kho_volume_format format);
+
 int kho_volume_create(kho_volume **out, const char *part_path,
-		      kho_error *err);
+		      kho_volume_format format, kho_error *err);
 
 /* Streams a file into the volume as member, with its SHA-256 (checked
  * against expect_sha256 when given: KHO_FAIL when the file is not what it

@@ -1,5 +1,6 @@
 /*
- * pack: finished records into the warehouse as BagIt bags in tar volumes.
+ * pack: finished records into the warehouse as BagIt bags in tar (or zip,
+ * volume_format) volumes.
  *
  * Runs in the supervisor (one writer of volumes).  A volume is written as
  * warehouse/vol-NNNNNN.tar.part and fsynced; it is read back and checked;
@@ -20,7 +21,7 @@
 #include <limits.h>
 #include <unistd.h>
 
-#define VOLUME_FMT "vol-%06d.tar"
+#define VOLUME_FMT "vol-%06d.%s"
 
 /* Fault injection for the reliability tests: KHO_FAULT=pack:POINT kills
  * the process at that point of writing a volume (after-part, after-intent,
@@ -111,16 +112,16 @@ static int highest_file_number(const char *dir, int *highest)
 		return -1;
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
+		/* vol-NNNNNN.tar, .zip, and their .part */
 		int n = 0;
-		if (sscanf(e->d_name, "vol-%d.tar", &n) == 1 && n > *highest)
+		if (sscanf(e->d_name, "vol-%d.", &n) == 1 && n > *highest)
 			*highest = n;
 	}
 	closedir(d);
 	return 0;
 }
 
-static int next_volume(kho_session *s, char *name, size_t cap,
-		       kho_error *err)
+static int next_volume(kho_session *s, char *name, size_t cap, kho_error *err)
 {
 	int from_index = 0, from_files = 0;
 	int rc = kho_volumes_next_number(s->cat, &from_index, err);
@@ -130,7 +131,10 @@ static int next_volume(kho_session *s, char *name, size_t cap,
 		return kho_error_errno(err, KHO_FATAL, "read",
 				       s->warehouse_dir);
 	int n = KHO_MAX(from_index, from_files + 1);
-	snprintf(name, cap, VOLUME_FMT, n);
+	const int format = kho_volume_format_parse(s->conf.volume_format);
+	assert(format >= 0); /* kho_config_set() checked it */
+	snprintf(name, cap, VOLUME_FMT, n,
+		 kho_volume_format_ext((kho_volume_format)format));
 	return KHO_OK;
 }
 
@@ -144,9 +148,8 @@ typedef struct written_bag {
 
 /* Writes one volume from items[from..] as far as it fills; *next receives
  * the first item left for the next volume. */
-static int write_volume(kho_session *s, pack_item *items, size_t n,
-			size_t from, size_t *next, kho_stage_result *res,
-			kho_error *err)
+static int write_volume(kho_session *s, pack_item *items, size_t n, size_t from,
+			size_t *next, kho_stage_result *res, kho_error *err)
 {
 	char name[64], part[PATH_MAX + 80], final[PATH_MAX + 80];
 	int rc = next_volume(s, name, sizeof(name), err);
@@ -156,7 +159,10 @@ static int write_volume(kho_session *s, pack_item *items, size_t n,
 	snprintf(final, sizeof(final), "%s/%s", s->warehouse_dir, name);
 
 	kho_volume *v = NULL;
-	rc = kho_volume_create(&v, part, err);
+	rc = kho_volume_create(&v, part,
+			       (kho_volume_format)kho_volume_format_parse(
+				       s->conf.volume_format),
+			       err);
 	if (rc)
 		return rc;
 	written_bag *bags = calloc(n - from, sizeof(*bags));
@@ -239,8 +245,8 @@ static int write_volume(kho_session *s, pack_item *items, size_t n,
 	size_t total_members = 0;
 	for (size_t k = 0; k < n_bags; k++)
 		total_members += bags[k].n_members;
-	kho_archive_member *all = calloc(total_members ? total_members : 1,
-					 sizeof(*all));
+	kho_archive_member *all =
+		calloc(total_members ? total_members : 1, sizeof(*all));
 	if (rc == KHO_OK && !all)
 		rc = kho_error_set(err, KHO_FATAL, "out of memory");
 	for (size_t k = 0, at = 0; rc == KHO_OK && k < n_bags; k++) {
@@ -249,7 +255,8 @@ static int write_volume(kho_session *s, pack_item *items, size_t n,
 		at += bags[k].n_members;
 	}
 	if (rc == KHO_OK)
-		rc = kho_volume_check(part, all, total_members, sha, &size, err);
+		rc = kho_volume_check(part, all, total_members, sha, &size,
+				      err);
 	free(all);
 	if (rc == KHO_OK)
 		fault_point("after-part");
@@ -260,10 +267,11 @@ static int write_volume(kho_session *s, pack_item *items, size_t n,
 		rc = kho_volumes_add(s->cat, name, size, sha,
 				     (int)total_members, &volume, err);
 		for (size_t k = 0; rc == KHO_OK && k < n_bags; k++)
-			for (size_t m = 0; rc == KHO_OK && m < bags[k].n_members;
-			     m++)
+			for (size_t m = 0;
+			     rc == KHO_OK && m < bags[k].n_members; m++)
 				rc = kho_archive_add(
-					s->cat, volume, bags[k].item->job.record,
+					s->cat, volume,
+					bags[k].item->job.record,
 					bags[k].item->rec.record_id,
 					bags[k].version, bags[k].bag,
 					&bags[k].members[m], err);
@@ -290,8 +298,8 @@ static int write_volume(kho_session *s, pack_item *items, size_t n,
 				 "archived in %s as bag %s", name, bags[k].bag);
 			const kho_job *job = &bags[k].item->job;
 			rc = kho_jobs_done(s->cat, job->id, detail, err);
-			kho_event ev = { job->record, job->record_id, "pack",
-					 "pack", "ok", detail };
+			kho_event ev = {job->record, job->record_id, "pack",
+					"pack",	     "ok",	     detail};
 			if (rc == KHO_OK)
 				rc = kho_catalog_event(s->cat, &ev, err);
 		}
@@ -329,7 +337,8 @@ int kho_pack_run(kho_session *s, kho_stage_result *res, kho_error *err)
 		if (grc == KHO_FAIL) {
 			items[i].failed = 1;
 			res->failed++;
-			rc = kho_jobs_fail(s->cat, jobs[i].id, 0, ierr.msg, err);
+			rc = kho_jobs_fail(s->cat, jobs[i].id, 0, ierr.msg,
+					   err);
 		} else if (grc) {
 			rc = kho_error_set(err, grc, "%s", ierr.msg);
 		}
@@ -356,7 +365,8 @@ int kho_pack_run(kho_session *s, kho_stage_result *res, kho_error *err)
 		kho_error rerr = KHO_ERROR_INIT;
 		if (kho_catalog_begin(s->cat, &rerr) == KHO_OK) {
 			for (size_t i = 0; i < n; i++)
-				kho_jobs_release(s->cat, items[i].job.id, &rerr);
+				kho_jobs_release(s->cat, items[i].job.id,
+						 &rerr);
 			kho_catalog_commit(s->cat, &rerr);
 		}
 	}
@@ -370,7 +380,8 @@ static int remove_parts(kho_session *s, kho_error *err)
 {
 	DIR *d = opendir(s->warehouse_dir);
 	if (!d)
-		return kho_error_errno(err, KHO_FATAL, "read", s->warehouse_dir);
+		return kho_error_errno(err, KHO_FATAL, "read",
+				       s->warehouse_dir);
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
 		size_t len = strlen(e->d_name);
@@ -425,7 +436,7 @@ int kho_pack_recover(kho_session *s, kho_error *err)
 				 "records are packed again",
 				 vols[i].name);
 		}
-		kho_event ev = { 0, NULL, "pack", "recover", "info", detail };
+		kho_event ev = {0, NULL, "pack", "recover", "info", detail};
 		if (rc == KHO_OK)
 			rc = kho_catalog_event(s->cat, &ev, err);
 		if (rc == KHO_OK)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """An independent BagIt 1.0 (RFC 8493) validator for kho's tests.
 
-Unpacks every volume given (tar) into a temporary folder and checks each
+Unpacks every volume given (tar or zip, by content) into a temporary folder
+and checks each
 top-level bag: complete (bagit.txt, bag-info.txt, a payload manifest, every
 manifest entry present, every payload file in every payload manifest) and
 valid (every checksum of every manifest and tag manifest recomputes,
@@ -10,9 +11,11 @@ Prints one line per bag and exits 1 on any problem.
 """
 import hashlib
 import os
+import re
 import sys
 import tarfile
 import tempfile
+import zipfile
 
 ALGS = {"sha256": hashlib.sha256, "sha512": hashlib.sha512,
         "sha1": hashlib.sha1, "md5": hashlib.md5}
@@ -92,6 +95,22 @@ def check_bag(bag):
             if ":" in line and not line[:1].isspace():
                 k, v = line.split(":", 1)
                 info[k.strip()] = v.strip()
+    # What kho's bags promise (issue 5), beyond what RFC 8493 requires.
+    for field in ("Source-Organization", "Bagging-Date", "Payload-Oxum",
+                  "External-Identifier", "Bag-Size"):
+        if not info.get(field):
+            problems.append(f"bag-info.txt has no {field}")
+    if info.get("Bagging-Date") and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", info["Bagging-Date"]):
+        problems.append(f"Bagging-Date {info['Bagging-Date']!r} is not YYYY-MM-DD")
+    for m in ("manifest-sha256.txt", "manifest-sha512.txt", "tagmanifest-sha256.txt"):
+        if not os.path.isfile(os.path.join(bag, m)):
+            problems.append(f"missing {m}")
+    tags = {f for f in os.listdir(bag) if os.path.isfile(os.path.join(bag, f))
+            and not f.startswith("tagmanifest-")}
+    for m in [f for f in os.listdir(bag) if f.startswith("tagmanifest-")]:
+        listed = set(read_manifest(os.path.join(bag, m)))
+        for name in sorted(tags - listed):
+            problems.append(f"{name} is not in {m}")
     oxum = info.get("Payload-Oxum")
     if oxum:
         size = sum(os.path.getsize(os.path.join(bag, p)) for p in payload)
@@ -100,17 +119,43 @@ def check_bag(bag):
     return problems
 
 
+def safe(name):
+    return not name.startswith("/") and ".." not in name.split("/")
+
+
+def unpack(vol, tmp):
+    """Unpacks a tar or zip volume; False when a member name is unsafe."""
+    if zipfile.is_zipfile(vol):
+        with zipfile.ZipFile(vol) as z:
+            for info in z.infolist():
+                if not safe(info.filename):
+                    print(f"{vol}: unsafe member name {info.filename}")
+                    return False
+                if info.compress_type != zipfile.ZIP_STORED:
+                    print(f"{vol}: {info.filename} is compressed")
+                    return False
+            bad = z.testzip()
+            if bad:
+                print(f"{vol}: {bad} fails its CRC-32")
+                return False
+            z.extractall(tmp)
+        return True
+    with tarfile.open(vol) as t:
+        for member in t.getmembers():
+            if not safe(member.name):
+                print(f"{vol}: unsafe member name {member.name}")
+                return False
+        t.extractall(tmp)
+    return True
+
+
 def main(volumes):
     bad = 0
     bags = 0
     for vol in volumes:
         with tempfile.TemporaryDirectory() as tmp:
-            with tarfile.open(vol) as t:
-                for member in t.getmembers():
-                    if member.name.startswith("/") or ".." in member.name.split("/"):
-                        print(f"{vol}: unsafe member name {member.name}")
-                        return 1
-                t.extractall(tmp)
+            if not unpack(vol, tmp):
+                return 1
             for bag in sorted(os.listdir(tmp)):
                 bags += 1
                 problems = check_bag(os.path.join(tmp, bag))
@@ -125,6 +170,6 @@ def main(volumes):
 
 if __name__ == "__main__":
     if len(sys.argv) < 2:
-        print("usage: bagit_validate.py VOLUME.tar...", file=sys.stderr)
+        print("usage: bagit_validate.py VOLUME.tar|VOLUME.zip...", file=sys.stderr)
         sys.exit(2)
     sys.exit(main(sys.argv[1:]))

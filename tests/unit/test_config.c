@@ -296,8 +296,8 @@ static void test_load_errors(void **state)
 		   "jobs must be from 0 to 256, not 1000");
 	load_fails(dir, "[pack]\n\n\nkeep_originals = sometimes\n", 4,
 		   "keep_originals must be yes or no, not 'sometimes'");
-	load_fails(dir, "[pack]\nvolume_format = zip\n", 2,
-		   "volume_format 'zip' is not supported (tar)");
+	load_fails(dir, "[pack]\nvolume_format = 7z\n", 2,
+		   "volume_format '7z' is not supported (tar or zip)");
 	/* A BOM counts only at the start of the file. */
 	load_fails(dir, "jobs = 1\n\xEF\xBB\xBFjobs = 2\n", 2,
 		   "unknown setting '\xEF\xBB\xBFjobs' in [kho]");
@@ -497,13 +497,17 @@ static void test_strings(void **state)
 		kho_config_set(&conf, "volume_format", "tar", "cli", &err),
 		KHO_OK);
 	assert_string_equal(conf.volume_format, "tar");
+	assert_int_equal(
+		kho_config_set(&conf, "volume_format", "zip", "cli", &err),
+		KHO_OK);
+	assert_string_equal(conf.volume_format, "zip");
 	kho_config_release(&conf);
-	set_fails("volume_format", "zip",
-		  "cli: volume_format 'zip' is not supported (tar)");
+	set_fails("volume_format", "7z",
+		  "cli: volume_format '7z' is not supported (tar or zip)");
 	set_fails("volume-format", "TAR",
-		  "cli: volume_format 'TAR' is not supported (tar)");
+		  "cli: volume_format 'TAR' is not supported (tar or zip)");
 	set_fails("volume_format", "",
-		  "cli: volume_format '' is not supported (tar)");
+		  "cli: volume_format '' is not supported (tar or zip)");
 }
 
 /* ---- inbox folders ---- */

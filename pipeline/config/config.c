@@ -64,6 +64,9 @@ static const kho_config_key keys[] = {
 	{ "describe", "publisher", KHO_CONF_STRING, "kho", 0, 0,
 	  "name of the information system that publishes the results "
 	  "(metadata and QR code)", OFF(publisher) },
+	{ "describe", "qr_module", KHO_CONF_INT, "42", 25, 200,
+	  "side of one module of the QR code on page 1, in 1/100 mm (42: "
+	  "0.42 mm, a code of about 3 cm)", OFF(qr_module) },
 
 	{ "pack", "volume_size", KHO_CONF_SIZE, "4G", 1 << 20,
 	  1LL << 42, "largest warehouse volume (K, M, G, T)",

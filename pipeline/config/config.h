@@ -40,6 +40,7 @@ typedef struct kho_config {
 	int tiff_master;          /* also write a multi-page TIFF master */
 	/* [describe] */
 	char *publisher;
+	long long qr_module; /* side of a QR module, 1/100 mm */
 	/* [pack] */
 	long long volume_size; /* bytes */
 	char *volume_format;

@@ -20,6 +20,9 @@ int kho_cmd_plan(int argc, char **argv);
 int kho_cmd_config(int argc, char **argv);
 int kho_cmd_register(int argc, char **argv);
 int kho_cmd_report(int argc, char **argv);
+int kho_cmd_verify(int argc, char **argv);
+int kho_cmd_extract(int argc, char **argv);
+int kho_cmd_lookup(int argc, char **argv);
 
 /* One stage over everything pending for it: "ingest", "normalize",
  * "compress", "describe" or "pack". */

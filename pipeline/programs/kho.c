@@ -52,10 +52,16 @@ static const struct command commands[] = {
 					"register" },
 	{ "report", kho_cmd_report, "coverage of the register; --morning, "
 				    "--missing" },
+	{ "verify", kho_cmd_verify, "recompute every checksum of the "
+				    "warehouse" },
+	{ "extract", kho_cmd_extract, "RECORD DEST: a record's files out of "
+				      "the warehouse" },
+	{ "lookup", kho_cmd_lookup, "is a presented result (QR text, image, "
+				    "PDF) genuine?" },
 	{ "ingest", cmd_ingest, "stage 1: records from the inboxes" },
 	{ "normalize", cmd_normalize, "stage 2: page plans" },
 	{ "compress", cmd_compress, "stage 3: result.pdf" },
-	{ "describe", cmd_describe, "stage 4: metadata.json" },
+	{ "describe", cmd_describe, "stage 4: metadata.json, XMP, QR code" },
 	{ "pack", cmd_pack, "stage 5: BagIt bags into warehouse volumes" },
 };
 

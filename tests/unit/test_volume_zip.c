@@ -1,0 +1,323 @@
+/*
+ * Warehouse volumes, zip beside tar: a bag written into a volume reads
+ * back through libarchive with every member stored as it is, at the offset
+ * the index records; verify finds nothing wrong with it and names an
+ * altered, a missing or an extra member; extract gives the files back
+ * byte for byte and refuses an altered member or an existing file.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/internal.h"
+#include "common/hash.h"
+#include "pack/bag.h"
+#include "pack/member_read.h"
+#include "pack/volume_extract.h"
+#include "pack/volume_verify.h"
+#include "store/store.h"
+#include "testutil.h"
+
+#define REC "HT-2021-00042"
+#define BAG REC ".1"
+
+/* A volume of one bag, its index rows and the files in it. */
+typedef struct fixture {
+	char dir[4096];
+	char path[4200];
+	kho_volume_row vol;
+	kho_archive_row *rows;
+	size_t n;
+	uint8_t *pdf, *meta;
+	size_t pdf_size, meta_size;
+} fixture;
+
+static uint8_t *pattern(size_t n, unsigned seed)
+{
+	uint8_t *p = malloc(n);
+	assert_non_null(p);
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)((i * 2654435761u + seed) >> 13);
+	return p;
+}
+
+static void make_volume(fixture *fx, kho_volume_format format)
+{
+	memset(fx, 0, sizeof(*fx));
+	snprintf(fx->dir, sizeof(fx->dir), "%s", kt_tempdir("volume"));
+	char store_dir[4200];
+	snprintf(store_dir, sizeof(store_dir), "%s/store", fx->dir);
+	kho_store store;
+	kho_error err = KHO_ERROR_INIT;
+	assert_int_equal(kho_store_init(&store, store_dir, &err), KHO_OK);
+
+	fx->pdf_size = 300001; /* not a multiple of 512: padding */
+	fx->pdf = pattern(fx->pdf_size, 1);
+	const char meta[] = "{\"schema\": \"kho-metadata/1\", \"title\": "
+			    "\"Trích lục khai sinh\"}\n";
+	fx->meta_size = sizeof(meta) - 1;
+	fx->meta = malloc(fx->meta_size);
+	memcpy(fx->meta, meta, fx->meta_size);
+	kho_bag_payload files[2] = {
+		{"data/" REC "/result.pdf", "", fx->pdf_size},
+		{"data/" REC "/metadata.json", "", fx->meta_size},
+	};
+	kho_sha256_hex(fx->pdf, fx->pdf_size, files[0].sha256);
+	kho_sha256_hex(fx->meta, fx->meta_size, files[1].sha256);
+	assert_int_equal(kho_store_put(&store, fx->pdf, fx->pdf_size,
+				       files[0].sha256, &err),
+			 KHO_OK);
+	assert_int_equal(kho_store_put(&store, fx->meta, fx->meta_size,
+				       files[1].sha256, &err),
+			 KHO_OK);
+
+	snprintf(fx->vol.name, sizeof(fx->vol.name), "vol-000001.%s",
+		 kho_volume_format_ext(format));
+	snprintf(fx->vol.state, sizeof(fx->vol.state), "sealed");
+	char part[4300];
+	snprintf(fx->path, sizeof(fx->path), "%s/%s", fx->dir, fx->vol.name);
+	snprintf(part, sizeof(part), "%s.part", fx->path);
+	kho_volume *v = NULL;
+	assert_int_equal(kho_volume_create(&v, part, format, &err), KHO_OK);
+	const kho_bag_info info = {
+		"Archives of Da Nang", "desk-1/2026-11-30", "a test", REC, 1, 1,
+		"2026-11-30"};
+	kho_archive_member *members = NULL;
+	size_t n = 0;
+	assert_int_equal(kho_bag_write(v, &store, BAG, &info, files, 2,
+				       &members, &n, &err),
+			 KHO_OK);
+	assert_int_equal(kho_volume_finish(v, &err), KHO_OK);
+	assert_int_equal(kho_volume_check(part, members, n, fx->vol.sha256,
+					  &fx->vol.size, &err),
+			 KHO_OK);
+	assert_int_equal(rename(part, fx->path), 0);
+	chmod(fx->path, 0644);
+	fx->rows = calloc(n, sizeof(*fx->rows));
+	for (size_t i = 0; i < n; i++) {
+		snprintf(fx->rows[i].volume, sizeof(fx->rows[i].volume), "%s",
+			 fx->vol.name);
+		snprintf(fx->rows[i].bag, sizeof(fx->rows[i].bag), BAG);
+		fx->rows[i].version = 1;
+		fx->rows[i].m = members[i];
+	}
+	fx->n = n;
+	free(members);
+}
+
+static void release(fixture *fx)
+{
+	kt_rmtree(fx->dir);
+	free(fx->rows);
+	free(fx->pdf);
+	free(fx->meta);
+}
+
+static const kho_archive_row *row(const fixture *fx, const char *suffix)
+{
+	for (size_t i = 0; i < fx->n; i++) {
+		const char *m = fx->rows[i].m.member;
+		const size_t a = strlen(m), b = strlen(suffix);
+		if (a >= b && strcmp(m + a - b, suffix) == 0)
+			return &fx->rows[i];
+	}
+	fail_msg("no member ending in %s", suffix);
+	return NULL;
+}
+
+/* Problems verify reports, as "kind member" lines. */
+typedef struct seen {
+	char text[4096];
+	int n;
+} seen;
+
+static void collect(void *ctx, const kho_verify_problem *p)
+{
+	seen *s = ctx;
+	const size_t len = strlen(s->text);
+	snprintf(s->text + len, sizeof(s->text) - len, "%s %s: %s\n",
+		 kho_problem_name(p->kind), p->member ? p->member : "-",
+		 p->detail);
+	s->n++;
+}
+
+static seen verify(const fixture *fx)
+{
+	seen s = {"", 0};
+	const kho_verify_hooks hooks = {collect, NULL, &s};
+	kho_verify_counts c = {0};
+	kho_error err = KHO_ERROR_INIT;
+	assert_int_equal(kho_verify_volume(fx->path, &fx->vol, fx->rows, fx->n,
+					   &hooks, &c, &err),
+			 KHO_OK);
+	assert_int_equal(c.problems, (uint64_t)s.n);
+	return s;
+}
+
+static void flip(const char *path, uint64_t at)
+{
+	FILE *f = fopen(path, "r+b");
+	assert_non_null(f);
+	fseek(f, (long)at, SEEK_SET);
+	const int c = fgetc(f);
+	fseek(f, (long)at, SEEK_SET);
+	fputc(c ^ 0x10, f);
+	fclose(f);
+}
+
+/* libarchive lists the bag's members, stored, with the bytes at the
+ * index's offsets. */
+static void test_zip_layout(void **state)
+{
+	(void)state;
+	fixture fx;
+	make_volume(&fx, KHO_VOLUME_ZIP);
+	uint8_t magic[4];
+	FILE *f = fopen(fx.path, "rb");
+	assert_int_equal(fread(magic, 1, 4, f), 4);
+	fclose(f);
+	assert_memory_equal(magic, "PK\3\4", 4);
+	struct archive *a = archive_read_new();
+	archive_read_support_format_zip_seekable(a);
+	assert_int_equal(archive_read_open_filename(a, fx.path, 65536),
+			 ARCHIVE_OK);
+	struct archive_entry *e;
+	size_t entries = 0;
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		entries++;
+		assert_non_null(strstr(archive_entry_pathname(e), BAG "/"));
+	}
+	archive_read_free(a);
+	assert_int_equal(entries, fx.n);
+	/* a member is stored: its bytes lie at the offset, as they are */
+	const int fd = open(fx.path, O_RDONLY);
+	uint8_t *data = NULL;
+	size_t size = 0;
+	kho_error err = KHO_ERROR_INIT;
+	assert_int_equal(kho_member_load(fd, fx.vol.name,
+					 &row(&fx, "result.pdf")->m, 1u << 30,
+					 &data, &size, &err),
+			 KHO_OK);
+	close(fd);
+	assert_int_equal(size, fx.pdf_size);
+	assert_memory_equal(data, fx.pdf, size);
+	free(data);
+	/* the six tag files of BagIt 1.0 with both algorithms */
+	row(&fx, "/bagit.txt");
+	row(&fx, "/bag-info.txt");
+	row(&fx, "/manifest-sha256.txt");
+	row(&fx, "/manifest-sha512.txt");
+	row(&fx, "/tagmanifest-sha256.txt");
+	row(&fx, "/tagmanifest-sha512.txt");
+	release(&fx);
+}
+
+static void test_verify_clean_and_altered(void **state)
+{
+	(void)state;
+	for (int z = 0; z < 2; z++) {
+		fixture fx;
+		make_volume(&fx, z ? KHO_VOLUME_ZIP : KHO_VOLUME_TAR);
+		seen s = verify(&fx);
+		if (s.n)
+			fail_msg("%s", s.text);
+		/* a byte of the PDF's data */
+		const kho_archive_row *pdf = row(&fx, "result.pdf");
+		flip(fx.path, pdf->m.offset + 1000);
+		s = verify(&fx);
+		assert_non_null(strstr(s.text, "altered " BAG "/data/" REC
+					       "/result.pdf"));
+		assert_non_null(strstr(s.text, "damaged -: the volume's "
+					       "SHA-256"));
+		flip(fx.path, pdf->m.offset + 1000);
+		/* a byte of bag-info.txt: the member and its tag manifests */
+		const kho_archive_row *info = row(&fx, "bag-info.txt");
+		flip(fx.path, info->m.offset + 3);
+		s = verify(&fx);
+		assert_non_null(strstr(s.text, "altered " BAG "/bag-info.txt"));
+		flip(fx.path, info->m.offset + 3);
+		/* the index with a member the volume lacks, and without one
+		 * it holds */
+		kho_archive_row *rows = calloc(fx.n + 1, sizeof(*rows));
+		memcpy(rows, fx.rows, fx.n * sizeof(*rows));
+		rows[fx.n] = rows[0];
+		snprintf(rows[fx.n].m.member, sizeof(rows[fx.n].m.member),
+			 BAG "/data/" REC "/master.tif");
+		kho_archive_row *keep = fx.rows;
+		fx.rows = rows + 1; /* drops the first: result.pdf */
+		s = verify(&fx);
+		fx.rows = keep;
+		free(rows);
+		assert_non_null(strstr(s.text, "missing " BAG "/data/" REC
+					       "/master.tif"));
+		assert_non_null(strstr(s.text, "extra " BAG "/data/" REC
+					       "/result.pdf"));
+		release(&fx);
+	}
+}
+
+static void test_extract(void **state)
+{
+	(void)state;
+	for (int z = 0; z < 2; z++) {
+		fixture fx;
+		make_volume(&fx, z ? KHO_VOLUME_ZIP : KHO_VOLUME_TAR);
+		char dest[4300], file[4400];
+		snprintf(dest, sizeof(dest), "%s/out/x", fx.dir);
+		kho_extract_result res;
+		kho_error err = KHO_ERROR_INIT;
+		assert_int_equal(kho_extract_bag(fx.path, REC, fx.rows, fx.n,
+						 dest, &res, &err),
+				 KHO_OK);
+		assert_int_equal(res.files, 2);
+		assert_int_equal(res.bytes, fx.pdf_size + fx.meta_size);
+		size_t size = 0;
+		snprintf(file, sizeof(file), "%s/result.pdf", dest);
+		uint8_t *got = kt_read_file(file, &size);
+		assert_int_equal(size, fx.pdf_size);
+		assert_memory_equal(got, fx.pdf, size);
+		free(got);
+		snprintf(file, sizeof(file), "%s/metadata.json", dest);
+		got = kt_read_file(file, &size);
+		assert_int_equal(size, fx.meta_size);
+		assert_memory_equal(got, fx.meta, size);
+		free(got);
+		/* never over an existing file */
+		assert_int_equal(kho_extract_bag(fx.path, REC, fx.rows, fx.n,
+						 dest, &res, &err),
+				 KHO_FAIL);
+		assert_non_null(strstr(err.msg, "never overwrites"));
+		/* an altered member: refused, nothing written */
+		snprintf(dest, sizeof(dest), "%s/out/y", fx.dir);
+		flip(fx.path, row(&fx, "metadata.json")->m.offset + 5);
+		assert_int_equal(kho_extract_bag(fx.path, REC, fx.rows, fx.n,
+						 dest, &res, &err),
+				 KHO_FAIL);
+		assert_non_null(strstr(err.msg, "is altered"));
+		snprintf(file, sizeof(file), "%s/result.pdf", dest);
+		assert_int_not_equal(access(file, F_OK), 0);
+		snprintf(file, sizeof(file), "%s/metadata.json", dest);
+		assert_int_not_equal(access(file, F_OK), 0);
+		release(&fx);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_zip_layout),
+		cmocka_unit_test(test_verify_clean_and_altered),
+		cmocka_unit_test(test_extract),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

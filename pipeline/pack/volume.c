@@ -82,8 +82,18 @@ static int archive_fail(kho_volume *v, const char *what, kho_error *err)
 	int e = archive_errno(v->a);
 	/* Whatever the cause, a volume that cannot be written stops the
 	 * pack: nothing is half archived. */
+	if (!msg)
+		return kho_error_set(err, KHO_FATAL,
+				     "cannot write %s into '%s': %s", what,
+				     v->path, strerror(e));
+	/* libarchive's own words ("Write error") seldom say why: the
+	 * system's reason (a full disk) goes beside them. */
+	if (e > 0 && !strstr(msg, strerror(e)))
+		return kho_error_set(err, KHO_FATAL,
+				     "cannot write %s into '%s': %s (%s)",
+				     what, v->path, msg, strerror(e));
 	return kho_error_set(err, KHO_FATAL, "cannot write %s into '%s': %s",
-			     what, v->path, msg ? msg : strerror(e));
+			     what, v->path, msg);
 }
 
 static int header(kho_volume *v, const char *member, uint64_t size,

@@ -172,18 +172,21 @@ static double energy_into(const kho_ink *ink, double degrees, double bin,
 	const float cf = (float)(c * inv), sf = (float)(s * inv);
 	const float off = (float)(-lo * inv);
 	const float per_strip = (float)strips / (float)KHO_MAX(ink->width, 1u);
+	/* int conversions: a float to an unsigned 64-bit integer costs a
+	 * branch and a dozen instructions on x86-64, to int32 one. */
+	const int32_t last_bin = (int32_t)KHO_MIN(used, (size_t)INT32_MAX) - 1;
+	const float *xs = ink->x, *ys = ink->y, *ws = ink->w;
 	for (size_t i = 0; i < ink->n; i += step) {
-		const float f = ink->y[i] * cf - ink->x[i] * sf + off;
-		const size_t k = (size_t)f;
-		const float frac = f - (float)k;
-		if (k + 1 >= used)
+		const float f = ys[i] * cf - xs[i] * sf + off;
+		if (!(f >= 0) || f >= (float)last_bin)
 			continue;
-		size_t st = (size_t)(ink->x[i] * per_strip);
-		if (st >= (size_t)strips)
-			st = (size_t)strips - 1;
-		double *p = prof + st * used;
-		p[k] += ink->w[i] * (1 - frac);
-		p[k + 1] += ink->w[i] * frac;
+		const int32_t k = (int32_t)f;
+		const float frac = f - (float)k;
+		int32_t st = (int32_t)(xs[i] * per_strip);
+		st = st < 0 ? 0 : st >= strips ? strips - 1 : st;
+		double *p = prof + (size_t)st * used + (size_t)k;
+		p[0] += ws[i] * (1 - frac);
+		p[1] += ws[i] * frac;
 	}
 	double e = 0;
 	for (size_t k = 0; k < used * (size_t)strips; k++)

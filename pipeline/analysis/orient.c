@@ -20,6 +20,7 @@ double kho_updown(const kho_ink *ink, double skew, int *lines,
 	const double empty = top * 0.02;
 	double above = 0, below = 0;
 	int headline = 0;
+	double head_at = 0; /* sum over headline lines of 0.5 - where */
 	size_t i = 0;
 	while (i < n) {
 		while (i < n && p[i] <= empty)
@@ -54,8 +55,14 @@ double kho_updown(const kho_ink *ink, double skew, int *lines,
 		 * hung from a headline (Devanagari) has a spike of a row or
 		 * two, and the test means nothing for it. */
 		const size_t core_h = c1 - c0 + 1;
-		if (h >= 8 / bin && core_h * 100 <= h * 15)
+		if (h >= 8 / bin && core_h * 100 <= h * 15) {
+			/* The headline hangs the letters below it: near
+			 * the top of an upright line (a third of the way
+			 * down, the vowel signs above it), near the bottom
+			 * of a line upside down. */
 			headline++;
+			head_at += 0.5 - ((double)(c0 + c1) / 2 - start) / h;
+		}
 		if (core <= 0 || core_h * 10 < h * 3)
 			continue;
 		above += a;
@@ -63,7 +70,15 @@ double kho_updown(const kho_ink *ink, double skew, int *lines,
 		(*lines)++;
 	}
 	free(p);
-	if (above + below <= 0 || headline * 10 >= (*lines + headline) * 3) {
+	if (headline > 0 && headline * 10 >= (*lines + headline) * 3) {
+		/* A script hung from a headline: the Latin test means
+		 * nothing; where the headlines sit tells.  A headline a
+		 * third of the way down gives about 0.3 (the Latin test's
+		 * scale), doubled; lines neither way cancel out. */
+		*lines = headline;
+		return KHO_MAX(-1.0, KHO_MIN(1.0, 2.0 * head_at / headline));
+	}
+	if (above + below <= 0) {
 		*lines = 0;
 		return 0;
 	}

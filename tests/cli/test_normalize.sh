@@ -79,6 +79,8 @@ cp "$R/tesseract-test/phototest.tif" real/PT-0.tif
 cp "$R/tesseract-test/phototest-rotated-L.png" real/PT-L.png
 cp "$R/tesseract-test/phototest-rotated-R.png" real/PT-R.png
 cp "$R/tesseract-test/phototest-rotated-180.png" real/PT-180.png
+cp "$R/tesseract-test/devatest.png" real/DV-0.png
+cp "$R/tesseract-test/devatest-rotated-270.png" real/DV-270.png
 for i in 1 2 3 4 5 6 7 8; do
 	cp "$R/pillow-malformed/g4_orientation_$i.tif" "real/G4-$i.tif"
 done
@@ -94,6 +96,9 @@ plan() {
 [ "$(plan PT-L)" = "90 0" ] || fail "phototest turned left: $(plan PT-L)"
 [ "$(plan PT-R)" = "270 0" ] || fail "phototest turned right: $(plan PT-R)"
 [ "$(plan PT-180)" = "180 0" ] || fail "phototest upside down: $(plan PT-180)"
+# Devanagari, hung from its headline: upright, and turned a quarter.
+[ "$(plan DV-0)" = "0 0" ] || fail "devatest: $(plan DV-0)"
+[ "$(plan DV-270)" = "90 0" ] || fail "devatest turned by 270: $(plan DV-270)"
 # The TIFF Orientation tag, 1 to 8: mirror and turn as the tag says.
 want=("" "0 0" "0 1" "180 0" "180 1" "270 1" "90 0" "90 1" "270 0")
 for i in 1 2 3 4 5 6 7 8; do

@@ -17,6 +17,7 @@
 
 #include "common/internal.h"
 #include "catalog/model.h"
+#include "config/shard.h"
 
 #include <sqlite3.h>
 
@@ -106,6 +107,17 @@ int kho_catalog_run_start(kho_catalog *cat, const char *command,
 			  int64_t *run, kho_error *err);
 int kho_catalog_run_end(kho_catalog *cat, int64_t run, const char *outcome,
 			const char *summary_json, kho_error *err);
+
+/* ---- the shard of the work root (catalog_shard.c) ---- */
+
+/* The shard this work root is; count 0 when it takes every record. */
+int kho_catalog_shard(kho_catalog *cat, kho_shard *s, kho_error *err);
+
+/* Makes the work root shard s, once, in its own transaction: KHO_USAGE
+ * with a message when it is a shard already (another one) or when it
+ * holds records, jobs or volumes (it ran without --shard). */
+int kho_catalog_shard_set(kho_catalog *cat, const kho_shard *s,
+			  kho_error *err);
 
 /* ---- stage jobs (catalog_jobs.c) ---- */
 
@@ -280,8 +292,10 @@ typedef struct kho_volume_row {
 int kho_pack_claim(kho_catalog *cat, int pid, kho_job **out, size_t *n,
 		   kho_error *err);
 
-/* The number the next volume gets: above every volume the index knows. */
-int kho_volumes_next_number(kho_catalog *cat, int *number, kho_error *err);
+/* The number the next volume named prefix ("vol-", "vol-s03of04-") gets:
+ * above every such volume the index knows. */
+int kho_volumes_next_number(kho_catalog *cat, const char *prefix,
+			    int *number, kho_error *err);
 
 /* Inside the caller's transaction: a volume about to be renamed into the
  * warehouse ('writing'), with the members of one bag of one record.

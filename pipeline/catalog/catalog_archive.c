@@ -78,14 +78,18 @@ int kho_pack_claim(kho_catalog *cat, int pid, kho_job **out, size_t *n,
 	return KHO_OK;
 }
 
-int kho_volumes_next_number(kho_catalog *cat, int *number, kho_error *err)
+int kho_volumes_next_number(kho_catalog *cat, const char *prefix,
+			    int *number, kho_error *err)
 {
+	/* CAST takes the digits before ".tar". */
 	static const char sql[] =
-		"SELECT coalesce(max(CAST(substr(name, 5, 6) AS INTEGER)), 0)"
-		" FROM volumes;";
+		"SELECT coalesce(max(CAST(substr(name, length(?1) + 1)"
+		" AS INTEGER)), 0) FROM volumes"
+		" WHERE substr(name, 1, length(?1)) = ?1;";
 	sqlite3_stmt *st = kho_catalog_stmt(cat, sql, err);
 	if (!st)
 		return KHO_FATAL;
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_TRANSIENT);
 	int step = sqlite3_step(st);
 	*number = step == SQLITE_ROW ? sqlite3_column_int(st, 0) + 1 : 0;
 	sqlite3_reset(st);

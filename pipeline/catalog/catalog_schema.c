@@ -245,6 +245,17 @@ const char *const kho_catalog_migrations[] = {
 	"  described_at TEXT NOT NULL"
 	");"
 	"CREATE INDEX publications_code ON publications(code);",
+
+	/* 4: the shard this work root is (kho run --shard I/N,
+	 * catalog_shard.c): at most one row, set once while the root holds
+	 * no record, never changed. */
+	"CREATE TABLE shard ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  shard INTEGER NOT NULL,"
+	"  shards INTEGER NOT NULL CHECK (shard BETWEEN 1 AND shards),"
+	"  hash TEXT NOT NULL,"
+	"  set_at TEXT NOT NULL"
+	");",
 };
 
 const int kho_catalog_n_migrations = (int)KHO_ARRAY_SIZE(kho_catalog_migrations);

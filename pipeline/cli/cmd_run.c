@@ -16,7 +16,11 @@ static const kho_opt run_opts[] = {
 				  "(the next time it comes)" },
 	{ "for", 0, 1, "DURATION", "the night window lasts this long: 6h, "
 				   "90m, 1h30m, 45s" },
+	{ "shard", 0, 1, "I/N", "only the records whose id hashes to shard "
+				"I of N (docs/SLURM.md)" },
 };
+
+enum { OPT_UNTIL, OPT_FOR, OPT_SHARD };
 
 /* "6h", "90m", "1h30m", "45s" in seconds; -1 when not a duration. */
 static long parse_duration(const char *s)
@@ -64,7 +68,8 @@ static long until_seconds(const char *s)
 static int parse_window(const kho_args *a, kho_window *w, kho_error *err)
 {
 	memset(w, 0, sizeof(*w));
-	const char *until = kho_args_value(a, 0), *len = kho_args_value(a, 1);
+	const char *until = kho_args_value(a, OPT_UNTIL);
+	const char *len = kho_args_value(a, OPT_FOR);
 	if (until && len)
 		return kho_error_set(err, KHO_USAGE,
 				     "give --until or --for, not both");
@@ -132,6 +137,43 @@ static int run_stages(kho_session *s, const char *command, size_t first,
 	return rc;
 }
 
+/*
+ * The shard the run is: the work root's, remembered in its catalog since
+ * its first run with --shard.  A root that took every record can never
+ * become a shard, and a shard never another one.
+ */
+static int use_shard(kho_session *s, const char *cmd, const kho_shard *given,
+		     kho_error *err)
+{
+	kho_shard root;
+	int rc = kho_catalog_shard(s->cat, &root, err);
+	if (rc || (!given && root.count == 0))
+		return rc;
+	char want[16] = "", have[16];
+	if (given)
+		kho_shard_format(given, want, sizeof(want));
+	kho_shard_format(&root, have, sizeof(have));
+	if (given && root.count > 0 && !kho_shard_equal(given, &root))
+		return kho_error_set(err, KHO_USAGE,
+				     "work root '%s' is shard %s: it cannot "
+				     "run as shard %s (each shard has a work "
+				     "root of its own)",
+				     s->root, have, want);
+	if (given && root.count == 0) {
+		rc = kho_catalog_shard_set(s->cat, given, err);
+		if (rc)
+			return kho_error_prefix(err, "work root '%s' cannot "
+						"be shard %s",
+						s->root, want);
+		root = *given;
+	}
+	printf("%s: work root '%s' is shard %d/%d: it takes the records whose "
+	       "id hashes to it\n",
+	       cmd, s->root, root.index, root.count);
+	fflush(stdout);
+	return KHO_OK;
+}
+
 /* `kho ingest INBOX...` looks at those inboxes instead of kho.conf's. */
 static int use_inboxes(kho_session *s, char **inboxes, int n, kho_error *err)
 {
@@ -166,7 +208,8 @@ static int run_command(const char *cmd, const char *program, size_t first,
 				  stages[first].summary, run_opts,
 				  KHO_ARRAY_SIZE(run_opts));
 		else
-			kho_usage(cmd, "[-j N] [--until HH:MM | --for 6h]",
+			kho_usage(cmd, "[-j N] [--until HH:MM | --for 6h] "
+				       "[--shard I/N]",
 				  "Looks at the inboxes (kho.conf and --inbox), "
 				  "then works every record through\nnormalize, "
 				  "compress and describe, finishing records "
@@ -187,22 +230,29 @@ static int run_command(const char *cmd, const char *program, size_t first,
 	kho_window window;
 	if (rc == KHO_OK)
 		rc = parse_window(&a, &window, &err);
+	kho_shard shard = KHO_SHARD_NONE;
+	const char *shard_arg = kho_args_value(&a, OPT_SHARD);
+	if (rc == KHO_OK && shard_arg)
+		rc = kho_shard_parse(shard_arg, &shard, &err);
 	kho_session *s = NULL;
 	if (rc == KHO_OK)
 		rc = kho_args_session(&a, program, 1, 0, &s, &err);
 	if (rc == KHO_OK && a.n_pos > 0)
 		rc = use_inboxes(s, a.pos, a.n_pos, &err);
+	if (rc == KHO_OK)
+		rc = use_shard(s, cmd, shard_arg ? &shard : NULL, &err);
 	kho_stage_result results[KHO_N_STAGES];
 	memset(results, 0, sizeof(results));
 	int stopped = 0;
 	int64_t started = 0;
-	if (rc == KHO_OK) {
+	const int ran = rc == KHO_OK;
+	if (ran) {
 		started = kho_summary_clock();
 		rc = run_stages(s, cmd, first, last, &window, results, &stopped,
 				&err);
 	}
 	int status;
-	if (s) {
+	if (ran) {
 		status = kho_summary_run(s, cmd, first, last, results, stopped,
 					 started, rc ? &err : NULL);
 	} else {

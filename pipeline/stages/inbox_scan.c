@@ -49,9 +49,24 @@ static char *fmt(kho_scan *scan, const char *f, ...)
 	return s;
 }
 
+/* Whether the scan looks at this record. */
+static int mine(kho_scan *scan, const char *id)
+{
+	if (kho_shard_takes(&scan->shard, id))
+		return 1;
+	scan->n_elsewhere++;
+	return 0;
+}
+
+/* Takes ownership of message.  A problem that names no record belongs to
+ * no shard by its id: shard 1 keeps it, the others let it be. */
 static void add_problem(kho_scan *scan, const char *inbox, const char *name,
 			char *message, const struct stat *st)
 {
+	if (scan->shard.count > 0 && scan->shard.index != 1) {
+		free(message);
+		return;
+	}
 	if (scan->n_problems == scan->cap_problems) {
 		scan->cap_problems = scan->cap_problems ? scan->cap_problems * 2
 							: 8;
@@ -348,6 +363,10 @@ static void manifest_records(kho_scan *scan, const char *inbox,
 		while (j < m->n && strcmp(m->rows[j].record,
 					  m->rows[i].record) == 0)
 			j++;
+		if (!mine(scan, m->rows[i].record)) {
+			i = j;
+			continue;
+		}
 		kho_scan_record *r =
 			add_record(scan, m->rows[i].record, inbox, MANIFEST);
 		for (size_t k = i; k < j; k++) {
@@ -474,6 +493,10 @@ static int scan_inbox(kho_scan *scan, const char *inbox_given, kho_error *err)
 			char q[256];
 			kho_quote_name(name, q, sizeof(q));
 			if (stem <= KHO_RECORD_ID_MAX && kho_record_id_valid(id)) {
+				if (!mine(scan, id)) {
+					free(why);
+					continue;
+				}
 				kho_scan_record *r =
 					add_record(scan, id, inbox, name);
 				r->error = fmt(scan, "'%s': %s", q, why);
@@ -497,6 +520,8 @@ static int scan_inbox(kho_scan *scan, const char *inbox_given, kho_error *err)
 				    &est);
 			continue;
 		}
+		if (!mine(scan, id))
+			continue;
 		if (S_ISDIR(est.st_mode)) {
 			folder_record(scan, inbox, name, &m);
 		} else {

@@ -14,12 +14,19 @@
  * files).  A symbolic link is followed only when what it points to lies
  * inside the inbox; otherwise it is refused.  Anything that cannot be read
  * as a record becomes a problem with a message naming it.
+ *
+ * A shard (config/shard.h) looks only at the records whose id hashes to
+ * it: the entries of other shards' records are passed by before their
+ * folders are even listed, and the problems that name no record are kept
+ * by shard 1 alone, so that the shards together find what one machine
+ * would have found.
  */
 #ifndef KHO_INBOX_SCAN_H
 #define KHO_INBOX_SCAN_H
 
 #include "common/internal.h"
 #include "common/names.h"
+#include "config/shard.h"
 
 typedef struct kho_scan_file {
 	char *path;     /* real path, inside the inbox */
@@ -54,9 +61,11 @@ typedef struct kho_scan {
 	size_t n_problems;
 	size_t cap_problems;
 	void *oom;      /* where running out of memory jumps to (a jmp_buf) */
+	kho_shard shard;     /* set before scanning: only its records */
+	size_t n_elsewhere;  /* inbox entries of other shards' records */
 } kho_scan;
 
-#define KHO_SCAN_INIT { NULL, 0, 0, NULL, 0, 0, NULL }
+#define KHO_SCAN_INIT { NULL, 0, 0, NULL, 0, 0, NULL, KHO_SHARD_NONE, 0 }
 
 /* Adds what one inbox holds.  KHO_USAGE when the inbox itself cannot be
  * read (missing, not a folder). */

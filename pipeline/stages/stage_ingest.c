@@ -58,7 +58,8 @@ int kho_ingest_prepare(kho_session *s, kho_error *err)
 	if (s->conf.n_inbox == 0)
 		return KHO_OK;
 	kho_scan scan = KHO_SCAN_INIT;
-	int rc = KHO_OK;
+	/* A shard's root takes only its records (config/shard.h). */
+	int rc = kho_catalog_shard(s->cat, &scan.shard, err);
 	for (int i = 0; rc == KHO_OK && i < s->conf.n_inbox; i++)
 		rc = kho_inbox_scan(&scan, s->conf.inbox[i], err);
 	if (rc == KHO_OK)
@@ -94,12 +95,19 @@ int kho_ingest_prepare(kho_session *s, kho_error *err)
 		rc = kho_jobs_add_problem(s->cat, p->what, msg, fp, err);
 	}
 	if (rc == KHO_OK) {
-		char detail[160];
-		snprintf(detail, sizeof(detail),
-			 "%zu record(s) in %d inbox(es), %d new or changed, "
-			 "%zu problem(s)",
-			 scan.n_records, s->conf.n_inbox, queued,
-			 scan.n_problems);
+		char detail[256];
+		int len = snprintf(detail, sizeof(detail),
+				   "%zu record(s) in %d inbox(es), %d new or "
+				   "changed, %zu problem(s)",
+				   scan.n_records, s->conf.n_inbox, queued,
+				   scan.n_problems);
+		if (scan.shard.count > 0)
+			snprintf(detail + len, sizeof(detail) - (size_t)len,
+				 "; shard %d/%d: %zu entr%s of other shards' "
+				 "records left to them",
+				 scan.shard.index, scan.shard.count,
+				 scan.n_elsewhere,
+				 scan.n_elsewhere == 1 ? "y" : "ies");
 		kho_event ev = { 0, NULL, "ingest", "inbox-scan", "info",
 				 detail };
 		rc = kho_catalog_event(s->cat, &ev, err);

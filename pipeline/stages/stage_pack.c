@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "common/fsutil.h"
 #include "pack/bag.h"
+#include "pack/volume_name.h"
 #include "worker/progress.h"
 
 #include <dirent.h>
@@ -20,8 +21,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <unistd.h>
-
-#define VOLUME_FMT "vol-%06d.%s"
 
 /* Fault injection for the reliability tests: KHO_FAULT=pack:POINT kills
  * the process at that point of writing a volume (after-part, after-intent,
@@ -102,9 +101,12 @@ static int gather(kho_session *s, pack_item *it, kho_error *err)
 	return rc;
 }
 
-/* Numbers of the volume files in the warehouse, also those the catalog
- * does not know, so that no name is ever used twice. */
-static int highest_file_number(const char *dir, int *highest)
+/* Numbers of this root's volume files in the warehouse (vol-NNNNNN.tar,
+ * .zip and their .part, or a shard's vol-sIIofNN-NNNNNN...), also those
+ * the catalog does not know, so that no name is ever used twice.  Other
+ * shards' volumes in a shared warehouse folder are theirs. */
+static int highest_file_number(const char *dir, const kho_shard *shard,
+			       int *highest)
 {
 	*highest = 0;
 	DIR *d = opendir(dir);
@@ -112,29 +114,34 @@ static int highest_file_number(const char *dir, int *highest)
 		return -1;
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
-		/* vol-NNNNNN.tar, .zip, and their .part */
+		kho_shard of;
 		int n = 0;
-		if (sscanf(e->d_name, "vol-%d.", &n) == 1 && n > *highest)
+		if (kho_volume_name_parse(e->d_name, &of, &n, NULL) &&
+		    kho_shard_equal(&of, shard) && n > *highest)
 			*highest = n;
 	}
 	closedir(d);
 	return 0;
 }
 
-static int next_volume(kho_session *s, char *name, size_t cap, kho_error *err)
+static int next_volume(kho_session *s, const kho_shard *shard, char *name,
+		       size_t cap, kho_error *err)
 {
 	int from_index = 0, from_files = 0;
-	int rc = kho_volumes_next_number(s->cat, &from_index, err);
+	char prefix[32];
+	kho_volume_prefix(shard, prefix, sizeof(prefix));
+	int rc = kho_volumes_next_number(s->cat, prefix, &from_index, err);
 	if (rc)
 		return rc;
-	if (highest_file_number(s->warehouse_dir, &from_files) != 0)
+	if (highest_file_number(s->warehouse_dir, shard, &from_files) != 0)
 		return kho_error_errno(err, KHO_FATAL, "read",
 				       s->warehouse_dir);
 	int n = KHO_MAX(from_index, from_files + 1);
 	const int format = kho_volume_format_parse(s->conf.volume_format);
 	assert(format >= 0); /* kho_config_set() checked it */
-	snprintf(name, cap, VOLUME_FMT, n,
-		 kho_volume_format_ext((kho_volume_format)format));
+	kho_volume_name(shard, n,
+			kho_volume_format_ext((kho_volume_format)format), name,
+			cap);
 	return KHO_OK;
 }
 
@@ -148,11 +155,12 @@ typedef struct written_bag {
 
 /* Writes one volume from items[from..] as far as it fills; *next receives
  * the first item left for the next volume. */
-static int write_volume(kho_session *s, pack_item *items, size_t n, size_t from,
-			size_t *next, kho_stage_result *res, kho_error *err)
+static int write_volume(kho_session *s, const kho_shard *shard,
+			pack_item *items, size_t n, size_t from, size_t *next,
+			kho_stage_result *res, kho_error *err)
 {
 	char name[64], part[PATH_MAX + 80], final[PATH_MAX + 80];
-	int rc = next_volume(s, name, sizeof(name), err);
+	int rc = next_volume(s, shard, name, sizeof(name), err);
 	if (rc)
 		return rc;
 	snprintf(part, sizeof(part), "%s/%s.part", s->warehouse_dir, name);
@@ -322,7 +330,10 @@ int kho_pack_run(kho_session *s, kho_stage_result *res, kho_error *err)
 {
 	kho_job *jobs = NULL;
 	size_t n = 0;
-	int rc = kho_pack_claim(s->cat, (int)getpid(), &jobs, &n, err);
+	kho_shard shard;
+	int rc = kho_catalog_shard(s->cat, &shard, err);
+	if (rc == KHO_OK)
+		rc = kho_pack_claim(s->cat, (int)getpid(), &jobs, &n, err);
 	if (rc || n == 0)
 		return rc;
 	pack_item *items = calloc(n, sizeof(*items));
@@ -356,7 +367,7 @@ int kho_pack_run(kho_session *s, kho_stage_result *res, kho_error *err)
 			res->interrupted = 1;
 			break;
 		}
-		rc = write_volume(s, items, n, next, &next, res, err);
+		rc = write_volume(s, &shard, items, n, next, &next, res, err);
 		kho_progress_update(&prog, res->done + res->failed, 0);
 	}
 	kho_progress_finish(&prog, res->done + res->failed, 0);
@@ -376,16 +387,24 @@ int kho_pack_run(kho_session *s, kho_stage_result *res, kho_error *err)
 	return rc;
 }
 
+/* This root's volumes being written when it stopped; another shard's,
+ * in a shared warehouse folder, may be being written now. */
 static int remove_parts(kho_session *s, kho_error *err)
 {
+	kho_shard shard;
+	int rc = kho_catalog_shard(s->cat, &shard, err);
+	if (rc)
+		return rc;
 	DIR *d = opendir(s->warehouse_dir);
 	if (!d)
 		return kho_error_errno(err, KHO_FATAL, "read",
 				       s->warehouse_dir);
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
-		size_t len = strlen(e->d_name);
-		if (len > 5 && strcmp(e->d_name + len - 5, ".part") == 0)
+		kho_shard of;
+		int part = 0;
+		if (kho_volume_name_parse(e->d_name, &of, NULL, &part) &&
+		    part && kho_shard_equal(&of, &shard))
 			unlinkat(dirfd(d), e->d_name, 0);
 	}
 	closedir(d);

@@ -497,3 +497,39 @@ int kho_register_size(kho_catalog *cat, int64_t *n, kho_error *err)
 {
 	return count_of(cat, "SELECT count(*) FROM register;", n, err);
 }
+
+int kho_register_digest(kho_catalog *cat, char hex[KHO_SHA256_HEX],
+			int64_t *n, kho_error *err)
+{
+	static const char sql[] =
+		"SELECT record_id, year, agency, field, procedure_code, title,"
+		" number, issue_date, coalesce(extra, '') FROM register"
+		" ORDER BY record_id;";
+	*n = 0;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return kho_catalog_error(cat, err);
+	kho_hash *h = kho_hash_new(KHO_SHA256);
+	if (!h) {
+		sqlite3_finalize(st);
+		return kho_error_set(err, KHO_FATAL, "out of memory");
+	}
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		/* Each value with its length: no two registers read alike. */
+		for (int c = 0; c < 9; c++) {
+			const char *v = kho_col_text(st, c);
+			const uint64_t len = strlen(v);
+			kho_hash_update(h, &len, sizeof(len));
+			kho_hash_update(h, v, (size_t)len);
+		}
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	if (step != SQLITE_DONE) {
+		kho_hash_free(h);
+		return kho_catalog_error(cat, err);
+	}
+	kho_hash_final(h, hex);
+	return KHO_OK;
+}

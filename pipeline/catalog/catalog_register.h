@@ -126,4 +126,10 @@ int kho_register_last_import(kho_catalog *cat, kho_register_import_row *row,
 /* Rows in the register. */
 int kho_register_size(kho_catalog *cat, int64_t *n, kho_error *err);
 
+/* A digest of the register's content (every column of every row but the
+ * imports that brought them), so that work roots that hold the same
+ * register can be told from those that do not; *n receives its rows. */
+int kho_register_digest(kho_catalog *cat, char hex[KHO_SHA256_HEX],
+			int64_t *n, kho_error *err);
+
 #endif

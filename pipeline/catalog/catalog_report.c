@@ -27,7 +27,12 @@ static const char prepare_ids[] =
 	"CREATE TEMP TABLE cov_id ("
 	"  record_id TEXT PRIMARY KEY,"
 	"  state INTEGER NOT NULL,"
-	"  version INTEGER NOT NULL"
+	"  version INTEGER NOT NULL,"
+	/* the work root (0: this one, k: the k-th other root) and, for
+	 * another root's orphans and re-scans, their versions in its sealed
+	 * volumes (this root's are counted when read) */
+	"  root INTEGER NOT NULL DEFAULT 0,"
+	"  archived_versions INTEGER"
 	") WITHOUT ROWID;"
 	"INSERT INTO temp.cov_id (record_id, state, version)"
 	" SELECT r.record_id,"
@@ -83,10 +88,121 @@ static sqlite3_stmt *prepare(kho_catalog *cat, const char *sql, kho_error *err)
 	return st;
 }
 
+/* Another root's ids, from its own temp.cov_id: the versions in sealed
+ * volumes of those the lists show (orphans and re-scans). */
+static const char other_ids[] =
+	"SELECT c.record_id, c.state, c.version,"
+	" CASE WHEN c.version > 1 OR (c.version > 0 AND NOT EXISTS"
+	"  (SELECT 1 FROM register g WHERE g.record_id = c.record_id))"
+	" THEN (SELECT count(DISTINCT a.version) FROM archive a"
+	"  JOIN volumes v ON v.id = a.volume AND v.state = 'sealed'"
+	"  WHERE a.record_id = c.record_id) END"
+	" FROM temp.cov_id c;";
+
+static const char add_id[] =
+	"INSERT INTO temp.cov_id (record_id, state, version, root,"
+	" archived_versions) VALUES (?1, ?2, ?3, ?4, ?5)"
+	" ON CONFLICT (record_id) DO NOTHING;";
+
+static const char root_of[] =
+	"SELECT root FROM temp.cov_id WHERE record_id = ?1;";
+
+/* The ids of other root k (names[k]; names[0] is cat's) into cat's
+ * temp.cov_id; an id both hold means the roots are not shards of one
+ * split. */
+static int add_root(kho_catalog *cat, kho_catalog *other, int k,
+		    const char *const *names, kho_error *err)
+{
+	int rc = kho_catalog_exec(other, prepare_ids, err);
+	sqlite3_stmt *from = rc ? NULL : prepare(other, other_ids, err);
+	sqlite3_stmt *to = from ? prepare(cat, add_id, err) : NULL;
+	if (rc == KHO_OK && (!from || !to))
+		rc = KHO_FATAL;
+	int step = SQLITE_DONE;
+	while (rc == KHO_OK && (step = sqlite3_step(from)) == SQLITE_ROW) {
+		sqlite3_reset(to);
+		for (int c = 0; c < 3; c++)
+			sqlite3_bind_value(to, c + 1,
+					   sqlite3_column_value(from, c));
+		sqlite3_bind_int(to, 4, k);
+		sqlite3_bind_value(to, 5, sqlite3_column_value(from, 3));
+		if (sqlite3_step(to) != SQLITE_DONE)
+			rc = kho_catalog_error(cat, err);
+		else if (sqlite3_changes(cat->db) == 0) {
+			/* Both roots hold it. */
+			sqlite3_stmt *q = prepare(cat, root_of, err);
+			int first = 0;
+			if (q) {
+				sqlite3_bind_value(q, 1,
+						   sqlite3_column_value(from, 0));
+				if (sqlite3_step(q) == SQLITE_ROW)
+					first = sqlite3_column_int(q, 0);
+				sqlite3_finalize(q);
+			}
+			rc = kho_error_set(err, KHO_USAGE,
+					   "record '%s' is in work roots '%s' "
+					   "and '%s': they are not shards of "
+					   "one batch",
+					   kho_col_text(from, 0),
+					   names[first], names[k]);
+		}
+	}
+	if (rc == KHO_OK && step != SQLITE_DONE)
+		rc = kho_catalog_error(other, err);
+	sqlite3_finalize(from);
+	sqlite3_finalize(to);
+	kho_coverage_done(other);
+	return rc;
+}
+
 int kho_coverage_prepare(kho_catalog *cat, const kho_cov_targets *t,
 			 kho_error *err)
 {
-	int rc = kho_catalog_exec(cat, prepare_ids, err);
+	return kho_coverage_prepare_roots(cat, NULL, NULL, 0, t, err);
+}
+
+/* The roots must count against the same register. */
+static int same_register(kho_catalog *cat, kho_catalog *const *others,
+			 const char *const *names, size_t n, kho_error *err)
+{
+	char want[KHO_SHA256_HEX], got[KHO_SHA256_HEX];
+	int64_t rows = 0, other_rows = 0;
+	int rc = n ? kho_register_digest(cat, want, &rows, err) : KHO_OK;
+	for (size_t k = 0; rc == KHO_OK && k < n; k++) {
+		rc = kho_register_digest(others[k], got, &other_rows, err);
+		if (rc == KHO_OK && strcmp(want, got) != 0)
+			rc = kho_error_set(err, KHO_USAGE,
+					   "work roots '%s' and '%s' hold "
+					   "different registers (%lld and %lld "
+					   "record(s)): import the same "
+					   "register into every root (kho "
+					   "register import FILE.csv --root "
+					   "ROOT)",
+					   names[0], names[k + 1],
+					   (long long)rows,
+					   (long long)other_rows);
+	}
+	return rc;
+}
+
+int kho_coverage_prepare_roots(kho_catalog *cat, kho_catalog *const *others,
+			       const char *const *names, size_t n,
+			       const kho_cov_targets *t, kho_error *err)
+{
+	int rc = same_register(cat, others, names, n, err);
+	if (rc == KHO_OK)
+		rc = kho_catalog_exec(cat, prepare_ids, err);
+	if (rc == KHO_OK && n > 0) {
+		/* Only temp tables are written: a read-only connection
+		 * may. */
+		rc = kho_catalog_exec(cat, "BEGIN;", err);
+		for (size_t k = 0; rc == KHO_OK && k < n; k++)
+			rc = add_root(cat, others[k], (int)k + 1, names, err);
+		if (rc == KHO_OK)
+			rc = kho_catalog_exec(cat, "COMMIT;", err);
+		else
+			sqlite3_exec(cat->db, "ROLLBACK;", NULL, NULL, NULL);
+	}
 	if (rc)
 		return rc;
 	sqlite3_stmt *st = prepare(cat, prepare_groups, err);
@@ -265,9 +381,10 @@ static const char *state_name(int state)
 /* clang-format off */
 #define RECORD_COLUMNS                                                    \
 	"SELECT c.record_id, c.version, c.state,"                         \
-	" (SELECT count(DISTINCT a.version) FROM archive a"               \
+	" coalesce(c.archived_versions, (SELECT count(DISTINCT a.version)" \
+	"  FROM archive a"                                                \
 	"  JOIN volumes v ON v.id = a.volume AND v.state = 'sealed'"      \
-	"  WHERE a.record_id = c.record_id),"                             \
+	"  WHERE a.record_id = c.record_id)),"                            \
 	" EXISTS (SELECT 1 FROM register g WHERE g.record_id = c.record_id)" \
 	" FROM temp.cov_id c "
 

@@ -64,6 +64,16 @@ typedef struct kho_cov_row {
 
 int kho_coverage_prepare(kho_catalog *cat, const kho_cov_targets *t,
 			 kho_error *err);
+
+/* The same over several work roots, the shards of one batch (docs/
+ * SLURM.md): cat's temporary tables also hold the record ids of the n
+ * other catalogs, so that every reading below sees them as one catalog.
+ * names[0] names cat's root and names[1..n] the others, for messages.
+ * KHO_USAGE when the others do not hold the same register as cat
+ * (kho_register_digest) or when two roots hold the same record id. */
+int kho_coverage_prepare_roots(kho_catalog *cat, kho_catalog *const *others,
+			       const char *const *names, size_t n,
+			       const kho_cov_targets *t, kho_error *err);
 void kho_coverage_done(kho_catalog *cat);
 
 /* Rows of one level, ordered by year, agency, field.  TOTAL, BACKLOG and
@@ -141,6 +151,30 @@ int kho_snapshot_take(kho_catalog *cat, const kho_cov_targets *t,
 int kho_snapshot_days(kho_catalog *cat, const kho_cov_targets *t,
 		      size_t max_days, kho_snapshot **out, size_t *n,
 		      kho_error *err);
+
+/* A snapshot as it was kept, year by year: what the trend of several
+ * work roots adds up (report_roots.c). */
+typedef struct kho_snapshot_year {
+	int year;
+	int target_pct; /* -1: the year had no target */
+	int64_t registered;
+	int64_t archived;
+	int64_t in_progress;
+	int64_t failed;
+} kho_snapshot_year;
+
+typedef struct kho_snapshot_kept {
+	char taken_at[32];
+	char kind[8];
+	int64_t orphans;
+	kho_snapshot_year *years; /* owned, by year */
+	size_t n_years;
+} kho_snapshot_kept;
+
+/* The last snapshot of each day (UTC), every day, oldest first. */
+int kho_snapshot_days_kept(kho_catalog *cat, kho_snapshot_kept **out,
+			   size_t *n, kho_error *err);
+void kho_snapshots_kept_free(kho_snapshot_kept *s, size_t n);
 
 /* The snapshot a run left, or the newest taken before a time; KHO_FAIL
  * (no message) when there is none. */

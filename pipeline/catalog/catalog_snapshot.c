@@ -289,6 +289,86 @@ int kho_snapshot_days(kho_catalog *cat, const kho_cov_targets *t,
 	return KHO_OK;
 }
 
+void kho_snapshots_kept_free(kho_snapshot_kept *s, size_t n)
+{
+	for (size_t i = 0; s && i < n; i++)
+		free(s[i].years);
+	free(s);
+}
+
+int kho_snapshot_days_kept(kho_catalog *cat, kho_snapshot_kept **out,
+			   size_t *n, kho_error *err)
+{
+	static const char sql[] =
+		"SELECT s.id, s.taken_at, s.kind, s.orphans, y.year,"
+		" y.target_pct, y.registered, y.archived, y.in_progress,"
+		" y.failed FROM snapshots s"
+		" LEFT JOIN snapshot_years y ON y.snapshot = s.id"
+		" WHERE s.id IN (SELECT id FROM (SELECT id, row_number() OVER"
+		" (PARTITION BY substr(taken_at, 1, 10)"
+		"  ORDER BY taken_at DESC, id DESC) AS n FROM snapshots)"
+		" WHERE n = 1)"
+		" ORDER BY s.taken_at, s.id, y.year;";
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = prepare(cat, sql, err);
+	if (!st)
+		return KHO_FATAL;
+	kho_snapshot_kept *rows = NULL;
+	size_t count = 0, cap = 0;
+	int64_t last_id = -1;
+	int step, oom = 0;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const int64_t id = sqlite3_column_int64(st, 0);
+		if (id != last_id) {
+			if (count == cap) {
+				cap = cap ? cap * 2 : 32;
+				kho_snapshot_kept *p =
+					realloc(rows, cap * sizeof(*p));
+				if (!p) {
+					oom = 1;
+					break;
+				}
+				rows = p;
+			}
+			kho_snapshot_kept *k = &rows[count++];
+			memset(k, 0, sizeof(*k));
+			kho_col_copy(st, 1, k->taken_at, sizeof(k->taken_at));
+			kho_col_copy(st, 2, k->kind, sizeof(k->kind));
+			k->orphans = sqlite3_column_int64(st, 3);
+			last_id = id;
+		}
+		if (sqlite3_column_type(st, 4) == SQLITE_NULL)
+			continue; /* a snapshot without years */
+		kho_snapshot_kept *k = &rows[count - 1];
+		kho_snapshot_year *y =
+			realloc(k->years, (k->n_years + 1) * sizeof(*y));
+		if (!y) {
+			oom = 1;
+			break;
+		}
+		k->years = y;
+		y = &k->years[k->n_years++];
+		y->year = sqlite3_column_int(st, 4);
+		y->target_pct = sqlite3_column_type(st, 5) == SQLITE_NULL
+					? -1
+					: sqlite3_column_int(st, 5);
+		y->registered = sqlite3_column_int64(st, 6);
+		y->archived = sqlite3_column_int64(st, 7);
+		y->in_progress = sqlite3_column_int64(st, 8);
+		y->failed = sqlite3_column_int64(st, 9);
+	}
+	sqlite3_finalize(st);
+	if (oom || step != SQLITE_DONE) {
+		kho_snapshots_kept_free(rows, count);
+		return oom ? kho_error_set(err, KHO_FATAL, "out of memory")
+			   : kho_catalog_error(cat, err);
+	}
+	*out = rows;
+	*n = count;
+	return KHO_OK;
+}
+
 /* ---- what a run did ---- */
 
 void kho_run_done(kho_catalog *cat)

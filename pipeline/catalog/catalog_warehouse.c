@@ -369,3 +369,25 @@ int kho_archive_bag(kho_catalog *cat, const char *record_id, int version,
 	*got_version = version;
 	return rc;
 }
+
+int kho_archive_record_ids(kho_catalog *cat, kho_archived_fn fn, void *ctx,
+			   kho_error *err)
+{
+	static const char sql[] =
+		"SELECT a.record_id, min(v.name) FROM archive a"
+		" JOIN volumes v ON v.id = a.volume AND v.state = 'sealed'"
+		" GROUP BY a.record_id ORDER BY a.record_id;";
+	sqlite3_stmt *st = kho_catalog_stmt(cat, sql, err);
+	if (!st)
+		return KHO_FATAL;
+	int step, rc = KHO_OK;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = fn(ctx, kho_col_text(st, 0), kho_col_text(st, 1), err);
+		if (rc)
+			break;
+	}
+	if (rc == KHO_OK && step != SQLITE_DONE)
+		rc = kho_catalog_error(cat, err);
+	sqlite3_reset(st);
+	return rc;
+}

@@ -82,4 +82,12 @@ int kho_archive_bag(kho_catalog *cat, const char *record_id, int version,
 int kho_archive_versions(kho_catalog *cat, const char *record_id, int **out,
 			 size_t *n, kho_error *err);
 
+/* Every record id with a bag in a sealed volume, by id, and the first
+ * such volume's name: fn(ctx, record_id, volume) for each, strings valid
+ * during the call; a non-zero return from fn stops and is returned. */
+typedef int (*kho_archived_fn)(void *ctx, const char *record_id,
+			       const char *volume, kho_error *err);
+int kho_archive_record_ids(kho_catalog *cat, kho_archived_fn fn, void *ctx,
+			   kho_error *err);
+
 #endif

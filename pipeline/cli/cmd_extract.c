@@ -1,27 +1,59 @@
-/* kho extract RECORD DEST [--version N]: a record's files out of the
- * warehouse, read by offset and checked on the way. */
+/* kho extract RECORD DEST [--version N] [--roots ROOT...]: a record's
+ * files out of the warehouse (of whichever work root archived it), read
+ * by offset and checked on the way. */
 #include "kho/commands.h"
 #include "catalog/catalog_warehouse.h"
 #include "cli/options.h"
+#include "cli/roots.h"
 #include "common/names.h"
 #include "pack/volume_extract.h"
 
 #include <limits.h>
 
+enum { OPT_VERSION, OPT_ROOTS };
+
 static const kho_opt extract_opts[] = {
-	{"version", 0, 1, "N",
-	 "the archive version (bag RECORD.N); "
-	 "default: the newest"},
+	[OPT_VERSION] = {"version", 0, 1, "N",
+			 "the archive version (bag RECORD.N); "
+			 "default: the newest"},
+	[OPT_ROOTS] = {"roots", 0, KHO_OPT_LIST, "ROOT",
+		       "the work roots of the shards of one batch "
+		       "(then -- RECORD DEST)"},
 };
 
-static int extract(kho_session *s, const char *record_id, const char *dest,
-		   int version, kho_error *err)
+/* The root that archived the record: its shard's first, then any other
+ * (a record is archived by one root only; kho verify --roots checks). */
+static int find_root(const kho_roots *roots, const char *record_id,
+		     int version, kho_archive_row **rows, size_t *n, int *got,
+		     kho_session **s, kho_error *err)
+{
+	const int want = roots->count ? kho_shard_of(record_id, roots->count)
+				      : 0;
+	int rc = KHO_FAIL;
+	for (int pass = 0; pass < 2 && rc == KHO_FAIL; pass++)
+		for (size_t k = 0; k < roots->n && rc == KHO_FAIL; k++) {
+			const int its = roots->shard[k].index == want;
+			if (roots->n > 1 && its != (pass == 0))
+				continue;
+			kho_error_clear(err);
+			rc = kho_archive_bag(roots->s[k]->cat, record_id,
+					     version, rows, n, got, err);
+			*s = roots->s[k];
+		}
+	if (rc == KHO_FAIL && roots->n > 1)
+		kho_error_prefix(err, "%s", roots->label);
+	return rc;
+}
+
+static int extract(const kho_roots *roots, const char *record_id,
+		   const char *dest, int version, kho_error *err)
 {
 	kho_archive_row *rows = NULL;
 	size_t n = 0;
 	int got = 0;
-	int rc = kho_archive_bag(s->cat, record_id, version, &rows, &n, &got,
-				 err);
+	kho_session *s = NULL;
+	int rc = find_root(roots, record_id, version, &rows, &n, &got, &s,
+			   err);
 	if (rc)
 		return rc;
 	char path[PATH_MAX + 80];
@@ -46,7 +78,8 @@ int kho_cmd_extract(int argc, char **argv)
 				KHO_ARRAY_SIZE(extract_opts), &a, &err);
 	if (rc == KHO_OK && a.help) {
 		kho_usage(
-			"kho extract", "RECORD DEST [--version N]",
+			"kho extract",
+			"RECORD DEST [--version N] [--roots ROOT... --]",
 			"Writes a record's files (result.pdf, metadata.json, "
 			"master.tif, originals/) out of\nits warehouse volume "
 			"into DEST, reading them by the index's offsets and "
@@ -68,7 +101,7 @@ int kho_cmd_extract(int argc, char **argv)
 			"'%s' is not a record id (" KHO_RECORD_ID_RULE ")",
 			a.pos[0]);
 	int version = 0;
-	const char *const v = kho_args_value(&a, 0);
+	const char *const v = kho_args_value(&a, OPT_VERSION);
 	if (rc == KHO_OK && v) {
 		char *end = NULL;
 		const long n = strtol(v, &end, 10);
@@ -79,12 +112,13 @@ int kho_cmd_extract(int argc, char **argv)
 					   v);
 		version = (int)n;
 	}
-	kho_session *s = NULL;
+	kho_roots roots;
+	memset(&roots, 0, sizeof(roots));
 	if (rc == KHO_OK)
-		rc = kho_args_session(&a, "kho", 0, 1, &s, &err);
+		rc = kho_roots_open(&roots, &a, OPT_ROOTS, "kho extract", &err);
 	if (rc == KHO_OK)
-		rc = extract(s, a.pos[0], a.pos[1], version, &err);
-	kho_session_free(s);
+		rc = extract(&roots, a.pos[0], a.pos[1], version, &err);
+	kho_roots_release(&roots);
 	kho_args_release(&a);
 	return rc ? kho_report_error("kho extract", &err) : 0;
 }

@@ -10,6 +10,7 @@
 #include "kho/commands.h"
 #include "catalog/catalog_warehouse.h"
 #include "cli/options.h"
+#include "cli/roots.h"
 #include "common/fsutil.h"
 #include "common/hash.h"
 #include "common/names.h"
@@ -30,13 +31,17 @@ extern char **environ;
 /* A result.pdf read back for its verification code. */
 #define MAX_PDF_BYTES (4ull << 30)
 
+enum { OPT_IMAGE, OPT_PDF, OPT_ROOTS };
+
 static const kho_opt lookup_opts[] = {
-	{"image", 0, 1, "FILE",
-	 "read the QR code from a scan or photo "
-	 "(zbarimg, from zbar-tools)"},
-	{"pdf", 0, 1, "FILE",
-	 "a result.pdf: is it byte for byte the "
-	 "warehouse's?"},
+	[OPT_IMAGE] = {"image", 0, 1, "FILE",
+		       "read the QR code from a scan or photo "
+		       "(zbarimg, from zbar-tools)"},
+	[OPT_PDF] = {"pdf", 0, 1, "FILE",
+		     "a result.pdf: is it byte for byte the "
+		     "warehouse's?"},
+	[OPT_ROOTS] = {"roots", 0, KHO_OPT_LIST, "ROOT",
+		       "the warehouses of the shards of one batch"},
 };
 
 /* ---- the QR code in an image, through zbarimg ---- */
@@ -260,7 +265,70 @@ static void print_differences(const char *presented, const char *published)
 	kho_qr_parsed_release(&b);
 }
 
-static int lookup_payload(kho_session *s, const char *given, kho_error *err)
+/* The archived bags of one work root that may hold the payload: *found
+ * when one does, unaltered; *nearest, when not NULL yet, receives a
+ * payload with the same code that differs. */
+static int find_payload(kho_session *s, const char *text,
+			const kho_qr_parsed *q, int *found, char **nearest,
+			kho_error *err)
+{
+	char **ids = NULL;
+	size_t n_ids = 0;
+	int rc = candidates(s, q->f.v[KHO_QR_CODE], q->f.v[KHO_QR_DOSSIER],
+			    &ids, &n_ids, err);
+	for (size_t i = 0; rc == KHO_OK && i < n_ids && !*found; i++) {
+		int *versions = NULL;
+		size_t nv = 0;
+		rc = kho_archive_versions(s->cat, ids[i], &versions, &nv, err);
+		for (size_t k = nv; rc == KHO_OK && k-- > 0 && !*found;) {
+			archived a;
+			rc = read_archived(s, ids[i], versions[k], 0, &a, err);
+			if (rc == KHO_OK && a.payload &&
+			    strcmp(a.payload, text) != 0 && !*nearest &&
+			    strstr(a.payload, q->f.v[KHO_QR_CODE]))
+				*nearest = strdup(a.payload);
+			if (rc == KHO_OK && a.payload &&
+			    strcmp(a.payload, text) == 0) {
+				free(a.payload);
+				rc = read_archived(s, ids[i], versions[k], 1,
+						   &a, err);
+				if (rc == KHO_OK &&
+				    strcmp(a.code, q->f.v[KHO_QR_CODE]) != 0)
+					rc = kho_error_set(
+						err, KHO_FAIL,
+						"refused: bag '%s' in '%s' "
+						"holds this payload, but its "
+						"result.pdf's pages give code "
+						"%s: the warehouse copy is "
+						"altered",
+						a.bag, a.volume, a.code);
+				if (rc == KHO_OK) {
+					*found = 1;
+					printf("kho lookup: GENUINE: the "
+					       "result in the warehouse, "
+					       "unaltered\n"
+					       "  record:       %s, archive "
+					       "version %d (bag %s in %s)\n"
+					       "  document:     %s\n"
+					       "  published:    %s by %s\n"
+					       "  verification: %s, recomputed "
+					       "from the archived result.pdf\n",
+					       ids[i], a.version, a.bag,
+					       a.volume, q->f.v[KHO_QR_NAME],
+					       q->f.v[KHO_QR_PUBLISHED],
+					       q->f.v[KHO_QR_SYSTEM], a.code);
+				}
+			}
+			free(a.payload);
+		}
+		free(versions);
+	}
+	free_ids(ids, n_ids);
+	return rc;
+}
+
+static int lookup_payload(const kho_roots *roots, const char *given,
+			  kho_error *err)
 {
 	char *const text = strdup(given);
 	if (!text)
@@ -274,59 +342,11 @@ static int lookup_payload(kho_session *s, const char *given, kho_error *err)
 		free(text);
 		return rc;
 	}
-	char **ids = NULL;
-	size_t n_ids = 0;
-	rc = candidates(s, q.f.v[KHO_QR_CODE], q.f.v[KHO_QR_DOSSIER], &ids,
-			&n_ids, err);
 	char *nearest = NULL; /* a payload with this code, for the refusal */
 	int found = 0;
-	for (size_t i = 0; rc == KHO_OK && i < n_ids && !found; i++) {
-		int *versions = NULL;
-		size_t nv = 0;
-		rc = kho_archive_versions(s->cat, ids[i], &versions, &nv, err);
-		for (size_t k = nv; rc == KHO_OK && k-- > 0 && !found;) {
-			archived a;
-			rc = read_archived(s, ids[i], versions[k], 0, &a, err);
-			if (rc == KHO_OK && a.payload &&
-			    strcmp(a.payload, text) != 0 && !nearest &&
-			    strstr(a.payload, q.f.v[KHO_QR_CODE]))
-				nearest = strdup(a.payload);
-			if (rc == KHO_OK && a.payload &&
-			    strcmp(a.payload, text) == 0) {
-				free(a.payload);
-				rc = read_archived(s, ids[i], versions[k], 1,
-						   &a, err);
-				if (rc == KHO_OK &&
-				    strcmp(a.code, q.f.v[KHO_QR_CODE]) != 0)
-					rc = kho_error_set(
-						err, KHO_FAIL,
-						"refused: bag '%s' in '%s' "
-						"holds this payload, but its "
-						"result.pdf's pages give code "
-						"%s: the warehouse copy is "
-						"altered",
-						a.bag, a.volume, a.code);
-				if (rc == KHO_OK) {
-					found = 1;
-					printf("kho lookup: GENUINE: the "
-					       "result in the warehouse, "
-					       "unaltered\n"
-					       "  record:       %s, archive "
-					       "version %d (bag %s in %s)\n"
-					       "  document:     %s\n"
-					       "  published:    %s by %s\n"
-					       "  verification: %s, recomputed "
-					       "from the archived result.pdf\n",
-					       ids[i], a.version, a.bag,
-					       a.volume, q.f.v[KHO_QR_NAME],
-					       q.f.v[KHO_QR_PUBLISHED],
-					       q.f.v[KHO_QR_SYSTEM], a.code);
-				}
-			}
-			free(a.payload);
-		}
-		free(versions);
-	}
+	/* In whichever work root archived it. */
+	for (size_t r = 0; rc == KHO_OK && r < roots->n && !found; r++)
+		rc = find_payload(roots->s[r], text, &q, &found, &nearest, err);
 	if (rc == KHO_OK && !found) {
 		printf("kho lookup: REFUSED: no result in the warehouse has "
 		       "this QR payload\n");
@@ -339,13 +359,48 @@ static int lookup_payload(kho_session *s, const char *given, kho_error *err)
 				   q.f.v[KHO_QR_CODE]);
 	}
 	free(nearest);
-	free_ids(ids, n_ids);
 	kho_qr_parsed_release(&q);
 	free(text);
 	return rc;
 }
 
-static int lookup_pdf(kho_session *s, const char *file, kho_error *err)
+/* The archived result.pdf files of one work root whose pages give code:
+ * *found when one is byte for byte the file (SHA-256 sha), *same_pages
+ * when one has its pages. */
+static int find_pdf(kho_session *s, const char *file, const char *sha,
+		    const char *code, int *found, int *same_pages,
+		    kho_error *err)
+{
+	char **ids = NULL;
+	size_t n_ids = 0;
+	int rc = candidates(s, code, NULL, &ids, &n_ids, err);
+	for (size_t i = 0; rc == KHO_OK && i < n_ids && !*found; i++) {
+		int *versions = NULL;
+		size_t nv = 0;
+		rc = kho_archive_versions(s->cat, ids[i], &versions, &nv, err);
+		for (size_t k = nv; rc == KHO_OK && k-- > 0 && !*found;) {
+			archived a;
+			rc = read_archived(s, ids[i], versions[k], 0, &a, err);
+			if (rc == KHO_OK && strcmp(a.pdf_sha, sha) == 0) {
+				*found = 1;
+				printf("kho lookup: GENUINE: '%s' is byte for "
+				       "byte result.pdf of %s, archive "
+				       "version %d (bag %s in %s)\n"
+				       "  verification: %s\n",
+				       file, ids[i], a.version, a.bag, a.volume,
+				       code);
+			}
+			*same_pages |= rc == KHO_OK;
+			free(a.payload);
+		}
+		free(versions);
+	}
+	free_ids(ids, n_ids);
+	return rc;
+}
+
+static int lookup_pdf(const kho_roots *roots, const char *file,
+		      kho_error *err)
 {
 	uint8_t *data = NULL;
 	size_t size = 0;
@@ -362,33 +417,11 @@ static int lookup_pdf(kho_session *s, const char *file, kho_error *err)
 		rc = kho_verification_code(doc, code, NULL, err);
 	kho_pdf_doc_free(doc);
 	free(data);
-	char **ids = NULL;
-	size_t n_ids = 0;
-	if (rc == KHO_OK)
-		rc = candidates(s, code, NULL, &ids, &n_ids, err);
 	int same_pages = 0, found = 0;
-	for (size_t i = 0; rc == KHO_OK && i < n_ids && !found; i++) {
-		int *versions = NULL;
-		size_t nv = 0;
-		rc = kho_archive_versions(s->cat, ids[i], &versions, &nv, err);
-		for (size_t k = nv; rc == KHO_OK && k-- > 0 && !found;) {
-			archived a;
-			rc = read_archived(s, ids[i], versions[k], 0, &a, err);
-			if (rc == KHO_OK && strcmp(a.pdf_sha, sha) == 0) {
-				found = 1;
-				printf("kho lookup: GENUINE: '%s' is byte for "
-				       "byte result.pdf of %s, archive "
-				       "version %d (bag %s in %s)\n"
-				       "  verification: %s\n",
-				       file, ids[i], a.version, a.bag, a.volume,
-				       code);
-			}
-			same_pages |= rc == KHO_OK;
-			free(a.payload);
-		}
-		free(versions);
-	}
-	free_ids(ids, n_ids);
+	/* In whichever work root archived it. */
+	for (size_t r = 0; rc == KHO_OK && r < roots->n && !found; r++)
+		rc = find_pdf(roots->s[r], file, sha, code, &found, &same_pages,
+			      err);
 	if (rc == KHO_OK && !found) {
 		printf("kho lookup: REFUSED: '%s' is not a result.pdf of the "
 		       "warehouse%s\n",
@@ -412,7 +445,9 @@ int kho_cmd_lookup(int argc, char **argv)
 				KHO_ARRAY_SIZE(lookup_opts), &a, &err);
 	if (rc == KHO_OK && a.help) {
 		kho_usage(
-			"kho lookup", "\"QR TEXT\" | --image FILE | --pdf FILE",
+			"kho lookup",
+			"\"QR TEXT\" | --image FILE | --pdf FILE "
+			"[--roots ROOT...]",
 			"Tells whether a presented result is the one in the "
 			"warehouse, unaltered: the text\nof its QR code (or "
 			"the code read from an image with zbarimg) must be "
@@ -424,24 +459,25 @@ int kho_cmd_lookup(int argc, char **argv)
 		kho_args_release(&a);
 		return 0;
 	}
-	const char *const image = kho_args_value(&a, 0);
-	const char *const pdf = kho_args_value(&a, 1);
+	const char *const image = kho_args_value(&a, OPT_IMAGE);
+	const char *const pdf = kho_args_value(&a, OPT_PDF);
 	if (rc == KHO_OK && (a.n_pos != 0) + !!image + !!pdf != 1)
 		rc = kho_error_set(&err, KHO_USAGE,
 				   "give one of: kho lookup \"QR TEXT\", "
 				   "--image FILE, --pdf FILE");
-	kho_session *s = NULL;
+	kho_roots roots;
+	memset(&roots, 0, sizeof(roots));
 	if (rc == KHO_OK)
-		rc = kho_args_session(&a, "kho", 0, 1, &s, &err);
+		rc = kho_roots_open(&roots, &a, OPT_ROOTS, "kho lookup", &err);
 	char *text = NULL;
 	if (rc == KHO_OK && image)
 		rc = decode_image(image, &text, &err);
 	if (rc == KHO_OK && pdf)
-		rc = lookup_pdf(s, pdf, &err);
+		rc = lookup_pdf(&roots, pdf, &err);
 	else if (rc == KHO_OK)
-		rc = lookup_payload(s, text ? text : a.pos[0], &err);
+		rc = lookup_payload(&roots, text ? text : a.pos[0], &err);
 	free(text);
-	kho_session_free(s);
+	kho_roots_release(&roots);
 	kho_args_release(&a);
 	return rc ? kho_report_error("kho lookup", &err) : 0;
 }

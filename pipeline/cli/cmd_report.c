@@ -1,6 +1,7 @@
 /* kho report: coverage of the register; --morning, --missing. */
 #include "kho/commands.h"
 #include "cli/options.h"
+#include "cli/roots.h"
 #include "report/report.h"
 
 #include <strings.h>
@@ -12,7 +13,8 @@ enum {
 	OPT_MISSING,
 	OPT_AGENCY,
 	OPT_YEAR,
-	OPT_RUN
+	OPT_RUN,
+	OPT_ROOTS
 };
 
 static const kho_opt opts[] = {
@@ -29,6 +31,8 @@ static const kho_opt opts[] = {
 	[OPT_YEAR] = {"year", 0, 1, "YEAR",
 		      "with --missing: of this year of issue only"},
 	[OPT_RUN] = {"run", 0, 1, "N", "with --morning: run N, not the last"},
+	[OPT_ROOTS] = {"roots", 0, KHO_OPT_LIST, "ROOT",
+		       "the work roots of the shards of one batch, as one"},
 };
 
 typedef enum { FMT_TEXT, FMT_CSV, FMT_JSON, FMT_HTML } format;
@@ -182,25 +186,46 @@ static int write_report(kho_session *s, const struct request *q,
 	return rc;
 }
 
-static int report(kho_session *s, const struct request *q, kho_error *err)
+/* The report, to stdout or whole into -o FILE. */
+static int write_to(kho_session *s, const struct request *q,
+		    const kho_report_opts *o, kho_error *err)
 {
-	kho_report_opts o;
 	char summary[256] = "";
-	int rc = kho_report_opts_init(&o, &s->conf, s->root, err);
-	if (rc)
-		return rc;
 	if (!q->output)
-		return write_report(s, q, &o, stdout, summary, sizeof(summary),
+		return write_report(s, q, o, stdout, summary, sizeof(summary),
 				    err);
 	kho_report_file rf;
-	rc = kho_report_file_open(&rf, q->output, err);
+	int rc = kho_report_file_open(&rf, q->output, err);
 	if (rc)
 		return rc;
-	rc = write_report(s, q, &o, rf.f, summary, sizeof(summary), err);
+	rc = write_report(s, q, o, rf.f, summary, sizeof(summary), err);
 	int close_rc = kho_report_file_close(&rf, rc == KHO_OK, err);
 	if (rc == KHO_OK && close_rc == KHO_OK)
 		printf("kho report: '%s': %s\n", q->output, summary);
 	return rc ? rc : close_rc;
+}
+
+static int report(const kho_roots *roots, const struct request *q,
+		  kho_error *err)
+{
+	kho_session *s = roots->s[0];
+	kho_report_opts o;
+	int rc = kho_report_opts_init(&o, &s->conf, s->root, err);
+	if (rc || roots->n == 1)
+		return rc ? rc : write_to(s, q, &o, err);
+	/* The shards of one batch, as one (docs/SLURM.md). */
+	const char **names = NULL;
+	kho_catalog **others = kho_roots_others(roots, &names);
+	if (!others)
+		return kho_error_set(err, KHO_FATAL, "out of memory");
+	o.label = roots->label;
+	o.others = others;
+	o.names = names;
+	o.n_others = roots->n - 1;
+	rc = write_to(s, q, &o, err);
+	free(others);
+	free(names);
+	return rc;
 }
 
 int kho_cmd_report(int argc, char **argv)
@@ -211,7 +236,8 @@ int kho_cmd_report(int argc, char **argv)
 				&err);
 	if (rc == KHO_OK && a.help) {
 		kho_usage("kho report",
-			  "[--format F] [-o FILE] [--morning | --missing]",
+			  "[--format F] [-o FILE] [--morning | --missing] "
+			  "[--roots ROOT...]",
 			  "Coverage of the register: per year of issue, agency "
 			  "and field, what is\narchived, in progress, failed "
 			  "and not yet scanned, against the targets of\n"
@@ -225,13 +251,14 @@ int kho_cmd_report(int argc, char **argv)
 	struct request q;
 	if (rc == KHO_OK)
 		rc = check_request(&a, &q, &err);
-	kho_session *s = NULL;
+	kho_roots roots;
+	memset(&roots, 0, sizeof(roots));
 	if (rc == KHO_OK)
-		rc = kho_args_session(&a, "kho", 0, 1, &s, &err);
+		rc = kho_roots_open(&roots, &a, OPT_ROOTS, "kho report", &err);
 	if (rc == KHO_OK)
-		rc = report(s, &q, &err);
+		rc = report(&roots, &q, &err);
 	fflush(stdout);
-	kho_session_free(s);
+	kho_roots_release(&roots);
 	kho_args_release(&a);
 	return rc ? kho_report_error("kho report", &err) : 0;
 }

@@ -137,6 +137,14 @@ int kho_args_parse(int argc, char **argv, const kho_opt *opts, size_t n_opts,
 			rc = add_value(a, k, val ? val : "1", err);
 		if (rc)
 			return rc;
+		if (k < n_opts && opts[k].has_arg == KHO_OPT_LIST) {
+			/* Every argument up to the next option. */
+			while (rc == KHO_OK && i + 1 < argc &&
+			       (argv[i + 1][0] != '-' || argv[i + 1][1] == '\0'))
+				rc = add_value(a, k, argv[++i], err);
+			if (rc)
+				return rc;
+		}
 	}
 	return KHO_OK;
 }
@@ -164,9 +172,10 @@ void kho_usage(const char *cmd, const char *synopsis, const char *about,
 		printf("options:\n");
 	for (size_t i = 0; i < n_opts; i++) {
 		char left[64];
-		snprintf(left, sizeof(left), "--%s%s%s", opts[i].name,
+		snprintf(left, sizeof(left), "--%s%s%s%s", opts[i].name,
 			 opts[i].has_arg ? " " : "",
-			 opts[i].has_arg ? opts[i].arg : "");
+			 opts[i].has_arg ? opts[i].arg : "",
+			 opts[i].has_arg == KHO_OPT_LIST ? "..." : "");
 		printf("  %-24s %s\n", left, opts[i].help);
 	}
 	printf("\ncommon options:\n"

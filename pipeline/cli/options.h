@@ -12,10 +12,15 @@
 typedef struct kho_opt {
 	const char *name;  /* long name, without "--" */
 	char short_name;   /* or 0 */
-	int has_arg;
+	int has_arg;       /* 0, 1, or KHO_OPT_LIST */
 	const char *arg;   /* for help: "ID" */
 	const char *help;
 } kho_opt;
+
+/* has_arg of an option that takes every argument after it up to the next
+ * one starting with '-' (or "--"): --roots R1 R2 R3.  It may also be
+ * given again, and as --name=VALUE. */
+#define KHO_OPT_LIST 2
 
 #define KHO_ARGS_MAX_SETTINGS 64
 

@@ -12,18 +12,23 @@ int kho_summary_where(kho_session *s, FILE *out, kho_error *err)
 	int rc = kho_status_where(s->cat, &w, err);
 	if (rc)
 		return rc;
+	kho_summary_where_print(&w, out);
+	return KHO_OK;
+}
+
+void kho_summary_where_print(const kho_where *w, FILE *out)
+{
 	fprintf(out,
 		"records: %lld (current versions): %lld archived, %lld in "
 		"progress, %lld failed\n",
-		(long long)w.records, (long long)w.archived,
-		(long long)w.in_progress, (long long)w.failed);
-	if (w.ingest_failed || w.problems)
+		(long long)w->records, (long long)w->archived,
+		(long long)w->in_progress, (long long)w->failed);
+	if (w->ingest_failed || w->problems)
 		fprintf(out,
 			"not ingested: %lld record(s) failed ingest, %lld inbox "
 			"entr%s no record\n",
-			(long long)w.ingest_failed, (long long)w.problems,
-			w.problems == 1 ? "y names" : "ies name");
-	return KHO_OK;
+			(long long)w->ingest_failed, (long long)w->problems,
+			w->problems == 1 ? "y names" : "ies name");
 }
 
 int kho_summary_failures(kho_session *s, int64_t run, size_t limit, FILE *out,
@@ -35,6 +40,14 @@ int kho_summary_failures(kho_session *s, int64_t run, size_t limit, FILE *out,
 	if (rc)
 		return rc;
 	*count = n;
+	kho_summary_failures_print(f, n, limit, out);
+	kho_failures_free(f, n);
+	return KHO_OK;
+}
+
+void kho_summary_failures_print(const kho_failure *f, size_t n, size_t limit,
+				FILE *out)
+{
 	size_t shown = limit && n > limit ? limit : n;
 	for (size_t i = 0; i < shown; i++)
 		fprintf(out, "  %-9s %-16s %s\n", f[i].stage,
@@ -43,8 +56,6 @@ int kho_summary_failures(kho_session *s, int64_t run, size_t limit, FILE *out,
 	if (shown < n)
 		fprintf(out, "  ... and %zu more (kho status lists them all)\n",
 			n - shown);
-	kho_failures_free(f, n);
-	return KHO_OK;
 }
 
 int kho_summary_run(kho_session *s, const char *cmd, size_t first,

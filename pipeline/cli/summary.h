@@ -16,9 +16,12 @@ int kho_summary_run(kho_session *s, const char *cmd, size_t first,
 
 /* Where the records are, in one line set (shared with kho status). */
 int kho_summary_where(kho_session *s, FILE *out, kho_error *err);
+void kho_summary_where_print(const kho_where *w, FILE *out);
 
 /* Prints failures, at most limit (0: all); returns how many there are. */
 int kho_summary_failures(kho_session *s, int64_t run, size_t limit, FILE *out,
 			 size_t *count, kho_error *err);
+void kho_summary_failures_print(const kho_failure *f, size_t n, size_t limit,
+				FILE *out);
 
 #endif

@@ -18,7 +18,7 @@
 const char *kho_problem_name(kho_problem_kind kind)
 {
 	static const char *const names[] = {"missing", "extra", "altered",
-					    "damaged", "bag"};
+					    "damaged", "bag",	  "shard"};
 	return (size_t)kind < KHO_ARRAY_SIZE(names) ? names[kind] : "problem";
 }
 

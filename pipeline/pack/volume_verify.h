@@ -26,6 +26,8 @@ typedef enum kho_problem_kind {
 	KHO_PROBLEM_ALTERED,	 /* its bytes are not the index's */
 	KHO_PROBLEM_DAMAGED,	 /* the volume's structure or its SHA-256 */
 	KHO_PROBLEM_BAG,	 /* a bag's manifests disagree */
+	KHO_PROBLEM_SHARD,	 /* a record in a work root not its shard's,
+				  * or archived in two (kho verify --roots) */
 } kho_problem_kind;
 
 /* "missing", "extra", ... */

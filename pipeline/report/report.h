@@ -24,9 +24,16 @@ typedef struct kho_report_opts {
 	char target_date[16];  /* YYYY-MM-DD, resolved */
 	char today[16];	       /* YYYY-MM-DD (UTC): the report's day */
 	char generated_at[32]; /* ISO 8601 UTC */
-	const char *root;      /* for the heading; borrowed */
+	const char *root;      /* the work root; borrowed */
+	const char *label;     /* for the heading, when not the root */
 	size_t list_limit;     /* orphans and re-scans listed; 0: all */
 	size_t trend_days;     /* days of snapshots read */
+	/* kho report --roots: the other work roots of the shards of one
+	 * batch, counted with the first as one (report_roots.c); names[0]
+	 * is root, names[1..n_others] theirs.  Borrowed. */
+	kho_catalog *const *others;
+	const char *const *names;
+	size_t n_others;
 } kho_report_opts;
 
 /* The options from kho.conf's [coverage] (KHO_USAGE when the backlog

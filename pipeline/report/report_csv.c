@@ -99,7 +99,8 @@ int kho_report_missing(kho_catalog *cat, const kho_report_opts *o,
 		       kho_error *err)
 {
 	*count = 0;
-	int rc = kho_coverage_prepare(cat, &o->targets, err);
+	int rc = kho_coverage_prepare_roots(cat, o->others, o->names,
+					    o->n_others, &o->targets, err);
 	if (rc == KHO_OK) {
 		fputs(bom, out);
 		fputs("id,year,agency,field", out);

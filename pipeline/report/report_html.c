@@ -386,7 +386,10 @@ static void heading(FILE *out, const kho_report *r)
 	      "<p class=\"meta\">",
 	      out);
 	put(out, when);
-	if (r->o.root) {
+	if (r->o.label) {
+		fputs(" \xC2\xB7 ", out);
+		put(out, r->o.label);
+	} else if (r->o.root) {
 		fputs(" \xC2\xB7 work root <code>", out);
 		put(out, r->o.root);
 		fputs("</code>", out);

@@ -161,8 +161,15 @@ int kho_report_json(const kho_report *r, FILE *out, kho_error *err)
 	const kho_cov_targets *t = &r->o.targets;
 	json_t *doc = json_object();
 	json_object_set_new(doc, "schema", json_string(REPORT_SCHEMA));
+	/* One root; with --roots, null, and every root in "roots". */
 	json_object_set_new(doc, "root",
-			    r->o.root ? json_string(r->o.root) : json_null());
+			    r->o.root && !r->o.n_others ? json_string(r->o.root)
+							: json_null());
+	json_t *roots = json_array();
+	for (size_t i = 0; r->o.root && i <= r->o.n_others; i++)
+		json_array_append_new(
+			roots, json_string(i ? r->o.names[i] : r->o.root));
+	json_object_set_new(doc, "roots", roots);
 	json_object_set_new(doc, "generated_at",
 			    json_string(r->o.generated_at));
 	json_object_set_new(

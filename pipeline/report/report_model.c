@@ -94,7 +94,9 @@ static int gather(kho_catalog *cat, kho_report *r, kho_error *err)
 		rc = KHO_OK;
 	}
 	if (rc == KHO_OK)
-		rc = kho_coverage_prepare(cat, &r->o.targets, err);
+		rc = kho_coverage_prepare_roots(cat, r->o.others, r->o.names,
+						r->o.n_others, &r->o.targets,
+						err);
 	if (rc == KHO_OK)
 		rc = kho_coverage_catalog(cat, &r->status, err);
 	for (int i = 0; rc == KHO_OK && i < KHO_COV_N_LEVELS; i++)

@@ -139,7 +139,8 @@ int kho_report_text(const kho_report *r, FILE *out, kho_error *err)
 	char when[40];
 	kho_fmt_time(r->o.generated_at, when, sizeof(when));
 	fprintf(out, "kho report, %s: ", when);
-	kho_put_tail(out, r->o.root ? r->o.root : "", 79 - 33);
+	const char *root = r->o.label ? r->o.label : r->o.root;
+	kho_put_tail(out, root ? root : "", 79 - 33);
 	fprintf(out, "\n");
 	const kho_cov_row *all = kho_report_total(r, KHO_COV_TOTAL);
 	if (r->last_import.id) {

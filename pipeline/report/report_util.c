@@ -185,8 +185,12 @@ int kho_trend_compute(kho_catalog *cat, const kho_report_opts *o, int64_t gap,
 	memset(t, 0, sizeof(*t));
 	t->last_night = -1;
 	t->recent_per_night = -1;
-	int rc = kho_snapshot_days(cat, &o->targets, o->trend_days, &t->days,
-				   &t->n_days, err);
+	int rc = o->n_others ? kho_snapshot_days_roots(cat, o, o->trend_days,
+						       &t->days, &t->n_days,
+						       err)
+			     : kho_snapshot_days(cat, &o->targets,
+						 o->trend_days, &t->days,
+						 &t->n_days, err);
 	if (rc)
 		return rc;
 	long today = kho_report_day_number(o->today);

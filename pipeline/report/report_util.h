@@ -32,10 +32,17 @@ void kho_put_padded(FILE *out, const char *s, size_t width, int cut);
  * long path keeps its file name). */
 void kho_put_tail(FILE *out, const char *s, size_t width);
 
-/* The trend from the snapshots, and the records a night that close gap by
- * the target date. */
+/* The trend from the snapshots (of every root of o), and the records a
+ * night that close gap by the target date. */
 int kho_trend_compute(kho_catalog *cat, const kho_report_opts *o, int64_t gap,
 		      kho_trend *t, kho_error *err);
+
+/* The days of the trend of several work roots (report_roots.c): for each
+ * day that one of them kept a snapshot, what they held together at its
+ * end; *out oldest first, at most max_days (0: all). */
+int kho_snapshot_days_roots(kho_catalog *cat, const kho_report_opts *o,
+			    size_t max_days, kho_snapshot **out, size_t *n,
+			    kho_error *err);
 void kho_trend_release(kho_trend *t);
 
 /* KHO_FATAL with errno's words when the stream failed. */

@@ -272,6 +272,7 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	 * A mask pixel in from the bed keeps the sheet's dark edge out. */
 	double x, y, w, h;
 	kho_paper_box(&paper, out->skew, -1.0 * paper.factor, &x, &y, &w, &h);
+	kho_paper_trim(&paper, out->skew, ink.x, ink.y, ink.n, &x, &y, &w, &h);
 	turn_box(img->width, img->height, out->rotation, &x, &y, &w, &h);
 	out->crop_x = x;
 	out->crop_y = y;

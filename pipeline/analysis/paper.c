@@ -459,3 +459,191 @@ void kho_paper_box(const kho_paper *p, double skew, double margin,
 	*w = KHO_MAX(1.0, x1 - x0);
 	*h = KHO_MAX(1.0, y1 - y0);
 }
+
+/* The ink's extent along one axis: the first and last bin of a histogram
+ * with more than tol points before it (dust is not content). */
+static void ink_extent(const uint32_t *hist, size_t n, uint32_t tol,
+		       size_t *first, size_t *last)
+{
+	uint32_t acc = 0;
+	*first = n;
+	for (size_t i = 0; i < n; i++) {
+		acc += hist[i];
+		if (acc > tol) {
+			*first = i;
+			break;
+		}
+	}
+	acc = 0;
+	*last = 0;
+	for (size_t i = n; i-- > 0;) {
+		acc += hist[i];
+		if (acc > tol) {
+			*last = i;
+			break;
+		}
+	}
+}
+
+/* Mask cell i's bounding box once the page is turned back (cos c, sin s
+ * of the skew) about its centre, in image pixels. */
+static void cell_turned(const kho_paper *p, size_t i, double c, double s,
+			double *x0, double *y0, double *x1, double *y1)
+{
+	const double cx = p->width / 2.0, cy = p->height / 2.0, f = p->factor;
+	const uint32_t mx = (uint32_t)(i % p->mw), my = (uint32_t)(i / p->mw);
+	*x0 = *y0 = 1e30;
+	*x1 = *y1 = -1e30;
+	for (int k = 0; k < 4; k++) {
+		const double px = (mx + (k & 1)) * f - cx;
+		const double py = (my + (k >> 1)) * f - cy;
+		const double sx = px * c + py * s + cx;
+		const double sy = -px * s + py * c + cy;
+		*x0 = KHO_MIN(*x0, sx);
+		*y0 = KHO_MIN(*y0, sy);
+		*x1 = KHO_MAX(*x1, sx);
+		*y1 = KHO_MAX(*y1, sy);
+	}
+}
+
+void kho_paper_trim(const kho_paper *p, double skew, const float *ink_x,
+		    const float *ink_y, size_t n_ink, double *x, double *y,
+		    double *w, double *h)
+{
+	if (!p->bed || !p->mask || *w < 2 || *h < 2)
+		return;
+	const double c = cos(skew * DEG), s = sin(skew * DEG);
+	const double W = p->width, H = p->height;
+	const double cx = W / 2, cy = H / 2, f = p->factor;
+	const double L = *x, T = *y, R = *x + *w, B = *y + *h;
+	/* the new sides: left, top, right, bottom */
+	double cut[4] = { L, T, R, B };
+	/* Only a side where the paper reaches the image's edge: there the
+	 * bed beside it is a strip inside the box.  Where the box stops
+	 * short of the edge, the sheet lies on the bed and its own edge is
+	 * the box's (a crooked sheet's corners are left whole). */
+	const int at_edge[4] = { L <= 2 * f, T <= 2 * f, R >= W - 2 * f,
+				 B >= H - 2 * f };
+	if (!at_edge[0] && !at_edge[1] && !at_edge[2] && !at_edge[3])
+		return;
+	/* The bed's pieces inside the box (cells joined side to side), each
+	 * left out by the one side that has to move least for it. */
+	const size_t mn = (size_t)p->mw * p->mh;
+	uint8_t *in = calloc(mn ? mn : 1, 1);
+	uint32_t *queue = malloc((mn ? mn : 1) * sizeof(*queue));
+	if (!in || !queue) {
+		free(in);
+		free(queue);
+		return; /* the box as it was: nothing is lost */
+	}
+	for (size_t i = 0; i < mn; i++) {
+		if (p->mask[i])
+			continue;
+		/* inside by more than a cell: the sheet's blurred edge
+		 * along the box is not a piece */
+		double x0, y0, x1, y1;
+		cell_turned(p, i, c, s, &x0, &y0, &x1, &y1);
+		const double mx = (x0 + x1) / 2, my = (y0 + y1) / 2;
+		in[i] = mx > L + f && mx < R - f && my > T + f && my < B - f;
+	}
+	for (size_t start = 0; start < mn; start++) {
+		if (in[start] != 1)
+			continue;
+		double bx0 = 1e30, by0 = 1e30, bx1 = -1e30, by1 = -1e30;
+		size_t head = 0, tail = 0;
+		queue[tail++] = (uint32_t)start;
+		in[start] = 2;
+		while (head < tail) {
+			const uint32_t i = queue[head++];
+			double x0, y0, x1, y1;
+			cell_turned(p, i, c, s, &x0, &y0, &x1, &y1);
+			bx0 = KHO_MIN(bx0, x0);
+			by0 = KHO_MIN(by0, y0);
+			bx1 = KHO_MAX(bx1, x1);
+			by1 = KHO_MAX(by1, y1);
+			const uint32_t mx = i % p->mw, my = i / p->mw;
+			const uint32_t next[4] = {
+				mx > 0 ? i - 1 : i, mx + 1 < p->mw ? i + 1 : i,
+				my > 0 ? i - p->mw : i,
+				my + 1 < p->mh ? i + p->mw : i };
+			for (int k = 0; k < 4; k++)
+				if (in[next[k]] == 1) {
+					in[next[k]] = 2;
+					queue[tail++] = next[k];
+				}
+		}
+		/* A side takes the piece when the piece reaches it, lies
+		 * within a fifth of the page of it and runs along it further
+		 * than it reaches in: a strip along that side, not a wedge
+		 * beside the whole sheet nor a sliver along another side. */
+		const double need[4] = { bx1 - L, by1 - T, R - bx0, B - by0 };
+		const double reach[4] = { bx0 - L, by0 - T, R - bx1, B - by1 };
+		const double most[4] = { (R - L) / 5, (B - T) / 5, (R - L) / 5,
+					 (B - T) / 5 };
+		const double along[4] = { by1 - by0, bx1 - bx0, by1 - by0,
+					  bx1 - bx0 };
+		int side = -1;
+		for (int k = 0; k < 4; k++)
+			if (at_edge[k] && reach[k] <= 2 * f &&
+			    need[k] <= most[k] && along[k] >= need[k] &&
+			    (side < 0 || need[k] < need[side]))
+				side = k;
+		/* a mask pixel more: the strip's blurred edge, the partly
+		 * dark cells at its corners */
+		switch (side) {
+		case -1: break;
+		case 0: cut[0] = KHO_MAX(cut[0], bx1 + f); break;
+		case 1: cut[1] = KHO_MAX(cut[1], by1 + f); break;
+		case 2: cut[2] = KHO_MIN(cut[2], bx0 - f); break;
+		default: cut[3] = KHO_MIN(cut[3], by0 - f); break;
+		}
+	}
+	free(in);
+	free(queue);
+	if (cut[0] == L && cut[1] == T && cut[2] == R && cut[3] == B)
+		return;
+	/* No side past the content: the ink's extent, straightened, in
+	 * bins of a mask pixel. */
+	const size_t nx = (size_t)(W / f) + 2, ny = (size_t)(H / f) + 2;
+	uint32_t *hx = calloc(nx, sizeof(*hx)), *hy = calloc(ny, sizeof(*hy));
+	if (!hx || !hy) {
+		free(hx);
+		free(hy);
+		return; /* the box as it was: nothing is lost */
+	}
+	size_t inside = 0;
+	for (size_t i = 0; i < n_ink; i++) {
+		const double px = ink_x[i] - cx, py = ink_y[i] - cy;
+		const double sx = px * c + py * s + cx;
+		const double sy = -px * s + py * c + cy;
+		if (sx < L || sx >= R || sy < T || sy >= B)
+			continue;
+		hx[KHO_MIN((size_t)(sx / f), nx - 1)]++;
+		hy[KHO_MIN((size_t)(sy / f), ny - 1)]++;
+		inside++;
+	}
+	const uint32_t tol = (uint32_t)KHO_MAX((size_t)2, inside / 20000);
+	size_t fx, lx, fy, ly;
+	ink_extent(hx, nx, tol, &fx, &lx);
+	ink_extent(hy, ny, tol, &fy, &ly);
+	free(hx);
+	free(hy);
+	const double margin = 4 * f; /* about 2 mm */
+	if (fx <= lx) {
+		cut[0] = KHO_MIN(cut[0], fx * f - margin);
+		cut[2] = KHO_MAX(cut[2], (lx + 1) * f + margin);
+	}
+	if (fy <= ly) {
+		cut[1] = KHO_MIN(cut[1], fy * f - margin);
+		cut[3] = KHO_MAX(cut[3], (ly + 1) * f + margin);
+	}
+	/* at most a fifth of the page a side, never outward */
+	cut[0] = KHO_MAX(L, KHO_MIN(cut[0], L + (R - L) / 5));
+	cut[2] = KHO_MIN(R, KHO_MAX(cut[2], R - (R - L) / 5));
+	cut[1] = KHO_MAX(T, KHO_MIN(cut[1], T + (B - T) / 5));
+	cut[3] = KHO_MIN(B, KHO_MAX(cut[3], B - (B - T) / 5));
+	*x = cut[0];
+	*y = cut[1];
+	*w = cut[2] - cut[0];
+	*h = cut[3] - cut[1];
+}

@@ -53,4 +53,16 @@ void kho_paper_release(kho_paper *paper);
 void kho_paper_box(const kho_paper *paper, double skew, double margin,
 		   double *x, double *y, double *w, double *h);
 
+/*
+ * Narrows the straight page's box (from kho_paper_box, the same skew) to
+ * leave out the bed that still shows inside it along a side where the
+ * paper reaches the image's edge: a dark strip along part of that side
+ * (a sheet shorter than the scan, a feeder's border).  The ink points (n of them, in the image measured)
+ * are the content: no side moves past the ink nearest to it, less a
+ * margin, and none by more than a fifth of the page.
+ */
+void kho_paper_trim(const kho_paper *paper, double skew, const float *ink_x,
+		    const float *ink_y, size_t n_ink, double *x, double *y,
+		    double *w, double *h);
+
 #endif

@@ -107,4 +107,9 @@ done
 # unpaper's test page: a skewed page on a black border.
 flags=$(sqlite3 rroot/catalog.db "SELECT pl.flags || ' ' || round(pl.skew, 1) FROM plans pl JOIN pages p ON p.id=pl.page JOIN records r ON r.id=p.record WHERE r.record_id='UP-1';")
 case "$flags" in *border*) ;; *) fail "imgsrc001: no border found ($flags)" ;; esac
+# Its border is a strip along the top of the left side, the paper beside
+# it below: the crop leaves the strip out (it reaches about 300 pixels in
+# once the page is straight) and not the text (from about 440).
+cx=$(sqlite3 rroot/catalog.db "SELECT CAST(pl.crop_x AS INTEGER) FROM plans pl JOIN pages p ON p.id=pl.page JOIN records r ON r.id=p.record WHERE r.record_id='UP-1';")
+[ "$cx" -ge 280 ] && [ "$cx" -le 430 ] || fail "imgsrc001: the crop starts at x $cx"
 echo ok

@@ -1,6 +1,7 @@
 /*
  * The paper and the scanner's bed on synthetic pages at 150 dpi: a sheet
- * lying crooked on a dark bed, with print close to its edges; pages with
+ * lying crooked on a dark bed, with print close to its edges; a bed strip
+ * along part of a side, trimmed away; pages with
  * no bed at all (plain, a photo running off the bottom, a red frame along
  * the edges); a sheet on a grey bed.
  */
@@ -16,6 +17,7 @@
 
 #include "common/internal.h"
 #include "analysis/paper.h"
+#include "analysis/skew.h"
 #include "testutil.h"
 #include "synth_page.h"
 
@@ -194,6 +196,114 @@ static void test_crooked_sheet_on_dark_bed(void **state)
 	synth_page_release(&pg);
 }
 
+/* The ink kho_analyze_page would give kho_paper_trim: dark pixels on the
+ * usable paper. */
+static void usable_ink(const kho_image *img, const kho_paper *p, int paper,
+		       kho_ink *ink)
+{
+	kho_error err = KHO_ERROR_INIT;
+	assert_int_equal(kho_ink_from_grey(img->pixels, img->stride,
+					   img->width, img->height, p->usable,
+					   paper, (int)(paper * 0.55),
+					   (int)(DPI * 1.5 / 25.4), ink, &err),
+			 KHO_OK);
+}
+
+/* Every ink pixel of the sheet, straightened, lies in the box. */
+static void expect_content_in(const synth_page *pg, double skew, double bx,
+			      double by, double bw, double bh,
+			      const char *page)
+{
+	const kho_image *c = &pg->canvas;
+	for (uint32_t y = 0; y < c->height; y++)
+		for (uint32_t x = 0; x < c->width; x++) {
+			if (c->pixels[(size_t)y * c->stride + x] > 128)
+				continue;
+			double ix, iy, sx, sy;
+			synth_to_image(pg, skew, IMAGE_W, IMAGE_H,
+				       (x + 0.5) / pg->scale,
+				       (y + 0.5) / pg->scale, &ix, &iy);
+			straighten(skew, ix, iy, &sx, &sy);
+			if (sx < bx || sy < by || sx > bx + bw || sy > by + bh)
+				fail_msg("%s: ink at (%.1f, %.1f) straight is "
+					 "outside the box %.1f,%.1f %.1fx%.1f",
+					 page, sx, sy, bx, by, bw, bh);
+		}
+}
+
+/* A sheet as large as the scan, turned by 4 degrees, with a dark strip
+ * of the bed along the top 60% of its left side (a feeder's border, as in
+ * unpaper's imgsrc001): the box reaches the image's left edge below the
+ * strip, so the trim must leave the strip out, and no content with it. */
+static void test_bed_strip_along_a_side(void **state)
+{
+	const double skew = -4;
+	const int paper = 240;
+	synth_page pg;
+	kho_image img;
+	synth_rng rng = {3};
+	synth_page_new(&pg, IMAGE_W, IMAGE_H, 1, 2, SYNTH_GREY(paper));
+	const synth_text t = synth_latin(210, 150, IMAGE_W - 150, 1500,
+					 SYNTH_GREY(INK));
+	assert_true(synth_text_block(&pg, &t, &rng) > 30);
+	synth_render(&pg, skew, IMAGE_W, IMAGE_H, SYNTH_GREY(paper), &img);
+	const uint32_t strip_w = 60, strip_h = IMAGE_H * 6 / 10;
+	for (uint32_t y = 0; y < strip_h; y++)
+		memset(img.pixels + (size_t)y * img.stride, 20, strip_w);
+	synth_noise(&img, 2, &rng);
+
+	kho_paper p = find(&img, NULL);
+	if (!p.bed || !strchr(p.sides, 'l'))
+		fail_msg("the strip: bed %d on sides '%s'", p.bed, p.sides);
+	double bx, by, bw, bh;
+	kho_paper_box(&p, skew, -1.0 * p.factor, &bx, &by, &bw, &bh);
+	assert_true(bx <= 2 * p.factor); /* the paper reaches the edge */
+	kho_ink ink = KHO_INK_INIT;
+	usable_ink(&img, &p, paper, &ink);
+	kho_paper_trim(&p, skew, ink.x, ink.y, ink.n, &bx, &by, &bw, &bh);
+	kho_ink_release(&ink);
+
+	/* The strip's corners, straightened, lie left of the box. */
+	double strip_right = 0;
+	for (int k = 0; k < 4; k++) {
+		double sx, sy;
+		straighten(skew, k & 1 ? strip_w : 0, k & 2 ? strip_h : 0,
+			   &sx, &sy);
+		strip_right = fmax(strip_right, sx);
+	}
+	if (bx < strip_right - 2)
+		fail_msg("the box starts at %.1f, the strip reaches %.1f", bx,
+			 strip_right);
+	/* the other sides stay where the paper reaches the image's edges */
+	assert_true(by <= 2 * p.factor + 1e-9);
+	expect_content_in(&pg, skew, bx, by, bw, bh, "the strip");
+	kho_paper_release(&p);
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
+/* A sheet lying crooked on the bed: its box is its own, the trim leaves it
+ * as it is. */
+static void test_trim_leaves_a_sheet_on_the_bed(void **state)
+{
+	const double skew = 4;
+	synth_page pg;
+	kho_image img;
+	sheet_on_bed(&pg, skew, 240, 35, IMAGE_W, IMAGE_H, &img);
+	kho_paper p = find(&img, NULL);
+	double bx, by, bw, bh;
+	kho_paper_box(&p, skew, 0, &bx, &by, &bw, &bh);
+	kho_ink ink = KHO_INK_INIT;
+	usable_ink(&img, &p, 240, &ink);
+	double tx = bx, ty = by, tw = bw, th = bh;
+	kho_paper_trim(&p, skew, ink.x, ink.y, ink.n, &tx, &ty, &tw, &th);
+	kho_ink_release(&ink);
+	assert_true(tx == bx && ty == by && tw == bw && th == bh);
+	kho_paper_release(&p);
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
 /*
  * Was a bug, fixed: the sheet above, 4 degrees on the bed, has its edges found at 3.57
  * degrees (0.3 is the tolerance); the same in an image 1242 x 1755 gives
@@ -363,6 +473,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crooked_sheet_on_dark_bed),
 		cmocka_unit_test(test_crooked_sheet_edge_angle),
+		cmocka_unit_test(test_bed_strip_along_a_side),
+		cmocka_unit_test(test_trim_leaves_a_sheet_on_the_bed),
 		cmocka_unit_test(test_bed_level_at_any_width),
 		cmocka_unit_test(test_sheet_on_grey_bed),
 		cmocka_unit_test(test_plain_page),

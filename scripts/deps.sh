@@ -15,7 +15,9 @@ build=(build-essential cmake pkg-config
 tests=(libcmocka-dev python3 sqlite3 poppler-utils qpdf zbar-tools
        libtiff-tools
        # the coverage report's HTML page is opened and screenshot
-       chromium)
+       chromium
+       # tests/slurm/ starts a single-node Slurm of its own, on localhost
+       slurmctld slurmd slurm-client munge)
 bench=(libleptonica-dev imagemagick unpaper tesseract-ocr tesseract-ocr-vie time valgrind
        python3 poppler-utils)
 

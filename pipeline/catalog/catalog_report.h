@@ -176,6 +176,15 @@ int kho_snapshot_days_kept(kho_catalog *cat, kho_snapshot_kept **out,
 			   size_t *n, kho_error *err);
 void kho_snapshots_kept_free(kho_snapshot_kept *s, size_t n);
 
+/* As kept: the snapshot a run left, or the newest taken before a time;
+ * KHO_FAIL (no message) when there is none.  Release with
+ * kho_snapshot_kept_release(). */
+int kho_snapshot_kept_of_run(kho_catalog *cat, int64_t run,
+			     kho_snapshot_kept *s, kho_error *err);
+int kho_snapshot_kept_before(kho_catalog *cat, const char *at,
+			     kho_snapshot_kept *s, kho_error *err);
+void kho_snapshot_kept_release(kho_snapshot_kept *s);
+
 /* The snapshot a run left, or the newest taken before a time; KHO_FAIL
  * (no message) when there is none. */
 int kho_snapshot_of_run(kho_catalog *cat, const kho_cov_targets *t, int64_t run,

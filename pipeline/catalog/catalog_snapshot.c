@@ -369,6 +369,90 @@ int kho_snapshot_days_kept(kho_catalog *cat, kho_snapshot_kept **out,
 	return KHO_OK;
 }
 
+void kho_snapshot_kept_release(kho_snapshot_kept *s)
+{
+	free(s->years);
+	memset(s, 0, sizeof(*s));
+}
+
+/* One snapshot, by the id the query pick (?1 run, or ?2 time) gives. */
+static int one_kept(kho_catalog *cat, const char *pick, int64_t run,
+		    const char *at, kho_snapshot_kept *s, kho_error *err)
+{
+	static const char years[] =
+		"SELECT year, target_pct, registered, archived, in_progress,"
+		" failed FROM snapshot_years WHERE snapshot = ?1 ORDER BY year;";
+	memset(s, 0, sizeof(*s));
+	sqlite3_stmt *st = prepare(cat, pick, err);
+	if (!st)
+		return KHO_FATAL;
+	if (at)
+		sqlite3_bind_text(st, 1, at, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 1, run);
+	int step = sqlite3_step(st);
+	int64_t id = 0;
+	if (step == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		kho_col_copy(st, 1, s->taken_at, sizeof(s->taken_at));
+		kho_col_copy(st, 2, s->kind, sizeof(s->kind));
+		s->orphans = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (step == SQLITE_DONE)
+		return KHO_FAIL;
+	if (step != SQLITE_ROW)
+		return kho_catalog_error(cat, err);
+	st = prepare(cat, years, err);
+	if (!st)
+		return KHO_FATAL;
+	sqlite3_bind_int64(st, 1, id);
+	int oom = 0;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		kho_snapshot_year *y =
+			realloc(s->years, (s->n_years + 1) * sizeof(*y));
+		if (!y) {
+			oom = 1;
+			break;
+		}
+		s->years = y;
+		y = &s->years[s->n_years++];
+		y->year = sqlite3_column_int(st, 0);
+		y->target_pct = sqlite3_column_type(st, 1) == SQLITE_NULL
+					? -1
+					: sqlite3_column_int(st, 1);
+		y->registered = sqlite3_column_int64(st, 2);
+		y->archived = sqlite3_column_int64(st, 3);
+		y->in_progress = sqlite3_column_int64(st, 4);
+		y->failed = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_finalize(st);
+	if (oom || step != SQLITE_DONE) {
+		kho_snapshot_kept_release(s);
+		return oom ? kho_error_set(err, KHO_FATAL, "out of memory")
+			   : kho_catalog_error(cat, err);
+	}
+	return KHO_OK;
+}
+
+int kho_snapshot_kept_of_run(kho_catalog *cat, int64_t run,
+			     kho_snapshot_kept *s, kho_error *err)
+{
+	static const char pick[] =
+		"SELECT id, taken_at, kind, orphans FROM snapshots"
+		" WHERE run = ?1 AND kind = 'run' ORDER BY id DESC LIMIT 1;";
+	return one_kept(cat, pick, run, NULL, s, err);
+}
+
+int kho_snapshot_kept_before(kho_catalog *cat, const char *at,
+			     kho_snapshot_kept *s, kho_error *err)
+{
+	static const char pick[] =
+		"SELECT id, taken_at, kind, orphans FROM snapshots"
+		" WHERE taken_at < ?1 ORDER BY taken_at DESC, id DESC LIMIT 1;";
+	return one_kept(cat, pick, 0, at, s, err);
+}
+
 /* ---- what a run did ---- */
 
 void kho_run_done(kho_catalog *cat)

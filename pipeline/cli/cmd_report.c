@@ -150,7 +150,11 @@ static int write_report(kho_session *s, const struct request *q,
 		if (rc == KHO_OK)
 			rc = q->fmt == FMT_JSON ? kho_morning_json(m, out, err)
 						: kho_morning_text(m, out, err);
-		if (rc == KHO_OK)
+		if (rc == KHO_OK && m->n_runs)
+			snprintf(summary, cap,
+				 "the morning report of %zu work roots",
+				 m->n_runs);
+		else if (rc == KHO_OK)
 			snprintf(summary, cap, "the morning report of run %lld",
 				 (long long)m->run.id);
 		kho_morning_free(m);
@@ -243,7 +247,9 @@ int kho_cmd_report(int argc, char **argv)
 			  "and not yet scanned, against the targets of\n"
 			  "kho.conf ([coverage]); the records the register "
 			  "does not know, those scanned\ntwice, and the trend "
-			  "night by night (docs/REPORT.md).",
+			  "night by night (docs/REPORT.md).\nWith --roots, the "
+			  "work roots of the shards of one batch, as one "
+			  "machine\nwould have reported them (docs/SLURM.md).",
 			  opts, KHO_ARRAY_SIZE(opts));
 		kho_args_release(&a);
 		return 0;
@@ -255,6 +261,10 @@ int kho_cmd_report(int argc, char **argv)
 	memset(&roots, 0, sizeof(roots));
 	if (rc == KHO_OK)
 		rc = kho_roots_open(&roots, &a, OPT_ROOTS, "kho report", &err);
+	if (rc == KHO_OK && roots.n > 1 && q.run)
+		rc = kho_error_set(&err, KHO_USAGE,
+				   "--run goes with one work root (each root "
+				   "numbers its own runs)");
 	if (rc == KHO_OK)
 		rc = report(&roots, &q, &err);
 	fflush(stdout);

@@ -268,8 +268,8 @@ int kho_cmd_status(int argc, char **argv)
 	if (rc == KHO_OK && a.help) {
 		kho_usage("kho status", "[--json] [--roots ROOT...]",
 			  "Counts per stage and state, where the records are, "
-			  "the warehouse, and what failed and why;\nwith "
-			  "--roots, of the shards of one batch together "
+			  "the warehouse, and what\nfailed and why; with "
+			  "--roots, of the shards of one batch together\n"
 			  "(docs/SLURM.md).",
 			  opts, KHO_ARRAY_SIZE(opts));
 		kho_args_release(&a);

@@ -136,10 +136,15 @@ typedef struct kho_morning {
 	int have_before, have_after;
 	kho_snapshot before, after;
 	kho_trend trend;
+	/* --roots: each root's newest kho run (id 0: none), o.names[k]'s;
+	 * run adds them up (id 0) */
+	kho_run_row *runs;
+	size_t n_runs;
 } kho_morning;
 
 /* The run given, or (run 0) the newest `kho run`; KHO_USAGE with a
- * message when there is none. */
+ * message when there is none.  With o->others, the newest kho run of
+ * every root, added up (run must be 0). */
 int kho_morning_build(kho_catalog *cat, const kho_report_opts *o, int64_t run,
 		      kho_morning **out, kho_error *err);
 void kho_morning_free(kho_morning *m);

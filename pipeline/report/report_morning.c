@@ -18,6 +18,7 @@ void kho_morning_free(kho_morning *m)
 	kho_cov_rows_free(m->by_agency, m->n_by_agency);
 	kho_failure_groups_free(m->failures, m->n_failures);
 	kho_trend_release(&m->trend);
+	free(m->runs);
 	free(m);
 }
 
@@ -71,7 +72,9 @@ int kho_morning_build(kho_catalog *cat, const kho_report_opts *o, int64_t run,
 	if (!m)
 		return kho_error_set(err, KHO_FATAL, "out of memory");
 	m->o = *o;
-	int rc = gather(cat, m, run, err);
+	assert(!o->n_others || run == 0);
+	int rc = o->n_others ? kho_morning_gather_roots(cat, m, err)
+			     : gather(cat, m, run, err);
 	if (rc) {
 		kho_morning_free(m);
 		return rc;
@@ -162,6 +165,43 @@ static void coverage(FILE *out, const kho_morning *m)
 			tr->nights_left, tr->nights_left == 1 ? "" : "s");
 }
 
+/* --roots: the runs together, then each root's. */
+static void roots_runs(FILE *out, const kho_morning *m, const char *start,
+		       const char *end, const char *took)
+{
+	const kho_run_row *r = &m->run;
+	if (r->ended_at[0])
+		fprintf(out, "runs of the roots (kho run): %s to %s, %s, %s\n",
+			start, end, took, r->outcome[0] ? r->outcome : "?");
+	else
+		fprintf(out,
+			"runs of the roots (kho run): since %s, %s so far: one "
+			"is still running or was killed\n",
+			start, took);
+	/* One line each: the root's folder name (ROOTS/s01of04), its run
+	 * from MM-DD HH:MM to MM-DD HH:MM (UTC). */
+	for (size_t k = 0; k < m->n_runs; k++) {
+		const kho_run_row *x = &m->runs[k];
+		const char *slash = strrchr(m->o.names[k], '/');
+		fprintf(out, "  ");
+		kho_put_padded(out, slash ? slash + 1 : m->o.names[k], 12, 1);
+		if (!x->id) {
+			fprintf(out, " no kho run yet\n");
+			continue;
+		}
+		fprintf(out, " run %lld, %.5s %.5s to ", (long long)x->id,
+			x->started_at + 5, x->started_at + 11);
+		if (x->ended_at[0])
+			fprintf(out, "%.5s %.5s", x->ended_at + 5,
+				x->ended_at + 11);
+		else
+			fprintf(out, "?");
+		fprintf(out, ", %s, %lld archived\n",
+			x->outcome[0] ? x->outcome : "?",
+			(long long)x->archived);
+	}
+}
+
 int kho_morning_text(const kho_morning *m, FILE *out, kho_error *err)
 {
 	const kho_run_row *r = &m->run;
@@ -171,9 +211,11 @@ int kho_morning_text(const kho_morning *m, FILE *out, kho_error *err)
 	kho_fmt_time(r->ended_at, end, sizeof(end));
 	double secs = run_seconds(m);
 	fmt_duration(secs, took, sizeof(took));
-	fprintf(out, "kho morning report: %s, %s\n", m->o.root ? m->o.root : "",
-		when);
-	if (r->ended_at[0])
+	const char *root = m->o.label ? m->o.label : m->o.root;
+	fprintf(out, "kho morning report: %s, %s\n", root ? root : "", when);
+	if (m->n_runs > 0)
+		roots_runs(out, m, start, end, took);
+	else if (r->ended_at[0])
 		fprintf(out, "run %lld (%s): %s to %s, %s, %s\n",
 			(long long)r->id, r->command, start, end, took,
 			r->outcome[0] ? r->outcome : "?");
@@ -298,12 +340,40 @@ int kho_morning_json(const kho_morning *m, FILE *out, kho_error *err)
 	json_t *doc = json_object();
 	json_object_set_new(doc, "schema", json_string("kho-morning/1"));
 	json_object_set_new(doc, "root",
-			    m->o.root ? json_string(m->o.root) : json_null());
+			    m->o.root && !m->n_runs ? json_string(m->o.root)
+						    : json_null());
+	if (m->n_runs) {
+		json_t *roots = json_array();
+		for (size_t k = 0; k < m->n_runs; k++) {
+			const kho_run_row *x = &m->runs[k];
+			json_t *o = json_pack("{s:s}", "root", m->o.names[k]);
+			json_object_set_new(o, "run",
+					    x->id ? json_integer(x->id)
+						  : json_null());
+			json_object_set_new(o, "started_at",
+					    x->id ? json_string(x->started_at)
+						  : json_null());
+			json_object_set_new(o, "ended_at",
+					    x->ended_at[0]
+						    ? json_string(x->ended_at)
+						    : json_null());
+			json_object_set_new(o, "outcome",
+					    x->outcome[0]
+						    ? json_string(x->outcome)
+						    : json_null());
+			json_object_set_new(o, "archived",
+					    json_integer(x->archived));
+			json_array_append_new(roots, o);
+		}
+		json_object_set_new(doc, "roots", roots);
+	}
 	json_object_set_new(doc, "generated_at",
 			    json_string(m->o.generated_at));
-	json_t *run =
-		json_pack("{s:I, s:s, s:s}", "id", (json_int_t)r->id, "command",
-			  r->command, "started_at", r->started_at);
+	json_t *run = json_object();
+	json_object_set_new(run, "id",
+			    r->id ? json_integer(r->id) : json_null());
+	json_object_set_new(run, "command", json_string(r->command));
+	json_object_set_new(run, "started_at", json_string(r->started_at));
 	json_object_set_new(run, "ended_at",
 			    r->ended_at[0] ? json_string(r->ended_at)
 					   : json_null());

@@ -43,6 +43,17 @@ int kho_trend_compute(kho_catalog *cat, const kho_report_opts *o, int64_t gap,
 int kho_snapshot_days_roots(kho_catalog *cat, const kho_report_opts *o,
 			    size_t max_days, kho_snapshot **out, size_t *n,
 			    kho_error *err);
+
+/* What several roots' snapshots held together (kept[k] NULL for a root
+ * that has none), by the targets of o, into *s: 0 when none has one. */
+int kho_snapshot_add_up(const kho_report_opts *o,
+			const kho_snapshot_kept *const *kept, size_t n,
+			kho_snapshot *s);
+
+/* The morning report of several roots: each one's newest kho run, added
+ * up (report_roots.c). */
+int kho_morning_gather_roots(kho_catalog *cat, kho_morning *m,
+			     kho_error *err);
 void kho_trend_release(kho_trend *t);
 
 /* KHO_FATAL with errno's words when the stream failed. */

@@ -112,6 +112,33 @@ a, b = strip(one), strip(many)
 assert a == b, [k for k in a if a[k] != b[k]]
 assert a["orphans"]["count"] == 2 and a["total"]["failed"] > 0 and a["total"]["not_scanned"] > 0
 PY
+	# the morning report: each shard's run, added up
+	expect_exit 0 report --root one --morning --format json
+	cp out one.morning
+	expect_exit 0 report --roots "${roots[@]}" --morning --format json
+	cp out n$n.morning
+	python3 - one.morning n$n.morning "$n" <<'PY' || fail "the morning report of $n shards differs"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+n = int(sys.argv[3])
+assert b["root"] is None and len(b["roots"]) == n and b["run"]["id"] is None
+assert all(r["run"] == 1 and r["outcome"] == "ok" for r in b["roots"]), b["roots"]
+assert sum(r["archived"] for r in b["roots"]) == a["archived"]["records"] == 16
+for k in ("records", "pages", "by_year", "by_agency"):
+    assert a["archived"][k] == b["archived"][k], (k, a["archived"][k], b["archived"][k])
+assert a["stages"] == b["stages"], (a["stages"], b["stages"])
+assert a["failures"] == b["failures"], (a["failures"], b["failures"])
+for k in ("before", "after"):
+    x, y = a["coverage"][k], b["coverage"][k]
+    x.pop("taken_at"); y.pop("taken_at")
+    assert x == y, (k, x, y)
+PY
+	expect_exit 0 report --roots "${roots[@]}" --morning
+	expect_in out "runs of the roots (kho run): "
+	expect_in out "  s$n           run 1, "
+	expect_exit 2 report --roots "${roots[@]}" --morning --run 1
+	expect_in err "--run goes with one work root"
+
 	expect_exit 0 report --root one --missing -o one.missing.csv
 	expect_exit 0 report --roots "${roots[@]}" --missing -o n$n.missing.csv
 	cmp one.missing.csv n$n.missing.csv || fail "the missing list of $n shards differs"

@@ -135,6 +135,8 @@ done
 expect_exit 0 report --root one --format json
 cp out one.json
 expect_exit 0 report --root one --missing -o one.missing.csv
+expect_exit 0 report --root one --morning --format json
+cp out one.morning
 
 # ---- the submission helper's checks, before anything is queued ----
 expect_submit() { # RC TEXT ARGS...
@@ -219,6 +221,18 @@ PY
 	mask <"rep$n/coverage-$day.txt" >rep$n.text
 	diff -u one.text rep$n.text || fail "the report job's coverage differs"
 	expect_in "rep$n/status-$day.txt" "kho status: "
+	expect_in "rep$n/morning-$day.txt" "kho morning report: "
+	expect_exit 0 report --roots "${roots[@]}" --morning --format json
+	python3 - one.morning out <<'PY' || fail "the morning report of $n shard(s) differs"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for k in ("records", "pages", "by_year", "by_agency"):
+    assert a["archived"][k] == b["archived"][k], k
+assert a["stages"] == b["stages"] and a["failures"] == b["failures"]
+for k in ("before", "after"):
+    a["coverage"][k].pop("taken_at"); b["coverage"][k].pop("taken_at")
+    assert a["coverage"][k] == b["coverage"][k], k
+PY
 	# the same records, each archived once, by its shard
 	ids "${roots[@]}" >r$n.ids
 	diff -u one.ids r$n.ids || fail "$n shard(s) archived other records than one machine"

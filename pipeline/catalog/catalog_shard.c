@@ -34,10 +34,9 @@ int kho_catalog_shard(kho_catalog *cat, kho_shard *s, kho_error *err)
 /* Whether the root holds anything a shard could not have taken. */
 static int holds_work(kho_catalog *cat, int *holds, kho_error *err)
 {
-	static const char sql[] =
-		"SELECT EXISTS (SELECT 1 FROM records)"
-		" OR EXISTS (SELECT 1 FROM jobs)"
-		" OR EXISTS (SELECT 1 FROM volumes);";
+	static const char sql[] = "SELECT EXISTS (SELECT 1 FROM records)"
+				  " OR EXISTS (SELECT 1 FROM jobs)"
+				  " OR EXISTS (SELECT 1 FROM volumes);";
 	sqlite3_stmt *st = kho_catalog_stmt(cat, sql, err);
 	if (!st)
 		return KHO_FATAL;
@@ -48,8 +47,7 @@ static int holds_work(kho_catalog *cat, int *holds, kho_error *err)
 	return step == SQLITE_ROW ? KHO_OK : kho_catalog_error(cat, err);
 }
 
-int kho_catalog_shard_set(kho_catalog *cat, const kho_shard *s,
-			  kho_error *err)
+int kho_catalog_shard_set(kho_catalog *cat, const kho_shard *s, kho_error *err)
 {
 	static const char sql[] =
 		"INSERT INTO shard (id, shard, shards, hash, set_at)"
@@ -62,8 +60,7 @@ int kho_catalog_shard_set(kho_catalog *cat, const kho_shard *s,
 	int holds = 0;
 	rc = kho_catalog_shard(cat, &now, err);
 	if (rc == KHO_OK && now.count > 0 && !kho_shard_equal(&now, s))
-		rc = kho_error_set(err, KHO_USAGE,
-				   "it is shard %d/%d already",
+		rc = kho_error_set(err, KHO_USAGE, "it is shard %d/%d already",
 				   now.index, now.count);
 	if (rc == KHO_OK && now.count > 0) {
 		kho_catalog_rollback(cat);
@@ -77,8 +74,8 @@ int kho_catalog_shard_set(kho_catalog *cat, const kho_shard *s,
 				   "holds records of every shard; a shard "
 				   "needs a work root of its own (kho init "
 				   "ROOT)");
-	sqlite3_stmt *st = rc == KHO_OK ? kho_catalog_stmt(cat, sql, err)
-					: NULL;
+	sqlite3_stmt *st =
+		rc == KHO_OK ? kho_catalog_stmt(cat, sql, err) : NULL;
 	if (rc == KHO_OK && !st)
 		rc = KHO_FATAL;
 	if (rc == KHO_OK) {
@@ -96,7 +93,7 @@ int kho_catalog_shard_set(kho_catalog *cat, const kho_shard *s,
 			 "this work root is shard %d/%d (by %s of the record "
 			 "id)",
 			 s->index, s->count, KHO_SHARD_HASH);
-		kho_event ev = { 0, NULL, NULL, "shard", "info", detail };
+		kho_event ev = {0, NULL, NULL, "shard", "info", detail};
 		rc = kho_catalog_event(cat, &ev, err);
 	}
 	if (rc == KHO_OK)

@@ -11,11 +11,12 @@
 enum { OPT_JSON, OPT_ROOTS };
 
 static const kho_opt opts[] = {
-	[OPT_JSON] = { "json", 0, 0, "", "print JSON (documented in "
-					 "docs/STATUS.md)" },
-	[OPT_ROOTS] = { "roots", 0, KHO_OPT_LIST, "ROOT",
-			"the work roots of the shards of one batch, added "
-			"up" },
+	[OPT_JSON] = {"json", 0, 0, "",
+		      "print JSON (documented in "
+		      "docs/STATUS.md)"},
+	[OPT_ROOTS] = {"roots", 0, KHO_OPT_LIST, "ROOT",
+		       "the work roots of the shards of one batch, added "
+		       "up"},
 };
 
 /* What one root holds. */
@@ -31,10 +32,10 @@ typedef struct root_status {
 /* Everything, added up over the roots; failures by stage and record. */
 typedef struct status {
 	const kho_roots *roots;
-	root_status *per;   /* per root */
-	root_status all;    /* all.f points into per[].f */
+	root_status *per; /* per root */
+	root_status all;  /* all.f points into per[].f */
 	const kho_failure **fails;
-	size_t *fail_root;  /* the root of each of fails */
+	size_t *fail_root; /* the root of each of fails */
 } status;
 
 static void status_release(status *st)
@@ -158,7 +159,8 @@ static int print_json(const status *st, kho_error *err)
 			json_t *o = json_object();
 			json_object_set_new(o, "root",
 					    json_string(r->s[i]->root));
-			json_object_set_new(o, "shard", shard_json(&r->shard[i]));
+			json_object_set_new(o, "shard",
+					    shard_json(&r->shard[i]));
 			json_object_set_new(o, "records",
 					    records_json(&st->per[i].w));
 			json_object_set_new(o, "warehouse",
@@ -171,9 +173,9 @@ static int print_json(const status *st, kho_error *err)
 	for (int i = 0; i < KHO_N_STAGES; i++) {
 		json_t *o = json_object();
 		for (int t = 0; t < 4; t++)
-			json_object_set_new(o,
-					    kho_job_state_name((kho_job_state)t),
-					    json_integer(all->c.n[i][t]));
+			json_object_set_new(
+				o, kho_job_state_name((kho_job_state)t),
+				json_integer(all->c.n[i][t]));
 		json_object_set_new(stages, kho_stage_order[i], o);
 	}
 	json_object_set_new(doc, "stages", stages);
@@ -243,8 +245,7 @@ static int print_text(const status *st)
 	printf("\n");
 	kho_summary_where_print(&all->w, stdout);
 	printf("warehouse: %lld volume(s), %lld bag(s), %.1f MB\n",
-	       (long long)all->volumes, (long long)all->bags,
-	       all->bytes / 1e6);
+	       (long long)all->volumes, (long long)all->bags, all->bytes / 1e6);
 	if (all->nf == 0)
 		return KHO_OK;
 	printf("\nfailed (kho show RECORD for more, kho retry STAGE "
@@ -282,7 +283,7 @@ int kho_cmd_status(int argc, char **argv)
 	memset(&roots, 0, sizeof(roots));
 	if (rc == KHO_OK)
 		rc = kho_roots_open(&roots, &a, OPT_ROOTS, "kho status", &err);
-	status st = { .roots = &roots };
+	status st = {.roots = &roots};
 	if (rc == KHO_OK)
 		rc = gather(&st, &err);
 	if (rc == KHO_OK)

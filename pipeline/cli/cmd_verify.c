@@ -215,8 +215,8 @@ static int check_shards(const kho_roots *roots, verify_run *r,
 				      "record '%s' is archived by work root "
 				      "'%s', shard %d/%d, but its id hashes to "
 				      "shard %d/%d",
-				      a->id, roots->s[a->root]->root,
-				      sh->index, sh->count, of, sh->count);
+				      a->id, roots->s[a->root]->root, sh->index,
+				      sh->count, of, sh->count);
 		if (i > 0 && strcmp(l.ids[i - 1].id, a->id) == 0)
 			shard_problem(r, c, a->volume,
 				      "record '%s' is archived in two work "
@@ -365,7 +365,7 @@ static int verify(const kho_roots *roots, const char *only, int pct,
 	if (rc == KHO_OK && only)
 		rc = find_volume(roots, only, n_vols, &which, err);
 	/* Each warehouse folder once, with the roots that share it. */
-	char (*dirs)[PATH_MAX] = calloc(nr, sizeof(*dirs));
+	char(*dirs)[PATH_MAX] = calloc(nr, sizeof(*dirs));
 	if (rc == KHO_OK && !dirs)
 		rc = kho_error_set(err, KHO_FATAL, "out of memory");
 	for (size_t k = 0; rc == KHO_OK && k < nr; k++)
@@ -429,9 +429,9 @@ static int verify(const kho_roots *roots, const char *only, int pct,
 		printf("%zu work roots, ", nr);
 	printf("%zu volume(s)%s, %llu bag(s), %llu member(s), "
 	       "%.1f MB in %.1f s (%.0f MB/s): ",
-	       checked, pct ? " (a sample)" : "",
-	       (unsigned long long)c.bags, (unsigned long long)c.members,
-	       c.bytes / 1e6, secs, secs > 0 ? c.bytes / 1e6 / secs : 0.0);
+	       checked, pct ? " (a sample)" : "", (unsigned long long)c.bags,
+	       (unsigned long long)c.members, c.bytes / 1e6, secs,
+	       secs > 0 ? c.bytes / 1e6 / secs : 0.0);
 	if (c.problems == 0) {
 		printf("every checksum recomputes\n");
 		return KHO_OK;

@@ -70,8 +70,8 @@ static int check_shards(kho_roots *r, const char *cmd, kho_error *err)
 			 r->count);
 		return KHO_OK;
 	}
-	snprintf(r->label, sizeof(r->label), "%zu work roots (%zu of %d shards)",
-		 r->n, r->n, r->count);
+	snprintf(r->label, sizeof(r->label),
+		 "%zu work roots (%zu of %d shards)", r->n, r->n, r->count);
 	for (int k = 1; k <= r->count; k++) {
 		int given = 0;
 		for (size_t i = 0; i < r->n && !given; i++)
@@ -85,8 +85,8 @@ static int check_shards(kho_roots *r, const char *cmd, kho_error *err)
 	return KHO_OK;
 }
 
-int kho_roots_open(kho_roots *r, const kho_args *a, size_t opt,
-		   const char *cmd, kho_error *err)
+int kho_roots_open(kho_roots *r, const kho_args *a, size_t opt, const char *cmd,
+		   kho_error *err)
 {
 	memset(r, 0, sizeof(*r));
 	const size_t n = a->count[opt] > 0 ? (size_t)a->count[opt] : 1;
@@ -101,8 +101,8 @@ int kho_roots_open(kho_roots *r, const kho_args *a, size_t opt,
 	}
 	int rc = KHO_OK;
 	for (size_t i = 0; rc == KHO_OK && i < n; i++)
-		rc = open_root(r, a, a->count[opt] > 0 ? a->values[opt][i]
-						       : a->root,
+		rc = open_root(r, a,
+			       a->count[opt] > 0 ? a->values[opt][i] : a->root,
 			       i == 0, err);
 	if (rc == KHO_OK && n > 1)
 		rc = check_shards(r, cmd, err);

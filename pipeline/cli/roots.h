@@ -18,13 +18,13 @@ typedef struct kho_roots {
 			   * settings (the targets of a report) */
 	kho_shard *shard; /* of each root */
 	size_t n;
-	int count;	  /* N of the shards, or 0 for one root */
-	char label[256];  /* the root, or "4 work roots (shards 1-4 of 4)" */
+	int count;	 /* N of the shards, or 0 for one root */
+	char label[256]; /* the root, or "4 work roots (shards 1-4 of 4)" */
 } kho_roots;
 
 /* opt: the index of the command's --roots option (KHO_OPT_LIST). */
-int kho_roots_open(kho_roots *r, const kho_args *a, size_t opt,
-		   const char *cmd, kho_error *err);
+int kho_roots_open(kho_roots *r, const kho_args *a, size_t opt, const char *cmd,
+		   kho_error *err);
 void kho_roots_release(kho_roots *r);
 
 /* The catalogs of roots 1.. (all but the first), for the combined

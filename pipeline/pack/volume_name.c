@@ -20,8 +20,8 @@ void kho_volume_prefix(const kho_shard *s, char *out, size_t cap)
 	snprintf(out, cap, "vol-s%0*dof%0*d-", w, s->index, w, s->count);
 }
 
-void kho_volume_name(const kho_shard *s, int number, const char *ext,
-		     char *out, size_t cap)
+void kho_volume_name(const kho_shard *s, int number, const char *ext, char *out,
+		     size_t cap)
 {
 	char prefix[32];
 	kho_volume_prefix(s, prefix, sizeof(prefix));

@@ -17,8 +17,8 @@
 void kho_volume_prefix(const kho_shard *s, char *out, size_t cap);
 
 /* The name of volume number n of a work root: "vol-s03of04-000012.tar". */
-void kho_volume_name(const kho_shard *s, int number, const char *ext,
-		     char *out, size_t cap);
+void kho_volume_name(const kho_shard *s, int number, const char *ext, char *out,
+		     size_t cap);
 
 /* A file name read as a volume's: 1 with its shard (count 0 for a work
  * root that takes every record), number and whether it ends in ".part";

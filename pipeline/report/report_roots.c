@@ -108,8 +108,8 @@ int kho_snapshot_days_roots(kho_catalog *cat, const kho_report_opts *o,
 		n_days += r[k].n;
 	}
 	/* Every day one of them kept a snapshot, once. */
-	const char **days = rc == KHO_OK ? calloc(n_days + 1, sizeof(*days))
-					 : NULL;
+	const char **days =
+		rc == KHO_OK ? calloc(n_days + 1, sizeof(*days)) : NULL;
 	if (rc == KHO_OK && !days)
 		rc = kho_error_set(err, KHO_FATAL, "out of memory");
 	size_t nd = 0;
@@ -230,9 +230,8 @@ static int merge_failures(kho_morning *m, const kho_failure_group *src,
 			    strcmp(m->failures[k].reason, x->reason) == 0)
 				g = &m->failures[k];
 		if (!g) {
-			kho_failure_group *p =
-				realloc(m->failures,
-					(m->n_failures + 1) * sizeof(*p));
+			kho_failure_group *p = realloc(
+				m->failures, (m->n_failures + 1) * sizeof(*p));
 			if (!p)
 				return -1;
 			m->failures = p;
@@ -375,8 +374,7 @@ static int gather_one(kho_catalog *cat, kho_morning *m, size_t k,
 	return rc;
 }
 
-int kho_morning_gather_roots(kho_catalog *cat, kho_morning *m,
-			     kho_error *err)
+int kho_morning_gather_roots(kho_catalog *cat, kho_morning *m, kho_error *err)
 {
 	const size_t n = m->o.n_others + 1;
 	m->runs = calloc(n, sizeof(*m->runs));

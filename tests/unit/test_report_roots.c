@@ -165,9 +165,9 @@ static void test_coverage_of_roots(void **state)
 	kho_catalog *others[] = {b};
 	const char *names[] = {"a", "b"};
 	kho_error err = KHO_ERROR_INIT;
-	assert_int_equal(kho_coverage_prepare_roots(a, others, names, 1, &t,
-						    &err),
-			 KHO_OK);
+	assert_int_equal(
+		kho_coverage_prepare_roots(a, others, names, 1, &t, &err),
+		KHO_OK);
 	kho_cov_row *rows = NULL;
 	size_t n = 0;
 	assert_int_equal(kho_coverage_rows(a, KHO_COV_TOTAL, &rows, &n, &err),
@@ -179,9 +179,9 @@ static void test_coverage_of_roots(void **state)
 	kho_cov_rows_free(rows, n);
 	kho_cov_record *orphans = NULL;
 	int64_t total = 0, arch = 0;
-	assert_int_equal(kho_coverage_orphans(a, 0, &orphans, &n, &total,
-					      &arch, &err),
-			 KHO_OK);
+	assert_int_equal(
+		kho_coverage_orphans(a, 0, &orphans, &n, &total, &arch, &err),
+		KHO_OK);
 	assert_int_equal(total, 1);
 	assert_string_equal(orphans[0].record_id, "X-9");
 	assert_string_equal(orphans[0].state, "archived");
@@ -191,9 +191,9 @@ static void test_coverage_of_roots(void **state)
 	/* The same record in both roots: not shards of one batch. */
 	archived(a, "R-2");
 	kho_error_clear(&err);
-	assert_int_equal(kho_coverage_prepare_roots(a, others, names, 1, &t,
-						    &err),
-			 KHO_USAGE);
+	assert_int_equal(
+		kho_coverage_prepare_roots(a, others, names, 1, &t, &err),
+		KHO_USAGE);
 	assert_non_null(strstr(err.msg, "record 'R-2' is in work roots 'a' "
 					"and 'b'"));
 	kho_coverage_done(a);
@@ -201,9 +201,9 @@ static void test_coverage_of_roots(void **state)
 	/* Another register. */
 	add_register(b, "R-5", 2022);
 	kho_error_clear(&err);
-	assert_int_equal(kho_coverage_prepare_roots(a, others, names, 1, &t,
-						    &err),
-			 KHO_USAGE);
+	assert_int_equal(
+		kho_coverage_prepare_roots(a, others, names, 1, &t, &err),
+		KHO_USAGE);
 	assert_non_null(strstr(err.msg, "hold different registers (4 and 5"));
 	kho_catalog_free(a);
 	kho_catalog_free(b);

@@ -33,12 +33,12 @@ static void test_shard_of_known_values(void **state)
 		const char *id;
 		int n, shard;
 	} v[] = {
-		{"HT-2021-00042", 1, 1},  {"HT-2021-00042", 3, 3},
-		{"HT-2021-00042", 4, 1},  {"HT-2021-00042", 7, 6},
+		{"HT-2021-00042", 1, 1},   {"HT-2021-00042", 3, 3},
+		{"HT-2021-00042", 4, 1},   {"HT-2021-00042", 7, 6},
 		{"HT-2021-00042", 16, 13}, {"HT-2021-00042", 999, 873},
-		{"DD-2020-00007", 2, 2},  {"DD-2020-00007", 4, 4},
-		{"DD-2020-00007", 16, 8}, {"a", 4, 3},
-		{"a", 999, 584},	  {"KD-2021-02020", 4, 4},
+		{"DD-2020-00007", 2, 2},   {"DD-2020-00007", 4, 4},
+		{"DD-2020-00007", 16, 8},  {"a", 4, 3},
+		{"a", 999, 584},	   {"KD-2021-02020", 4, 4},
 		{"KD-2021-02020", 7, 3},
 	};
 	for (size_t i = 0; i < KHO_ARRAY_SIZE(v); i++)
@@ -85,9 +85,9 @@ static void test_shard_parse(void **state)
 	kho_shard_format(&s, text, sizeof(text));
 	assert_string_equal(text, "999/999");
 	static const char *const bad[] = {
-		"",	 "3",	  "/4",	   "3/",      "0/4",	"5/4",
-		"-1/4", "1/0",	  "3/4/5", "a/4",     "3/b",	"1/1000",
-		" 3/4", "3/4 ",	  "+3/4",  "3 / 4",   "00003/4",
+		"",	"3",	"/4",	 "3/",	  "0/4",     "5/4",
+		"-1/4", "1/0",	"3/4/5", "a/4",	  "3/b",     "1/1000",
+		" 3/4", "3/4 ", "+3/4",	 "3 / 4", "00003/4",
 	};
 	for (size_t i = 0; i < KHO_ARRAY_SIZE(bad); i++) {
 		kho_error_clear(&err);
@@ -128,18 +128,25 @@ static void test_volume_names(void **state)
 	assert_int_equal(of.count, 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(part, 0);
-	assert_true(kho_volume_name_parse("vol-s007of128-1234567.tar", &of,
-					  &n, NULL));
+	assert_true(kho_volume_name_parse("vol-s007of128-1234567.tar", &of, &n,
+					  NULL));
 	assert_int_equal(of.index, 7);
 	assert_int_equal(n, 1234567);
 	static const char *const bad[] = {
-		"vol-00001.tar",	  "vol-000001.tgz",
-		"vol-000001.tar.bak",	  "vol-000000.tar",
-		"vol-s3of4-000001.tar",	  "vol-s03of4-000001.tar",
-		"vol-s05of04-000001.tar", "vol-s00of04-000001.tar",
-		"vol-s03of04000001.tar",  "vol-s03of04-000001",
-		"volume-000001.tar",	  "vol-s0003of0004-000001.tar",
-		"notes.txt",		  "vol-.tar",
+		"vol-00001.tar",
+		"vol-000001.tgz",
+		"vol-000001.tar.bak",
+		"vol-000000.tar",
+		"vol-s3of4-000001.tar",
+		"vol-s03of4-000001.tar",
+		"vol-s05of04-000001.tar",
+		"vol-s00of04-000001.tar",
+		"vol-s03of04000001.tar",
+		"vol-s03of04-000001",
+		"volume-000001.tar",
+		"vol-s0003of0004-000001.tar",
+		"notes.txt",
+		"vol-.tar",
 	};
 	for (size_t i = 0; i < KHO_ARRAY_SIZE(bad); i++)
 		if (kho_volume_name_parse(bad[i], NULL, NULL, NULL))
@@ -256,8 +263,9 @@ static void test_scan_takes_its_records(void **state)
 	snprintf(dir, sizeof(dir), "%s", kt_tempdir("shard-scan"));
 	char sub[4200];
 	static const char *const ids[] = {
-		"HT-2021-00042", "DD-2020-00007", "a", "KD-2021-02020",
-		"XD-2023-00001", "XD-2023-00002", "XD-2023-00003",
+		"HT-2021-00042", "DD-2020-00007", "a",
+		"KD-2021-02020", "XD-2023-00001", "XD-2023-00002",
+		"XD-2023-00003",
 	};
 	for (size_t i = 0; i < 3; i++) {
 		snprintf(sub, sizeof(sub), "%s/%s", dir, ids[i]);

@@ -94,7 +94,7 @@ static void extra_volumes(const kho_roots *roots, size_t from, size_t to,
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
-		kho_shard of;
+		kho_shard of = KHO_SHARD_NONE;
 		int part = 0;
 		const int is_volume =
 			kho_volume_name_parse(e->d_name, &of, NULL, &part);
@@ -107,7 +107,7 @@ static void extra_volumes(const kho_roots *roots, size_t from, size_t to,
 				known = strcmp(vols[k][i].name, e->d_name) == 0;
 		if (known)
 			continue;
-		int ours = 0;
+		int ours = !is_volume;
 		for (size_t k = 0; k < roots->n && !ours; k++)
 			ours = kho_shard_equal(&of, &roots->shard[k]);
 		if (is_volume && !ours) {

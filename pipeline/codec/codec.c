@@ -125,8 +125,9 @@ const char *kho_format_name(kho_format format)
 	return "unknown";
 }
 
-int kho_image_file_open(kho_image_file **out, const uint8_t *data, size_t size,
-			const kho_limits *limits, kho_error *err)
+static int open_file(kho_image_file **out, const uint8_t *data, size_t size,
+		     const kho_file_map *map, const kho_limits *limits,
+		     kho_error *err)
 {
 	static const kho_limits defaults = KHO_LIMITS_DEFAULT;
 	*out = NULL;
@@ -158,6 +159,7 @@ int kho_image_file_open(kho_image_file **out, const uint8_t *data, size_t size,
 	file->codec = codec;
 	file->data = data;
 	file->size = size;
+	file->map = map;
 	file->limits = *limits;
 	const int rc = codec->ops->open(file, err);
 	if (rc < 0) {
@@ -167,6 +169,18 @@ int kho_image_file_open(kho_image_file **out, const uint8_t *data, size_t size,
 	assert(file->pages > 0);
 	*out = file;
 	return 0;
+}
+
+int kho_image_file_open(kho_image_file **out, const uint8_t *data, size_t size,
+			const kho_limits *limits, kho_error *err)
+{
+	return open_file(out, data, size, NULL, limits, err);
+}
+
+int kho_image_file_open_map(kho_image_file **out, const kho_file_map *map,
+			    const kho_limits *limits, kho_error *err)
+{
+	return open_file(out, map->data, map->size, map, limits, err);
 }
 
 void kho_image_file_free(kho_image_file *file)

@@ -18,6 +18,7 @@
 #define KHO_CODEC_H
 
 #include "common/internal.h"
+#include "common/fsutil.h"
 
 typedef struct kho_limits {
 	uint64_t max_pixels;      /* width * height of one page */
@@ -71,6 +72,11 @@ const char *kho_format_name(kho_format format);
  * loops and more than max_pages) but decodes no pixel. */
 int kho_image_file_open(kho_image_file **out, const uint8_t *data,
 			size_t size, const kho_limits *limits, kho_error *err);
+/* The same on a mapped file, which must outlive the handle: while it
+ * counts a long TIFF's pages it lets go of what it has read, so that
+ * opening a 200-page file does not hold it all in memory. */
+int kho_image_file_open_map(kho_image_file **out, const kho_file_map *map,
+			    const kho_limits *limits, kho_error *err);
 void kho_image_file_free(kho_image_file *file);
 
 kho_format kho_image_file_format(const kho_image_file *file);

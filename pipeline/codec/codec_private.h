@@ -35,6 +35,7 @@ struct kho_image_file {
 	const struct kho_codec *codec;
 	const uint8_t *data; /* borrowed from the caller */
 	size_t size;
+	const kho_file_map *map; /* where data is mapped, or NULL */
 	kho_limits limits;
 	uint32_t pages;
 	void *priv; /* the codec's state, owned by the file */

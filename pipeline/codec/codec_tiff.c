@@ -221,6 +221,11 @@ static int count_pages(kho_image_file *file, struct kho_tiff_state *st,
 				offsets = more;
 			}
 			offsets[pages++] = TIFFCurrentDirOffset(st->tif);
+			/* Reading a directory reads around it (and a JPEG
+			 * page's first strip): let it go every few pages. */
+			if (file->map && pages % 8 == 0)
+				kho_file_map_drop(file->map, 0,
+						  file->map->size);
 			continue;
 		}
 		if (st->failed) {
@@ -244,9 +249,12 @@ static int count_pages(kho_image_file *file, struct kho_tiff_state *st,
 					   pages + 1);
 		break;
 	}
-	free(offsets);
-	if (rc == 0)
+	if (rc == 0) {
 		file->pages = pages;
+		st->dirs = offsets;
+	} else {
+		free(offsets);
+	}
 	return rc;
 }
 
@@ -257,6 +265,7 @@ static void tiff_free(void *priv)
 		return;
 	if (st->tif)
 		TIFFClose(st->tif);
+	free(st->dirs);
 	free(st);
 }
 
@@ -268,6 +277,7 @@ static int tiff_open(kho_image_file *file, kho_error *err)
 	file->priv = st;
 	st->data = file->data;
 	st->size = file->size;
+	st->map = file->map;
 
 	TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
 	if (!opts)
@@ -378,8 +388,12 @@ static int select_page(struct kho_tiff_state *st, uint32_t page, kho_error *err)
 	tiff_reset_message(st);
 	st->decoding = 0;
 	/* Always read the directory again, even when it is the current
-	 * one: that resets the codec's state after an earlier decode. */
-	if (!TIFFSetDirectory(st->tif, (tdir_t)page))
+	 * one: that resets the codec's state after an earlier decode.  By
+	 * its offset, found when the pages were counted: walking the chain
+	 * from the first page would read every directory before it, for
+	 * every page of a long file. */
+	if (!(st->dirs ? TIFFSetSubDirectory(st->tif, st->dirs[page])
+		       : TIFFSetDirectory(st->tif, (tdir_t)page)))
 		return kho_error_set(err, KHO_FAIL,
 				     "cannot read TIFF directory: %s",
 				     tiff_message_or(st, "unknown error"));

@@ -24,6 +24,9 @@ struct kho_tiff_state {
 	uint64_t pos;
 	int failed;   /* an error was reported since the last reset */
 	int decoding; /* reading pixels: data-loss warnings are errors */
+	uint64_t *dirs; /* each page's directory offset (count_pages) */
+	const kho_file_map *map; /* the file's mapping, or NULL */
+	uint64_t read_since_drop; /* compressed bytes decoded since then */
 	char msg[KHO_ERROR_MSG_MAX]; /* the first error */
 };
 

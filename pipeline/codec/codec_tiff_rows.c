@@ -241,6 +241,20 @@ static int decode_failed(struct kho_tiff_state *st,
 			     what, n, codec ? codec : "", codec ? " " : "");
 }
 
+/* A mapped file's pages are let go of every few MB of compressed data
+ * decoded: a 600 dpi page in one large file costs the worker its strip
+ * buffers, not the file. */
+static void decoded_raw(struct kho_tiff_state *st, uint64_t bytes)
+{
+	if (!st->map)
+		return;
+	st->read_since_drop += bytes;
+	if (st->read_since_drop >= (4u << 20)) {
+		kho_file_map_drop(st->map, 0, st->map->size);
+		st->read_since_drop = 0;
+	}
+}
+
 int kho_tiff_decode_strips(struct kho_tiff_state *st,
 			   const struct kho_tiff_page *p,
 			   struct kho_tiff_converter *c, struct kho_scaler *out,
@@ -291,6 +305,7 @@ int kho_tiff_decode_strips(struct kho_tiff_state *st,
 						   "of %lld bytes",
 						   strip, (long long)got,
 						   (long long)want);
+			decoded_raw(st, TIFFGetStrileByteCount(tif, strip));
 		}
 		for (uint32_t r = 0; r < rows && rc == 0; r++) {
 			for (int pl = 0; pl < planes; pl++)
@@ -352,6 +367,8 @@ int kho_tiff_decode_tiles(struct kho_tiff_state *st,
 						"%llu bytes",
 						tile, (long long)got,
 						(unsigned long long)tile_size);
+				decoded_raw(st,
+					    TIFFGetStrileByteCount(tif, tile));
 			}
 		}
 		const uint32_t rows = KHO_MIN(th, p->height - y);

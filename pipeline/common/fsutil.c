@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -131,6 +132,70 @@ int kho_read_file(const char *path, uint64_t max, uint8_t **data,
 	*data = buf;
 	*size = got;
 	return KHO_OK;
+}
+
+int kho_file_map_fd(int fd, const char *path, uint64_t max, kho_file_map *m,
+		    kho_error *err)
+{
+	static const uint8_t empty[1];
+	*m = (kho_file_map)KHO_FILE_MAP_INIT;
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return kho_error_errno(err, KHO_FAIL, "read", path);
+	if (!S_ISREG(st.st_mode))
+		return kho_error_set(err, KHO_FAIL, "'%s' is not a regular file",
+				     path);
+	if ((uint64_t)st.st_size > max)
+		return kho_error_set(err, KHO_FAIL,
+				     "'%s' is too large: %lld bytes, the limit "
+				     "is %llu (max_file_mb)",
+				     path, (long long)st.st_size,
+				     (unsigned long long)max);
+	if (st.st_size == 0) {
+		m->data = empty;
+		return KHO_OK;
+	}
+	void *base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
+			  0);
+	if (base == MAP_FAILED)
+		return kho_error_errno(err, KHO_FAIL, "map", path);
+	m->base = base;
+	m->data = base;
+	m->size = (size_t)st.st_size;
+	return KHO_OK;
+}
+
+int kho_file_map_open(const char *path, uint64_t max, kho_file_map *m,
+		 kho_error *err)
+{
+	*m = (kho_file_map)KHO_FILE_MAP_INIT;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return kho_error_errno(err, KHO_FAIL, "open", path);
+	int rc = kho_file_map_fd(fd, path, max, m, err);
+	close(fd);
+	return rc;
+}
+
+void kho_file_map_drop(const kho_file_map *m, size_t off, size_t len)
+{
+	if (!m->base || off >= m->size)
+		return;
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t end = len > m->size - off ? m->size : off + len;
+	/* Whole pages only, inside the range: a page the range shares with
+	 * its neighbour stays. */
+	size_t from = off == 0 ? 0 : (off + page - 1) / page * page;
+	size_t to = end == m->size ? end : end / page * page;
+	if (to > from)
+		madvise((uint8_t *)m->base + from, to - from, MADV_DONTNEED);
+}
+
+void kho_file_map_release(kho_file_map *m)
+{
+	if (m->base)
+		munmap(m->base, m->size);
+	*m = (kho_file_map)KHO_FILE_MAP_INIT;
 }
 
 int kho_write_all(int fd, const void *buf, size_t len, const char *path,

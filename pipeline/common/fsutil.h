@@ -26,6 +26,31 @@ int kho_fsync_fd(int fd, const char *path, kho_error *err);
 int kho_read_file(const char *path, uint64_t max, uint8_t **data,
 		  size_t *size, kho_error *err);
 
+/* A regular file mapped read-only.  Its pages are read when touched and
+ * kho_file_map_drop lets them go again, so a 200-page TIFF costs a
+ * worker the memory of the page it is decoding, not of the file.  Map
+ * only files nobody truncates (kho's own: store objects, its temporary
+ * files): a mapped file cut short under kho raises SIGBUS. */
+typedef struct kho_file_map {
+	const uint8_t *data; /* size bytes; not NULL, even for an empty file */
+	size_t size;
+	void *base;          /* the mapping, NULL for an empty file */
+} kho_file_map;
+
+#define KHO_FILE_MAP_INIT { .data = NULL, .size = 0, .base = NULL }
+
+/* Maps fd (a regular file of at most max bytes); path names it in
+ * messages.  fd may be closed afterwards. */
+int kho_file_map_fd(int fd, const char *path, uint64_t max, kho_file_map *m,
+		    kho_error *err);
+/* Opens and maps path (not following a symbolic link). */
+int kho_file_map_open(const char *path, uint64_t max, kho_file_map *m,
+		 kho_error *err);
+/* Lets go of the pages of [off, off + len) held in memory; touching them
+ * again reads them back from the file. */
+void kho_file_map_drop(const kho_file_map *m, size_t off, size_t len);
+void kho_file_map_release(kho_file_map *m);
+
 /* Writes all of buf to fd, retrying short writes. */
 int kho_write_all(int fd, const void *buf, size_t len, const char *path,
 		  kho_error *err);

@@ -21,34 +21,31 @@
 
 typedef struct source {
 	char sha[KHO_SHA256_HEX];
-	uint8_t *data;
-	size_t size;
+	kho_file_map map;
 	kho_image_file *file;
 } source;
+
+static void close_source(source *src)
+{
+	kho_image_file_free(src->file);
+	kho_file_map_release(&src->map);
+	memset(src, 0, sizeof(*src));
+}
 
 static int open_source(kho_session *s, source *src, const char *sha,
 		       kho_error *err)
 {
 	if (src->file && strcmp(src->sha, sha) == 0)
 		return KHO_OK;
-	kho_image_file_free(src->file);
-	free(src->data);
-	memset(src, 0, sizeof(*src));
-	int rc = kho_store_read(&s->store, sha, s->limits.max_file_bytes,
-				&src->data, &src->size, err);
+	close_source(src);
+	int rc = kho_store_map(&s->store, sha, s->limits.max_file_bytes,
+			       &src->map, err);
 	if (rc == KHO_OK)
-		rc = kho_image_file_open(&src->file, src->data, src->size,
-					 &s->limits, err);
+		rc = kho_image_file_open_map(&src->file, &src->map,
+					     &s->limits, err);
 	if (rc == KHO_OK)
 		snprintf(src->sha, sizeof(src->sha), "%s", sha);
 	return rc;
-}
-
-static void close_source(source *src)
-{
-	kho_image_file_free(src->file);
-	free(src->data);
-	memset(src, 0, sizeof(*src));
 }
 
 /* The encoded streams of one page, in drawing order. */
@@ -169,6 +166,9 @@ static int render_page(kho_session *s, source *src, const kho_page *pg,
 		rc = kho_tiff_master_add_page(o->master, &r, err);
 	encoded_release(&e);
 	kho_rendered_release(&r);
+	/* The page's bytes are read again from the file if ever needed: a
+	 * long multi-page TIFF holds one page's worth in memory. */
+	kho_file_map_drop(&src->map, 0, src->map.size);
 	if (rc)
 		kho_error_prefix(err, "page %d ('%s')", pg->page_no,
 				 pg->original_name);

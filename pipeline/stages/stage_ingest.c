@@ -15,8 +15,13 @@
 #include "stages/inbox_scan.h"
 #include "stages/page_plan.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <libgen.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char *batch_name(const kho_session *s, const char *inbox)
 {
@@ -164,6 +169,69 @@ typedef struct ingest_state {
 	size_t cap_pages;
 } ingest_state;
 
+/* Copies an inbox file into a temporary file of the store, hashing the
+ * bytes on the way, and maps the copy: what is decoded, hashed and kept is
+ * the same bytes, the inbox file is read once, and a long file costs the
+ * worker a buffer and the page being decoded, never the whole file. */
+static int copy_in(kho_session *s, const char *path, kho_store_file *f,
+		   kho_file_map *map, kho_original *o, kho_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return kho_error_errno(err, KHO_FAIL, "open", path);
+	struct stat st;
+	int rc = KHO_OK;
+	if (fstat(fd, &st) != 0)
+		rc = kho_error_errno(err, KHO_FAIL, "read", path);
+	else if (!S_ISREG(st.st_mode))
+		rc = kho_error_set(err, KHO_FAIL, "'%s' is not a regular file",
+				   path);
+	else if ((uint64_t)st.st_size > s->limits.max_file_bytes)
+		rc = kho_error_set(err, KHO_FAIL,
+				   "'%s' is too large: %lld bytes, the limit "
+				   "is %llu (max_file_mb)",
+				   path, (long long)st.st_size,
+				   (unsigned long long)s->limits.max_file_bytes);
+	enum { CHUNK = 1 << 20 };
+	uint8_t *buf = rc ? NULL : malloc(CHUNK);
+	kho_hash *h = rc ? NULL : kho_hash_new(KHO_SHA256);
+	if (rc == KHO_OK && (!buf || !h))
+		rc = kho_error_set(err, KHO_FATAL, "out of memory");
+	if (rc == KHO_OK)
+		rc = kho_store_create(&s->store, "orig", f, err);
+	uint64_t got = 0;
+	while (rc == KHO_OK) {
+		ssize_t n = read(fd, buf, CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			rc = kho_error_errno(err, KHO_FAIL, "read", path);
+		if (n <= 0)
+			break;
+		kho_hash_update(h, buf, (size_t)n);
+		if (fwrite(buf, 1, (size_t)n, f->stream) != (size_t)n)
+			rc = kho_error_errno(err, KHO_FAIL, "write", f->tmp);
+		got += (uint64_t)n;
+	}
+	if (rc == KHO_OK && got != (uint64_t)st.st_size)
+		rc = kho_error_set(err, KHO_FAIL,
+				   "'%s' changed while it was read", path);
+	if (rc == KHO_OK && fflush(f->stream) != 0)
+		rc = kho_error_errno(err, KHO_FAIL, "write", f->tmp);
+	if (rc == KHO_OK)
+		rc = kho_file_map_fd(f->fd, f->tmp, s->limits.max_file_bytes,
+				     map, err);
+	if (rc == KHO_OK) {
+		o->size = got;
+		kho_hash_final(h, o->sha256); /* frees h */
+		h = NULL;
+	}
+	kho_hash_free(h);
+	free(buf);
+	close(fd);
+	return rc;
+}
+
 /* Reads, checks and stores one file; appends its pages. */
 static int ingest_file(kho_session *s, kho_task *task, ingest_state *st,
 		       const char *path, const char *name, kho_error *err)
@@ -171,30 +239,38 @@ static int ingest_file(kho_session *s, kho_task *task, ingest_state *st,
 	char qname[256];
 	kho_quote_name(name, qname, sizeof(qname));
 	kho_task_page(task, (int)st->n_pages + 1, "reading");
-	uint8_t *data = NULL;
-	size_t size = 0;
-	int rc = kho_read_file(path, s->limits.max_file_bytes, &data, &size,
-			       err);
-	if (rc) {
-		free(data);
-		return kho_error_set(err, KHO_FAIL, "cannot read '%s': %s",
-				     qname, err->msg);
-	}
 	kho_original *o = &st->originals[st->n_originals];
 	memset(o, 0, sizeof(*o));
 	snprintf(o->name, sizeof(o->name), "%s", name);
-	o->size = size;
-	kho_sha256_hex(data, size, o->sha256);
+	kho_store_file copy = { .stream = NULL, .fd = -1 };
+	kho_file_map map = KHO_FILE_MAP_INIT;
+	int rc = copy_in(s, path, &copy, &map, o, err);
+	if (rc) {
+		kho_store_abandon(&copy);
+		/* A full disk stops the stage (exit 3); the file is not at
+		 * fault. */
+		if (rc == KHO_FATAL) {
+			kho_error_prefix(err, "cannot keep '%s' in the store",
+					 qname);
+			return KHO_FATAL;
+		}
+		return kho_error_set(err, KHO_FAIL, "cannot read '%s': %s",
+				     qname, err->msg);
+	}
+	const uint8_t *data = map.data;
+	const size_t size = map.size;
 
 	kho_image_file *img = NULL;
 	if (kho_format_probe(data, size, NULL) == KHO_FORMAT_UNKNOWN) {
 		rc = probe_message(qname, data, size, err);
-		free(data);
+		kho_file_map_release(&map);
+		kho_store_abandon(&copy);
 		return rc;
 	}
-	rc = kho_image_file_open(&img, data, size, &s->limits, err);
+	rc = kho_image_file_open_map(&img, &map, &s->limits, err);
 	if (rc) {
-		free(data);
+		kho_file_map_release(&map);
+		kho_store_abandon(&copy);
 		return kho_error_set(err, KHO_FAIL, "cannot read '%s': %s",
 				     qname, err->msg);
 	}
@@ -260,20 +336,23 @@ static int ingest_file(kho_session *s, kho_task *task, ingest_state *st,
 		rc = kho_plan_measure(s, pg, &reduced, scale, "ingest",
 				      &pg->plan, &finer, err);
 		kho_image_release(&reduced);
+		kho_file_map_drop(&map, 0, map.size);
 		pg->has_plan = rc == KHO_OK && !finer;
 		if (rc)
 			break;
 		st->n_pages++;
 	}
 	kho_image_file_free(img);
+	kho_file_map_release(&map);
 	if (rc == KHO_OK) {
 		kho_task_page(task, (int)st->n_pages, "storing");
-		rc = kho_store_put(&s->store, data, size, o->sha256, err);
+		rc = kho_store_commit_hashed(&s->store, &copy, o->sha256, err);
 		if (rc)
 			kho_error_prefix(err, "cannot keep '%s' in the store",
 					 qname);
+	} else {
+		kho_store_abandon(&copy);
 	}
-	free(data);
 	if (rc == KHO_OK)
 		st->n_originals++;
 	return rc;

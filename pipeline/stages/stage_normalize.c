@@ -21,34 +21,31 @@
 
 typedef struct loaded {
 	char sha[KHO_SHA256_HEX];
-	uint8_t *data;
-	size_t size;
+	kho_file_map map;
 	kho_image_file *file;
 } loaded;
+
+static void unload(loaded *l)
+{
+	kho_image_file_free(l->file);
+	kho_file_map_release(&l->map);
+	memset(l, 0, sizeof(*l));
+}
 
 static int load_original(kho_session *s, loaded *l, const char *sha,
 			 kho_error *err)
 {
 	if (l->file && strcmp(l->sha, sha) == 0)
 		return KHO_OK;
-	kho_image_file_free(l->file);
-	free(l->data);
-	memset(l, 0, sizeof(*l));
-	int rc = kho_store_read(&s->store, sha, s->limits.max_file_bytes,
-				&l->data, &l->size, err);
+	unload(l);
+	int rc = kho_store_map(&s->store, sha, s->limits.max_file_bytes,
+			       &l->map, err);
 	if (rc == KHO_OK)
-		rc = kho_image_file_open(&l->file, l->data, l->size,
-					 &s->limits, err);
+		rc = kho_image_file_open_map(&l->file, &l->map,
+					     &s->limits, err);
 	if (rc == KHO_OK)
 		snprintf(l->sha, sizeof(l->sha), "%s", sha);
 	return rc;
-}
-
-static void unload(loaded *l)
-{
-	kho_image_file_free(l->file);
-	free(l->data);
-	memset(l, 0, sizeof(*l));
 }
 
 /* One page measured and decided: at the analysis size, and at twice it
@@ -106,8 +103,10 @@ int kho_normalize_process(void *ctx, kho_catalog *cat, kho_task *task,
 		}
 		kho_task_page(task, pg->page_no, "measuring");
 		rc = load_original(s, &l, pg->original_sha, err);
-		if (rc == KHO_OK)
+		if (rc == KHO_OK) {
 			rc = plan_page(s, l.file, pg, &plans[i], err);
+			kho_file_map_drop(&l.map, 0, l.map.size);
+		}
 		if (rc) {
 			kho_error_prefix(err, "page %d ('%s')", pg->page_no,
 					 pg->original_name);

@@ -153,6 +153,25 @@ int kho_store_commit(const kho_store *store, kho_store_file *file,
 	return place(store, fd, file->tmp, sha256, err);
 }
 
+int kho_store_commit_hashed(const kho_store *store, kho_store_file *file,
+			    const char sha256[KHO_SHA256_HEX], kho_error *err)
+{
+	int rc = KHO_OK;
+	errno = 0;
+	if (fflush(file->stream) != 0 || ferror(file->stream))
+		rc = kho_error_errno(err, KHO_FAIL, "write", file->tmp);
+	if (fclose(file->stream) != 0 && rc == KHO_OK)
+		rc = kho_error_errno(err, KHO_FAIL, "write", file->tmp);
+	file->stream = NULL;
+	if (rc) {
+		kho_store_abandon(file);
+		return rc;
+	}
+	int fd = file->fd;
+	file->fd = -1;
+	return place(store, fd, file->tmp, sha256, err);
+}
+
 int kho_store_clean(const kho_store *store, int *count, kho_error *err)
 {
 	*count = 0;
@@ -194,21 +213,30 @@ int kho_store_verify(const kho_store *store, const char *sha256,
 	return KHO_OK;
 }
 
-int kho_store_read(const kho_store *store, const char *sha256, uint64_t max,
-		   uint8_t **data, size_t *size, kho_error *err)
+int kho_store_map(const kho_store *store, const char *sha256, uint64_t max,
+		  kho_file_map *map, kho_error *err)
 {
 	char path[4200];
 	int rc = kho_store_path(store, sha256, path, sizeof(path), err);
+	if (rc == KHO_OK)
+		rc = kho_file_map_open(path, max, map, err);
 	if (rc)
 		return rc;
-	rc = kho_read_file(path, max, data, size, err);
-	if (rc)
-		return rc;
+	enum { PIECE = 4 << 20 };
+	kho_hash *h = kho_hash_new(KHO_SHA256);
+	if (!h) {
+		kho_file_map_release(map);
+		return kho_error_set(err, KHO_FATAL, "out of memory");
+	}
+	for (size_t off = 0; off < map->size; off += PIECE) {
+		const size_t n = KHO_MIN((size_t)PIECE, map->size - off);
+		kho_hash_update(h, map->data + off, n);
+		kho_file_map_drop(map, off, n);
+	}
 	char got[KHO_SHA256_HEX];
-	kho_sha256_hex(*data, *size, got);
+	kho_hash_final(h, got); /* frees h */
 	if (strcmp(got, sha256) != 0) {
-		free(*data);
-		*data = NULL;
+		kho_file_map_release(map);
 		return kho_error_set(err, KHO_FAIL,
 				     "store object '%s' is damaged: its bytes "
 				     "hash to %s",

@@ -10,6 +10,7 @@
 #define KHO_STORE_H
 
 #include "common/internal.h"
+#include "common/fsutil.h"
 #include "common/hash.h"
 
 #include <stdio.h>
@@ -45,11 +46,16 @@ int kho_store_commit(const kho_store *store, kho_store_file *file,
 		     kho_error *err);
 void kho_store_abandon(kho_store_file *file);
 
-/* Reads a stored object into memory (the caller frees *data) and checks
- * that it still hashes to its name: a damaged store object fails here
- * instead of going into a result. */
-int kho_store_read(const kho_store *store, const char *sha256, uint64_t max,
-		   uint8_t **data, size_t *size, kho_error *err);
+/* Commits a file whose bytes the caller hashed as it wrote them: flushes,
+ * fsyncs and renames it to sha256.  The handle is closed. */
+int kho_store_commit_hashed(const kho_store *store, kho_store_file *file,
+			    const char sha256[KHO_SHA256_HEX], kho_error *err);
+
+/* Maps a stored object (common/fsutil.h: its pages are read as they are
+ * used) and checks, a piece at a time, that it still hashes to its name:
+ * a damaged store object fails here instead of going into a result. */
+int kho_store_map(const kho_store *store, const char *sha256, uint64_t max,
+		  kho_file_map *map, kho_error *err);
 
 /* Removes temporary files left by an interrupted run; *count receives
  * how many. */

@@ -779,6 +779,62 @@ static void test_tiff_multipage_and_limits(void **state)
 	kt_rmtree(dir);
 }
 
+/* A long TIFF opened on its mapping: pages come out right in any order
+ * while the mapping's pages are let go of between and during them (the
+ * strips of each page are more than the 4 MB after which the decoder lets
+ * go), and each page is found by its directory's offset. */
+static void test_tiff_mapped_pages(void **state)
+{
+	const char *dir = kt_tempdir("codec");
+	const char *path = path_in(dir, "long.tif");
+	enum { PAGES = 20, W = 1200, H = 1000 };
+	TIFF *t = TIFFOpen(path, "w");
+	assert_non_null(t);
+	uint8_t *rows = malloc((size_t)W * H * 3);
+	for (uint32_t p = 0; p < PAGES; p++) {
+		for (size_t i = 0; i < (size_t)W * H * 3; i++)
+			rows[i] = (uint8_t)(p * 11 + i % 251);
+		const struct tiff_spec spec = {
+			.w = W,
+			.h = H,
+			.bps = 8,
+			.spp = 3,
+			.photometric = PHOTOMETRIC_RGB,
+			.compression = COMPRESSION_NONE,
+			.rows_per_strip = 16,
+		};
+		tiff_write_page(t, &spec, rows);
+	}
+	TIFFClose(t);
+
+	kho_error err = KHO_ERROR_INIT;
+	kho_file_map map = KHO_FILE_MAP_INIT;
+	assert_int_equal(kho_file_map_open(path, UINT64_MAX, &map, &err),
+			 KHO_OK);
+	kho_image_file *f = NULL;
+	if (kho_image_file_open_map(&f, &map, NULL, &err) != 0)
+		fail_msg("open: %s", err.msg);
+	assert_int_equal(kho_image_file_pages(f), PAGES);
+	const uint32_t order[] = {PAGES - 1, 0, 7, 7, 3, PAGES - 2};
+	for (size_t k = 0; k < KHO_ARRAY_SIZE(order); k++) {
+		const uint32_t p = order[k];
+		kho_image img = KHO_IMAGE_INIT;
+		if (kho_image_file_read(f, p, 1, &img, &err) != 0)
+			fail_msg("page %u: %s", p + 1, err.msg);
+		assert_int_equal(img.width, W);
+		assert_int_equal(img.channels, 3);
+		for (size_t i = 0; i < (size_t)W * H * 3; i += 997)
+			if (img.pixels[i] != (uint8_t)(p * 11 + i % 251))
+				fail_msg("page %u byte %zu", p + 1, i);
+		kho_image_release(&img);
+		kho_file_map_drop(&map, 0, map.size);
+	}
+	kho_image_file_free(f);
+	kho_file_map_release(&map);
+	free(rows);
+	kt_rmtree(dir);
+}
+
 static void test_bigtiff(void **state)
 {
 	const char *dir = kt_tempdir("codec");
@@ -1948,6 +2004,7 @@ int main(void)
 		cmocka_unit_test(test_tiff_cmyk_and_alpha),
 		cmocka_unit_test(test_tiff_jpeg_ycbcr),
 		cmocka_unit_test(test_tiff_multipage_and_limits),
+		cmocka_unit_test(test_tiff_mapped_pages),
 		cmocka_unit_test(test_bigtiff),
 		cmocka_unit_test(test_tiff_damage),
 		cmocka_unit_test(test_tiff_short_strips),

@@ -153,23 +153,22 @@ static void test_put_path_read(void **state)
 	assert_string_equal(path, want);
 	assert_file_is(path, "hello", 5);
 
-	uint8_t *data = NULL;
-	size_t size = 0;
-	assert_int_equal(kho_store_read(&store, sha, 1000, &data, &size, &err),
+	kho_file_map map = KHO_FILE_MAP_INIT;
+	assert_int_equal(kho_store_map(&store, sha, 1000, &map, &err),
 			 KHO_OK);
-	assert_int_equal(size, 5);
-	assert_memory_equal(data, "hello", 5);
-	free(data);
+	assert_int_equal(map.size, 5);
+	assert_memory_equal(map.data, "hello", 5);
+	kho_file_map_release(&map);
 	assert_int_equal(kho_store_verify(&store, sha, &err), KHO_OK);
 
 	/* Empty content is content too. */
 	put(&store, "", 0, sha);
 	assert_string_equal(sha, SHA_EMPTY);
-	assert_int_equal(kho_store_read(&store, sha, 0, &data, &size, &err),
+	assert_int_equal(kho_store_map(&store, sha, 0, &map, &err),
 			 KHO_OK);
-	assert_int_equal(size, 0);
-	assert_non_null(data);
-	free(data);
+	assert_int_equal(map.size, 0);
+	assert_non_null(map.data);
+	kho_file_map_release(&map);
 
 	/* Binary content with NUL bytes, larger than one read. */
 	const size_t n = 300000;
@@ -177,11 +176,11 @@ static void test_put_path_read(void **state)
 	for (size_t i = 0; i < n; i++)
 		big[i] = (uint8_t)(i * 31 + i / 977);
 	put(&store, big, n, sha);
-	assert_int_equal(kho_store_read(&store, sha, n, &data, &size, &err),
+	assert_int_equal(kho_store_map(&store, sha, n, &map, &err),
 			 KHO_OK);
-	assert_int_equal(size, n);
-	assert_memory_equal(data, big, n);
-	free(data);
+	assert_int_equal(map.size, n);
+	assert_memory_equal(map.data, big, n);
+	kho_file_map_release(&map);
 	free(big);
 	assert_int_equal(count_tmp_files(store.dir), 0);
 	assert_int_equal(count_entries(path_in(store.dir, "tmp"), NULL), 0);
@@ -245,10 +244,9 @@ static void test_bad_names(void **state)
 		assert_string_equal(err.msg, want);
 		assert_int_equal(kho_store_put(&store, "x", 1, bad[i], &err),
 				 KHO_FAIL);
-		uint8_t *data = (uint8_t *)1;
-		size_t size = 7;
+		kho_file_map map = KHO_FILE_MAP_INIT;
 		assert_int_equal(
-			kho_store_read(&store, bad[i], 100, &data, &size, &err),
+			kho_store_map(&store, bad[i], 100, &map, &err),
 			KHO_FAIL);
 		assert_int_equal(kho_store_verify(&store, bad[i], &err),
 				 KHO_FAIL);
@@ -383,11 +381,10 @@ static void test_read_damaged(void **state)
 	char altered[KHO_SHA256_HEX];
 	kho_sha256_hex("jello", 5, altered);
 
-	uint8_t *data = (uint8_t *)1;
-	size_t size = 0;
-	assert_int_equal(kho_store_read(&store, sha, 100, &data, &size, &err),
+	kho_file_map map = KHO_FILE_MAP_INIT;
+	assert_int_equal(kho_store_map(&store, sha, 100, &map, &err),
 			 KHO_FAIL);
-	assert_null(data);
+	assert_null(map.data);
 	char want[4600];
 	snprintf(want, sizeof(want),
 		 "store object '%s' is damaged: its bytes hash to %s", path,
@@ -402,7 +399,7 @@ static void test_read_damaged(void **state)
 
 	/* A cut object too. */
 	assert_int_equal(kt_write_file(path, "hell", 4), 0);
-	assert_int_equal(kho_store_read(&store, sha, 100, &data, &size, &err),
+	assert_int_equal(kho_store_map(&store, sha, 100, &map, &err),
 			 KHO_FAIL);
 	assert_non_null(strstr(err.msg, "is damaged"));
 	kt_rmtree(dir);
@@ -414,34 +411,33 @@ static void test_read_missing_and_limit(void **state)
 	kho_store store;
 	open_store(&store, dir);
 	kho_error err = KHO_ERROR_INIT;
-	uint8_t *data = NULL;
-	size_t size = 0;
+	kho_file_map map = KHO_FILE_MAP_INIT;
 	char path[4300], want[4600];
 	assert_int_equal(
 		kho_store_path(&store, SHA_HELLO, path, sizeof(path), &err),
 		KHO_OK);
 	assert_int_equal(
-		kho_store_read(&store, SHA_HELLO, 100, &data, &size, &err),
+		kho_store_map(&store, SHA_HELLO, 100, &map, &err),
 		KHO_FAIL);
 	snprintf(want, sizeof(want),
 		 "cannot open '%s': No such file or directory", path);
 	assert_string_equal(err.msg, want);
-	assert_null(data);
+	assert_null(map.data);
 	assert_int_equal(kho_store_verify(&store, SHA_HELLO, &err), KHO_FAIL);
 
 	char sha[KHO_SHA256_HEX];
 	put(&store, "hello", 5, sha);
-	assert_int_equal(kho_store_read(&store, sha, 4, &data, &size, &err),
+	assert_int_equal(kho_store_map(&store, sha, 4, &map, &err),
 			 KHO_FAIL);
 	snprintf(want, sizeof(want),
 		 "'%s' is too large: 5 bytes, the limit is 4 (max_file_mb)",
 		 path);
 	assert_string_equal(err.msg, want);
-	assert_null(data);
+	assert_null(map.data);
 	/* Exactly at the limit is fine. */
-	assert_int_equal(kho_store_read(&store, sha, 5, &data, &size, &err),
+	assert_int_equal(kho_store_map(&store, sha, 5, &map, &err),
 			 KHO_OK);
-	free(data);
+	kho_file_map_release(&map);
 	kt_rmtree(dir);
 }
 
@@ -665,6 +661,89 @@ static void test_small_helpers(void **state)
 	kt_rmtree(dir);
 }
 
+/* A mapped file reads as its bytes, before and after its pages are let
+ * go of, whatever the range (unaligned, past the end, empty). */
+static void test_file_map(void **state)
+{
+	const char *dir = kt_tempdir("store");
+	kho_error err = KHO_ERROR_INIT;
+	const size_t n = 3 * 4096 + 1234;
+	uint8_t *bytes = malloc(n);
+	for (size_t i = 0; i < n; i++)
+		bytes[i] = (uint8_t)(i * 7 + i / 4096);
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/scan.tif", dir);
+	assert_int_equal(kt_write_file(path, bytes, n), 0);
+
+	kho_file_map map = KHO_FILE_MAP_INIT;
+	assert_int_equal(kho_file_map_open(path, n, &map, &err), KHO_OK);
+	assert_int_equal(map.size, n);
+	assert_memory_equal(map.data, bytes, n);
+	const size_t ranges[][2] = {
+		{0, n}, {100, 5000}, {4096, 4096}, {n - 10, 100}, {n, 1},
+		{0, 0}, {5000, SIZE_MAX},
+	};
+	for (size_t i = 0; i < KHO_ARRAY_SIZE(ranges); i++) {
+		kho_file_map_drop(&map, ranges[i][0], ranges[i][1]);
+		assert_memory_equal(map.data, bytes, n);
+	}
+	kho_file_map_release(&map);
+	assert_null(map.data);
+	assert_int_equal(map.size, 0);
+
+	/* One byte over the limit; a folder; a symbolic link. */
+	assert_int_equal(kho_file_map_open(path, n - 1, &map, &err), KHO_FAIL);
+	assert_non_null(strstr(err.msg, "is too large"));
+	assert_int_equal(kho_file_map_open(dir, n, &map, &err), KHO_FAIL);
+	assert_non_null(strstr(err.msg, "is not a regular file"));
+	char link[4300];
+	snprintf(link, sizeof(link), "%s/link.tif", dir);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(kho_file_map_open(link, n, &map, &err), KHO_FAIL);
+	assert_null(map.data);
+
+	/* An empty file maps as no bytes, with a pointer. */
+	snprintf(path, sizeof(path), "%s/empty", dir);
+	assert_int_equal(kt_write_file(path, "", 0), 0);
+	assert_int_equal(kho_file_map_open(path, 0, &map, &err), KHO_OK);
+	assert_non_null(map.data);
+	assert_int_equal(map.size, 0);
+	kho_file_map_drop(&map, 0, 1);
+	kho_file_map_release(&map);
+	free(bytes);
+	kt_rmtree(dir);
+}
+
+/* A file whose bytes the writer hashed goes in under that name; the
+ * same content again leaves one object and no temporary file. */
+static void test_commit_hashed(void **state)
+{
+	const char *dir = kt_tempdir("store");
+	kho_store store;
+	open_store(&store, dir);
+	kho_error err = KHO_ERROR_INIT;
+	for (int round = 0; round < 2; round++) {
+		kho_store_file f;
+		assert_int_equal(kho_store_create(&store, "orig", &f, &err),
+				 KHO_OK);
+		fputs("hello", f.stream);
+		assert_int_equal(
+			kho_store_commit_hashed(&store, &f, SHA_HELLO, &err),
+			KHO_OK);
+		assert_int_equal(f.fd, -1);
+		assert_null(f.stream);
+	}
+	char path[4300];
+	assert_int_equal(kho_store_path(&store, SHA_HELLO, path, sizeof(path),
+					&err),
+			 KHO_OK);
+	assert_file_is(path, "hello", 5);
+	assert_int_equal(count_entries(path_in(store.dir, "2c"), NULL), 1);
+	assert_int_equal(count_entries(path_in(store.dir, "tmp"), NULL), 0);
+	assert_int_equal(kho_store_verify(&store, SHA_HELLO, &err), KHO_OK);
+	kt_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -681,6 +760,8 @@ int main(void)
 		cmocka_unit_test(test_write_file_atomic),
 		cmocka_unit_test(test_mkdir_p),
 		cmocka_unit_test(test_read_file),
+		cmocka_unit_test(test_file_map),
+		cmocka_unit_test(test_commit_hashed),
 		cmocka_unit_test(test_small_helpers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 # input is converted first, outside its time).
 #
 #   scripts/bench/pipeline.sh [--seed N] [--each N] [--jobs N] [--keep DIR]
+#                             [--no-peers]
 #
 # The mix, --each of every kind (default 4): 300 dpi A4 grey JPEG, 300 dpi
 # colour JPEG with a seal, 600 dpi LZW TIFF, 200 dpi bitonal G4 TIFF, and
@@ -17,17 +18,19 @@
 # children included), wall pages per second of kho run with -j 1 and
 # -j N, peak RSS of a worker, bytes per page (result.pdf, and all the
 # warehouse holds with the originals), and the peers' ms per page with
-# each ratio to kho.  Needs: scripts/deps.sh --bench.
+# each ratio to kho (--no-peers: kho alone, for a quick look at how -j
+# scales on a bigger --each).  Needs: scripts/deps.sh --bench.
 set -euo pipefail
 
-seed=8 each=4 jobs=$(nproc 2>/dev/null || echo 2) keep=""
+seed=8 each=4 jobs=$(nproc 2>/dev/null || echo 2) keep="" peers_too=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seed) seed=$2; shift 2 ;;
 	--each) each=$2; shift 2 ;;
 	--jobs) jobs=$2; shift 2 ;;
 	--keep) keep=$2; shift 2 ;;
-	*) echo "usage: $0 [--seed N] [--each N] [--jobs N] [--keep DIR]" >&2; exit 2 ;;
+	--no-peers) peers_too=0; shift ;;
+	*) echo "usage: $0 [--seed N] [--each N] [--jobs N] [--keep DIR] [--no-peers]" >&2; exit 2 ;;
 	esac
 done
 
@@ -151,9 +154,10 @@ archived=$(sqlite3 "$W/rs/catalog.db" \
 	"SELECT count(*) FROM jobs WHERE stage='pack' AND state='done';")
 
 # --- the peers, on the single-page files ---
-echo "the peers..." >&2
 : >"$W/peer-times"
+[ $peers_too = 1 ] && echo "the peers..." >&2
 for f in "$W"/in/B[GCLF]-*; do
+	[ $peers_too = 1 ] || break
 	b=$(basename "$f")
 	case $b in BC-*) mode=colour ;; *) mode=bitonal ;; esac
 	ext=g4
@@ -207,6 +211,8 @@ def mean(col):
     v = [int(p[col]) for p in peer]
     return sum(v) / len(v) if v else 0
 kho_ms = total * 1000 / pages
+if not peer:
+    sys.exit(0)
 print(f"on the {len(peer)} single-page files, ms per page (kho: the whole "
       f"pipeline's CPU per page above, {kho_ms:.0f}):")
 print(f"{'peer':<22} {'ms/page':>9} {'peer / kho':>11}")

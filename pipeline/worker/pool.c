@@ -3,6 +3,7 @@
 #include "worker/progress.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,6 +225,10 @@ static void worker_main(const kho_pool_opts *o, kho_task *task,
 		__atomic_store_n(&task->job, 0, __ATOMIC_RELEASE);
 		current_stage = NULL;
 		kho_job_release(&job);
+		/* A record's page-sized buffers are freed; give their memory
+		 * back, so that a worker that has taken many records of
+		 * different sizes holds no more than its largest needs. */
+		malloc_trim(0);
 	}
 	kho_catalog_free(cat);
 	_exit(0);

@@ -7,6 +7,7 @@
 #   scripts/bench.sh normalize [ARGS]   page analysis vs Leptonica's pixFindSkew
 #   scripts/bench.sh compress [ARGS]    rendering and the PDF vs Leptonica, ImageMagick, the floor
 #   scripts/bench.sh coverage [ARGS]    register import and report on a million records
+#   scripts/bench.sh rendered [ARGS]    the skew left in kho's result pages, read by Leptonica
 #   scripts/bench.sh all                each of them with its defaults
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,8 +18,9 @@ pipeline) exec "$here/bench/pipeline.sh" "$@" ;;
 normalize) exec "$here/bench/normalize.sh" "$@" ;;
 compress) exec "$here/bench/compress.sh" "$@" ;;
 coverage) exec "$here/bench_coverage.sh" "$@" ;;
+rendered) exec "$here/bench/rendered.sh" "$@" ;;
 all)
-	for b in pipeline normalize compress coverage; do
+	for b in pipeline normalize compress coverage rendered; do
 		echo "== $b"
 		"$0" "$b"
 		echo

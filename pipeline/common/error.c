@@ -8,10 +8,14 @@ int kho_error_set(kho_error *err, int code, const char *fmt, ...)
 {
 	if (!err)
 		return code;
+	/* Formatted apart first: a caller may pass err->msg itself as an
+	 * argument ("cannot read '%s': %s", name, err->msg). */
+	char msg[KHO_ERROR_MSG_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(err->msg, msg, sizeof(err->msg));
 	err->code = code;
 	return code;
 }

@@ -744,6 +744,27 @@ static void test_commit_hashed(void **state)
 	kt_rmtree(dir);
 }
 
+/* An error message may be built from the one it replaces. */
+static void test_error_from_itself(void **state)
+{
+	kho_error err = KHO_ERROR_INIT;
+	kho_error_set(&err, KHO_FAIL, "unsupported TIFF: %d-bit samples", 64);
+	assert_int_equal(kho_error_set(&err, KHO_FATAL, "cannot read '%s': %s",
+				       "scan.tif", err.msg),
+			 KHO_FATAL);
+	assert_string_equal(err.msg,
+			    "cannot read 'scan.tif': unsupported TIFF: 64-bit "
+			    "samples");
+	kho_error_set(&err, KHO_FAIL, "%s, %s", err.msg, err.msg);
+	assert_int_equal(strncmp(err.msg, "cannot read 'scan.tif': unsup", 29),
+			 0);
+	assert_non_null(strstr(err.msg, "samples, cannot read"));
+	/* Cut, never overrun, when it grows past the buffer. */
+	for (int i = 0; i < 8; i++)
+		kho_error_set(&err, KHO_FAIL, "%s %s", err.msg, err.msg);
+	assert_int_equal(strlen(err.msg), KHO_ERROR_MSG_MAX - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -763,6 +784,7 @@ int main(void)
 		cmocka_unit_test(test_file_map),
 		cmocka_unit_test(test_commit_hashed),
 		cmocka_unit_test(test_small_helpers),
+		cmocka_unit_test(test_error_from_itself),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

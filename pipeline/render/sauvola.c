@@ -1,6 +1,9 @@
 #include "render/sauvola.h"
 
 #include <math.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* Pixels per side of a statistics block. */
 #define BLOCK 4
@@ -188,6 +191,41 @@ static void compute_thresholds(kho_sauvola *s, uint32_t j)
 /* Binarizes grey row y with thresholds interpolated between block
  * centres: first the row of thresholds, then the comparison, eight
  * pixels to a byte. */
+/* A byte's bits in the other order: the mask is MSB first (the leftmost
+ * pixel in bit 7), SSE2's movemask LSB first. */
+#define R2(n) n, n + 2 * 64, n + 1 * 64, n + 3 * 64
+#define R4(n) R2(n), R2(n + 2 * 16), R2(n + 1 * 16), R2(n + 3 * 16)
+#define R6(n) R4(n), R4(n + 2 * 4), R4(n + 1 * 4), R4(n + 3 * 4)
+static const uint8_t reversed[256] = {R6(0), R6(2), R6(1), R6(3)};
+#undef R2
+#undef R4
+#undef R6
+
+/* m's bytes from b on: bit set where g < t, eight pixels a byte. */
+static void compare_bytes(const uint8_t *g, const uint8_t *t, uint8_t *m,
+			  uint32_t b, uint32_t whole)
+{
+#if defined(__SSE2__)
+	const __m128i zero = _mm_setzero_si128();
+	for (; b + 2 <= whole; b += 2) {
+		const __m128i gg = _mm_loadu_si128((const __m128i *)(g + b * 8));
+		const __m128i tt = _mm_loadu_si128((const __m128i *)(t + b * 8));
+		/* t - g, saturated, is not zero exactly where g < t */
+		const __m128i ge = _mm_cmpeq_epi8(_mm_subs_epu8(tt, gg), zero);
+		const unsigned lt = ~(unsigned)_mm_movemask_epi8(ge) & 0xffffu;
+		m[b] = reversed[lt & 0xffu];
+		m[b + 1] = reversed[lt >> 8];
+	}
+#endif
+	for (; b < whole; b++) {
+		const uint8_t *gg = g + b * 8, *tt = t + b * 8;
+		unsigned byte = 0;
+		for (int k = 0; k < 8; k++)
+			byte |= (unsigned)(gg[k] < tt[k]) << (7 - k);
+		m[b] = (uint8_t)byte;
+	}
+}
+
 static void binarize_row(kho_sauvola *s, uint32_t y)
 {
 	const float by = (y + 0.5f) / BLOCK - 0.5f;
@@ -222,18 +260,18 @@ static void binarize_row(kho_sauvola *s, uint32_t y)
 					    : c >= 255	   ? 255
 							   : c);
 		const uint32_t x0 = i * BLOCK;
-		memset(T + x0, v, KHO_MIN((uint32_t)BLOCK, s->w - x0));
+		if (x0 + BLOCK <= s->w) {
+			/* a fixed-size copy: one store, no call */
+			const uint32_t four = v * 0x01010101u;
+			memcpy(T + x0, &four, BLOCK);
+		} else {
+			memset(T + x0, v, s->w - x0);
+		}
 	}
 	const uint8_t *g = s->grey + (size_t)(y % s->grey_cap) * s->w;
 	uint8_t *m = mask_row(s, y);
 	const uint32_t whole = s->w / 8;
-	for (uint32_t b = 0; b < whole; b++) {
-		const uint8_t *gg = g + b * 8, *tt = T + b * 8;
-		unsigned byte = 0;
-		for (int k = 0; k < 8; k++)
-			byte |= (unsigned)(gg[k] < tt[k]) << (7 - k);
-		m[b] = (uint8_t)byte;
-	}
+	compare_bytes(g, T, m, 0, whole);
 	if (s->w % 8) {
 		unsigned byte = 0;
 		for (uint32_t x = whole * 8; x < s->w; x++)
@@ -383,17 +421,30 @@ int kho_sauvola_push(kho_sauvola *s, const uint8_t *grey, kho_error *err)
 		memset(sq, 0, s->nbx * sizeof(uint32_t));
 		memset(cnt, 0, s->nbx * sizeof(uint32_t));
 	}
-	for (uint32_t i = 0; i < s->nbx; i++) {
-		const uint32_t x0 = i * BLOCK;
-		const uint32_t x1 = KHO_MIN(x0 + BLOCK, s->w);
+	/* Whole blocks with a fixed count, which the compiler vectorizes;
+	 * then the last, narrower one. */
+	const uint32_t whole = s->w / BLOCK;
+	for (uint32_t i = 0; i < whole; i++) {
+		const uint8_t *g = grey + (size_t)i * BLOCK;
 		uint32_t a = 0, b = 0;
-		for (uint32_t x = x0; x < x1; x++) {
+		for (int k = 0; k < BLOCK; k++) {
+			a += g[k];
+			b += (uint32_t)g[k] * g[k];
+		}
+		sum[i] += a;
+		sq[i] += b;
+		cnt[i] += BLOCK;
+	}
+	for (uint32_t i = whole; i < s->nbx; i++) {
+		const uint32_t x0 = i * BLOCK;
+		uint32_t a = 0, b = 0;
+		for (uint32_t x = x0; x < s->w; x++) {
 			a += grey[x];
 			b += (uint32_t)grey[x] * grey[x];
 		}
 		sum[i] += a;
 		sq[i] += b;
-		cnt[i] += x1 - x0;
+		cnt[i] += s->w - x0;
 	}
 	s->rows_in++;
 	if (s->rows_in % BLOCK == 0 || s->rows_in == s->h)

@@ -208,6 +208,40 @@ static void test_streaming_order_and_lag(void **state)
 	}
 }
 
+/* Every width, whole 16-pixel groups or not: a pixel comes out black
+ * exactly where the stroke is, in its own bit (the leftmost pixel in a
+ * byte's high bit). */
+static void test_bits_in_place_at_every_width(void **state)
+{
+	for (uint32_t w = 3; w <= 70; w++) {
+		const uint32_t h = 24;
+		kho_image img = KHO_IMAGE_INIT;
+		page(&img, w, h);
+		const uint32_t xs[3] = {0, w / 2, w - 3};
+		for (uint32_t y = 0; y < h; y++)
+			for (uint32_t x = 0; x < w; x++) {
+				int ink = 0;
+				for (int k = 0; k < 3; k++)
+					ink |= x >= xs[k] && x < xs[k] + 3 &&
+					       (k == 0 || w >= 12);
+				*at(&img, x, y) =
+					ink ? 20 : clamp(230 + noise(x, y, 4));
+			}
+		size_t stride = 0;
+		uint8_t *bits = binarize(&img, &stride);
+		assert_int_equal(stride, (w + 7) / 8);
+		for (uint32_t y = 0; y < h; y++)
+			for (uint32_t x = 0; x < w; x++) {
+				const int want = *at(&img, x, y) == 20;
+				if (black(bits, stride, x, y) != want)
+					fail_msg("width %u: pixel %u,%u is %s", w,
+						 x, y, want ? "white" : "black");
+			}
+		free(bits);
+		kho_image_release(&img);
+	}
+}
+
 static void test_missing_rows(void **state)
 {
 	kho_error err = KHO_ERROR_INIT;
@@ -232,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_tint_and_shadow_stay_white),
 		cmocka_unit_test(test_strokes_dots_and_shadowed_text),
 		cmocka_unit_test(test_streaming_order_and_lag),
+		cmocka_unit_test(test_bits_in_place_at_every_width),
 		cmocka_unit_test(test_missing_rows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -72,8 +72,11 @@ int kho_resampler_init(kho_resampler *r, uint32_t in_w, uint32_t in_h,
 				  sizeof(float));
 		r->row = malloc((size_t)out_w * channels);
 		r->acc = malloc((size_t)out_w * channels * sizeof(float));
+		r->prefix = malloc(((size_t)in_w + 1) * channels *
+				   sizeof(uint32_t));
 	}
-	if (!r->sx || !r->sy || !r->lines || !r->row || !r->acc) {
+	if (!r->sx || !r->sy || !r->lines || !r->row || !r->acc ||
+	    !r->prefix) {
 		kho_resampler_release(r);
 		return kho_error_set(err, KHO_FATAL,
 				     "out of memory for resampling");
@@ -88,6 +91,7 @@ void kho_resampler_release(kho_resampler *r)
 	free(r->lines);
 	free(r->row);
 	free(r->acc);
+	free(r->prefix);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -122,6 +126,39 @@ static int emit(kho_resampler *r, kho_error *err)
 	return KHO_OK;
 }
 
+/* One input row averaged across into out_w outputs of c channels.  The
+ * inputs strictly inside a span are summed from running sums: whole
+ * numbers, so the float they make is the one adding them one by one made,
+ * and the outputs are the same to the bit. */
+static inline void across(const kho_span *sx, uint32_t in_w, uint32_t out_w,
+			  const uint8_t *row, uint32_t *prefix, float *line,
+			  const int c)
+{
+	for (int ch = 0; ch < c; ch++)
+		prefix[ch] = 0;
+	for (size_t i = 0; i < (size_t)in_w * c; i++)
+		prefix[i + c] = prefix[i] + row[i];
+	for (uint32_t ox = 0; ox < out_w; ox++) {
+		const kho_span *h = &sx[ox];
+		const uint8_t *p = row + (size_t)h->first * c;
+		float *d = line + (size_t)ox * c;
+		if (h->count == 1) {
+			for (int ch = 0; ch < c; ch++)
+				d[ch] = h->w_first * p[ch];
+			continue;
+		}
+		const uint32_t *m0 = prefix + ((size_t)h->first + 1) * c;
+		const uint32_t *m1 =
+			prefix + ((size_t)h->first + h->count - 1) * c;
+		const uint8_t *q = p + (size_t)(h->count - 1) * c;
+		for (int ch = 0; ch < c; ch++) {
+			const float mid = (float)(m1[ch] - m0[ch]);
+			d[ch] = h->w_first * p[ch] +
+				(h->w_mid * mid + h->w_last * q[ch]);
+		}
+	}
+}
+
 int kho_resampler_push(kho_resampler *r, const uint8_t *row, kho_error *err)
 {
 	if (r->rows_in >= r->in_h)
@@ -134,24 +171,14 @@ int kho_resampler_push(kho_resampler *r, const uint8_t *row, kho_error *err)
 	}
 	const int c = r->channels;
 	float *line = r->lines + (size_t)(r->rows_in % r->ring) * r->out_w * c;
-	for (uint32_t ox = 0; ox < r->out_w; ox++) {
-		const kho_span *h = &r->sx[ox];
-		const uint8_t *p = row + (size_t)h->first * c;
-		float *d = line + (size_t)ox * c;
-		for (int ch = 0; ch < c; ch++) {
-			float sum = h->w_first * p[ch];
-			if (h->count > 1) {
-				float mid = 0;
-				for (uint32_t k = 1; k + 1 < h->count; k++)
-					mid += p[(size_t)k * c + ch];
-				sum += h->w_mid * mid +
-				       h->w_last *
-					       p[(size_t)(h->count - 1) * c +
-						 ch];
-			}
-			d[ch] = sum;
-		}
-	}
+	/* The channel count as a constant where it is 1 or 3, so that the
+	 * compiler unrolls it; the sums are the same, in the same order. */
+	if (c == 3)
+		across(r->sx, r->in_w, r->out_w, row, r->prefix, line, 3);
+	else if (c == 1)
+		across(r->sx, r->in_w, r->out_w, row, r->prefix, line, 1);
+	else
+		across(r->sx, r->in_w, r->out_w, row, r->prefix, line, c);
 	r->rows_in++;
 	return emit(r, err);
 }

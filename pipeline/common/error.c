@@ -11,11 +11,12 @@ int kho_error_set(kho_error *err, int code, const char *fmt, ...)
 	/* Formatted apart first: a caller may pass err->msg itself as an
 	 * argument ("cannot read '%s': %s", name, err->msg). */
 	char msg[KHO_ERROR_MSG_MAX];
+	msg[0] = '\0';
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	memcpy(err->msg, msg, sizeof(err->msg));
+	memcpy(err->msg, msg, strlen(msg) + 1);
 	err->code = code;
 	return code;
 }

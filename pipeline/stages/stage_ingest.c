@@ -174,8 +174,10 @@ typedef struct ingest_state {
  * the same bytes, the inbox file is read once, and a long file costs the
  * worker a buffer and the page being decoded, never the whole file. */
 static int copy_in(kho_session *s, const char *path, kho_store_file *f,
-		   kho_file_map *map, kho_original *o, kho_error *err)
+		   kho_file_map *map, kho_original *o, int *store_side,
+		   kho_error *err)
 {
+	*store_side = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return kho_error_errno(err, KHO_FAIL, "open", path);
@@ -197,11 +199,16 @@ static int copy_in(kho_session *s, const char *path, kho_store_file *f,
 	kho_hash *h = rc ? NULL : kho_hash_new(KHO_SHA256);
 	if (rc == KHO_OK && (!buf || !h))
 		rc = kho_error_set(err, KHO_FATAL, "out of memory");
-	if (rc == KHO_OK)
-		rc = kho_store_create(&s->store, "orig", f, err);
+	if (rc == KHO_OK) {
+		rc = kho_store_create_unnamed(&s->store, "orig", f, err);
+		*store_side = rc != KHO_OK;
+	}
+	/* One byte past the size it had is enough to see that it grew. */
+	const uint64_t want = rc ? 0 : (uint64_t)st.st_size + 1;
 	uint64_t got = 0;
-	while (rc == KHO_OK) {
-		ssize_t n = read(fd, buf, CHUNK);
+	while (rc == KHO_OK && got < want) {
+		ssize_t n = read(fd, buf, (size_t)KHO_MIN((uint64_t)CHUNK,
+							  want - got));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -209,18 +216,24 @@ static int copy_in(kho_session *s, const char *path, kho_store_file *f,
 		if (n <= 0)
 			break;
 		kho_hash_update(h, buf, (size_t)n);
-		if (fwrite(buf, 1, (size_t)n, f->stream) != (size_t)n)
+		if (fwrite(buf, 1, (size_t)n, f->stream) != (size_t)n) {
 			rc = kho_error_errno(err, KHO_FAIL, "write", f->tmp);
+			*store_side = 1;
+		}
 		got += (uint64_t)n;
 	}
 	if (rc == KHO_OK && got != (uint64_t)st.st_size)
 		rc = kho_error_set(err, KHO_FAIL,
 				   "'%s' changed while it was read", path);
-	if (rc == KHO_OK && fflush(f->stream) != 0)
+	if (rc == KHO_OK && fflush(f->stream) != 0) {
 		rc = kho_error_errno(err, KHO_FAIL, "write", f->tmp);
-	if (rc == KHO_OK)
+		*store_side = 1;
+	}
+	if (rc == KHO_OK) {
 		rc = kho_file_map_fd(f->fd, f->tmp, s->limits.max_file_bytes,
 				     map, err);
+		*store_side = rc != KHO_OK;
+	}
 	if (rc == KHO_OK) {
 		o->size = got;
 		kho_hash_final(h, o->sha256); /* frees h */
@@ -244,15 +257,16 @@ static int ingest_file(kho_session *s, kho_task *task, ingest_state *st,
 	snprintf(o->name, sizeof(o->name), "%s", name);
 	kho_store_file copy = { .stream = NULL, .fd = -1 };
 	kho_file_map map = KHO_FILE_MAP_INIT;
-	int rc = copy_in(s, path, &copy, &map, o, err);
+	int store_side = 0;
+	int rc = copy_in(s, path, &copy, &map, o, &store_side, err);
 	if (rc) {
 		kho_store_abandon(&copy);
-		/* A full disk stops the stage (exit 3); the file is not at
-		 * fault. */
-		if (rc == KHO_FATAL) {
+		/* The store's fault, not the file's: a full disk stops the
+		 * stage (exit 3). */
+		if (rc == KHO_FATAL || store_side) {
 			kho_error_prefix(err, "cannot keep '%s' in the store",
 					 qname);
-			return KHO_FATAL;
+			return rc;
 		}
 		return kho_error_set(err, KHO_FAIL, "cannot read '%s': %s",
 				     qname, err->msg);

@@ -1,6 +1,7 @@
 #include "store/store.h"
 #include "common/fsutil.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -119,13 +120,77 @@ int kho_store_create(const kho_store *store, const char *tag,
 	return KHO_OK;
 }
 
+int kho_store_create_unnamed(const kho_store *store, const char *tag,
+			     kho_store_file *file, kho_error *err)
+{
+	memset(file, 0, sizeof(*file));
+	file->fd = -1;
+	char tmpdir[4200];
+	snprintf(tmpdir, sizeof(tmpdir), "%s/tmp", store->dir);
+	const int fd = open(tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
+			return kho_store_create(store, tag, file, err);
+		return kho_error_errno(err, KHO_FATAL, "create a file in",
+				       tmpdir);
+	}
+	snprintf(file->tmp, sizeof(file->tmp), "%s (an unnamed %s file)",
+		 tmpdir, tag);
+	file->fd = fd;
+	file->unnamed = 1;
+	const int dup_fd = dup(fd);
+	file->stream = dup_fd >= 0 ? fdopen(dup_fd, "wb") : NULL;
+	if (!file->stream) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		const int rc = kho_error_errno(err, KHO_FATAL, "open", tmpdir);
+		close(fd);
+		file->fd = -1;
+		return rc;
+	}
+	return KHO_OK;
+}
+
+/* An unnamed file takes the object's name directly, once its bytes are
+ * on disk: before that there is nothing under any name. */
+static int place_unnamed(const kho_store *store, int fd, const char *sha256,
+			 kho_error *err)
+{
+	char dest[4200], dir[4200], self[64];
+	int rc = kho_store_path(store, sha256, dest, sizeof(dest), err);
+	if (rc == KHO_OK)
+		rc = kho_path_join(dir, sizeof(dir), err, "%s/%.2s",
+				   store->dir, sha256);
+	if (rc == KHO_OK)
+		rc = kho_mkdir_p(dir, err);
+	if (rc == KHO_OK && !kho_exists(dest)) {
+		if (fsync(fd) != 0) {
+			rc = kho_error_errno(err, KHO_FATAL, "sync", dest);
+		} else {
+			snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+			/* the same bytes already there (another worker) are
+			 * as good */
+			if (linkat(AT_FDCWD, self, AT_FDCWD, dest,
+				   AT_SYMLINK_FOLLOW) != 0 &&
+			    errno != EEXIST)
+				rc = kho_error_errno(err, KHO_FATAL, "name",
+						     dest);
+			else
+				rc = kho_fsync_dir(dir, err);
+		}
+	}
+	close(fd);
+	return rc;
+}
+
 void kho_store_abandon(kho_store_file *file)
 {
 	if (file->stream)
 		fclose(file->stream);
 	if (file->fd >= 0) {
 		close(file->fd);
-		unlink(file->tmp);
+		if (!file->unnamed)
+			unlink(file->tmp);
 	}
 	file->stream = NULL;
 	file->fd = -1;
@@ -135,6 +200,7 @@ int kho_store_commit(const kho_store *store, kho_store_file *file,
 		     char sha256[KHO_SHA256_HEX], uint64_t *size,
 		     kho_error *err)
 {
+	assert(!file->unnamed && "an unnamed file is committed hashed");
 	int rc = KHO_OK;
 	errno = 0;
 	if (fflush(file->stream) != 0 || ferror(file->stream))
@@ -169,6 +235,8 @@ int kho_store_commit_hashed(const kho_store *store, kho_store_file *file,
 	}
 	int fd = file->fd;
 	file->fd = -1;
+	if (file->unnamed)
+		return place_unnamed(store, fd, sha256, err);
 	return place(store, fd, file->tmp, sha256, err);
 }
 

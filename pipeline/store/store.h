@@ -33,18 +33,27 @@ int kho_store_put(const kho_store *store, const void *data, size_t len,
 /* A file being written into the store. */
 typedef struct kho_store_file {
 	FILE *stream;    /* write here */
-	char tmp[4096];
+	char tmp[4096];  /* its name (for an unnamed file, a description) */
 	int fd;
+	int unnamed;     /* O_TMPFILE: gone by itself if never committed */
 } kho_store_file;
 
 int kho_store_create(const kho_store *store, const char *tag,
 		     kho_store_file *file, kho_error *err);
 /* Flushes, fsyncs, hashes and renames the file into the store;
- * sha256 and size receive what it holds.  The handle is closed. */
+ * sha256 and size receive what it holds.  The handle is closed.  (An
+ * unnamed file is committed with kho_store_commit_hashed.) */
 int kho_store_commit(const kho_store *store, kho_store_file *file,
 		     char sha256[KHO_SHA256_HEX], uint64_t *size,
 		     kho_error *err);
 void kho_store_abandon(kho_store_file *file);
+
+/* The same, where the file system allows, as an unnamed file
+ * (O_TMPFILE) that takes its name only when committed: a worker killed
+ * while writing or reading it leaves nothing behind.  Elsewhere a named
+ * temporary file as kho_store_create makes. */
+int kho_store_create_unnamed(const kho_store *store, const char *tag,
+			     kho_store_file *file, kho_error *err);
 
 /* Commits a file whose bytes the caller hashed as it wrote them: flushes,
  * fsyncs and renames it to sha256.  The handle is closed. */

@@ -3,7 +3,9 @@
 #include "worker/progress.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
 #include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,7 +230,9 @@ static void worker_main(const kho_pool_opts *o, kho_task *task,
 		/* A record's page-sized buffers are freed; give their memory
 		 * back, so that a worker that has taken many records of
 		 * different sizes holds no more than its largest needs. */
+#ifdef __GLIBC__
 		malloc_trim(0);
+#endif
 	}
 	kho_catalog_free(cat);
 	_exit(0);

@@ -43,6 +43,23 @@ check_integrity root3
 expect_exit 0 show --root root3 "${ids[1]}"
 expect_in out "worker killed by signal 6"
 
+# A worker killed while it decodes an original leaves no copy of it in
+# the store: the copy is an unnamed file until it is committed (where the
+# file system has O_TMPFILE; elsewhere the next run removes it).
+"$KHO" init root4 >/dev/null
+KHO_FAULT="ingest:$multi:segv:2" expect_exit 1 run --root root4 \
+	--inbox sample/inbox -j 1
+expect_in out "worker killed by signal 11 (Segmentation fault) while decoding page 2"
+if python3 -c 'import os, sys; os.close(os.open(sys.argv[1], os.O_TMPFILE | os.O_RDWR, 0o600))' \
+	root4/store/tmp 2>/dev/null; then
+	[ -z "$(ls -A root4/store/tmp)" ] ||
+		fail "a killed ingest worker left in store/tmp: $(ls -A root4/store/tmp)"
+else
+	echo "note: no O_TMPFILE here; the next run cleans store/tmp"
+fi
+[ "$(sql root4 "SELECT count(*) FROM jobs WHERE stage='pack' AND state='done';")" = $((n - 1)) ] ||
+	fail "the batch did not go on after the ingest worker's crash"
+
 # --record puts back one record, and the later stages follow.
 expect_exit 0 retry --root root normalize --record "${ids[2]}"
 expect_in out "1 normalize job(s) queued again"

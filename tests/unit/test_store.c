@@ -741,6 +741,37 @@ static void test_commit_hashed(void **state)
 	assert_int_equal(count_entries(path_in(store.dir, "2c"), NULL), 1);
 	assert_int_equal(count_entries(path_in(store.dir, "tmp"), NULL), 0);
 	assert_int_equal(kho_store_verify(&store, SHA_HELLO, &err), KHO_OK);
+
+	/* Unnamed (O_TMPFILE where the file system has it): abandoned, it
+	 * leaves nothing; committed, it is the object; committed again, the
+	 * object stays one. */
+	kho_store_file f;
+	assert_int_equal(kho_store_create_unnamed(&store, "orig", &f, &err),
+			 KHO_OK);
+	fputs("jello", f.stream);
+	assert_int_equal(fflush(f.stream), 0);
+	if (f.unnamed)
+		assert_int_equal(count_entries(path_in(store.dir, "tmp"), NULL),
+				 0);
+	kho_store_abandon(&f);
+	assert_int_equal(count_entries(path_in(store.dir, "tmp"), NULL), 0);
+	char jello[KHO_SHA256_HEX];
+	kho_sha256_hex("jello", 5, jello);
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(
+			kho_store_create_unnamed(&store, "orig", &f, &err),
+			KHO_OK);
+		fputs("jello", f.stream);
+		assert_int_equal(
+			kho_store_commit_hashed(&store, &f, jello, &err),
+			KHO_OK);
+	}
+	assert_int_equal(kho_store_path(&store, jello, path, sizeof(path),
+					&err),
+			 KHO_OK);
+	assert_file_is(path, "jello", 5);
+	assert_int_equal(kho_store_verify(&store, jello, &err), KHO_OK);
+	assert_int_equal(count_entries(path_in(store.dir, "tmp"), NULL), 0);
 	kt_rmtree(dir);
 }
 

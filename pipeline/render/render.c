@@ -398,6 +398,139 @@ static int64_t run_inside_grey8(const pipeline *p, int64_t X, int64_t Y,
 	}
 	return i;
 }
+
+/* Both rows' blends of four pairs of samples by the horizontal weights
+ * wx, then by the vertical ones wy, as blend() does: see
+ * run_inside_grey8. */
+static inline __m128i blend4(__m128i top_pairs, __m128i bot_pairs, __m128i wx,
+			     __m128i wy)
+{
+	const __m128i byte = _mm_set1_epi32(255);
+	const __m128i top = _mm_madd_epi16(top_pairs, wx);
+	const __m128i bot = _mm_madd_epi16(bot_pairs, wx);
+	const __m128i hi = _mm_or_si128(
+		_mm_srli_epi32(top, 8),
+		_mm_slli_epi32(_mm_srli_epi32(bot, 8), 16));
+	const __m128i lo =
+		_mm_or_si128(_mm_and_si128(top, byte),
+			     _mm_slli_epi32(_mm_and_si128(bot, byte), 16));
+	const __m128i sum =
+		_mm_add_epi32(_mm_add_epi32(_mm_slli_epi32(
+						    _mm_madd_epi16(hi, wy), 8),
+					    _mm_madd_epi16(lo, wy)),
+			      _mm_set1_epi32(32768));
+	return _mm_srli_epi32(sum, 16);
+}
+
+/* The same for colour: eight pixels whose columns follow each other are
+ * 24 bytes that follow each other, each blended with the byte 3 further
+ * on, by its pixel's weights (each pixel's weight spread over its three
+ * bytes by shuffles). */
+static int64_t run_inside_rgb8(const pipeline *p, int64_t X, int64_t Y,
+			       int64_t DX, int64_t DY, int64_t n, uint8_t *out)
+{
+	const __m128i zero = _mm_setzero_si128();
+	const __m128i byte = _mm_set1_epi32(255);
+	const __m128i w256 = _mm_set1_epi32(256);
+	const __m128i step = _mm_setr_epi32(0, (int)(uint32_t)DX,
+					    (int)(uint32_t)(2 * DX),
+					    (int)(uint32_t)(3 * DX));
+	const __m128i stepy = _mm_setr_epi32(0, (int)(uint32_t)DY,
+					     (int)(uint32_t)(2 * DY),
+					     (int)(uint32_t)(3 * DY));
+	const __m128i eight_x = _mm_set1_epi32((int)(uint32_t)(8 * DX));
+	const __m128i eight_y = _mm_set1_epi32((int)(uint32_t)(8 * DY));
+	__m128i lx[2], ly[2];
+	lx[0] = _mm_add_epi32(_mm_set1_epi32((int)(uint32_t)X), step);
+	lx[1] = _mm_add_epi32(lx[0],
+			      _mm_set1_epi32((int)(uint32_t)(4 * DX)));
+	ly[0] = _mm_add_epi32(_mm_set1_epi32((int)(uint32_t)Y), stepy);
+	ly[1] = _mm_add_epi32(ly[0],
+			      _mm_set1_epi32((int)(uint32_t)(4 * DY)));
+	const int64_t D7 = 7 * DX, E7 = 7 * DY;
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8, X += 8 * DX, Y += 8 * DY) {
+		const int64_t xi = X >> 16, yi = Y >> 16;
+		if (((X + D7) >> 16) != xi + 7 || ((Y + E7) >> 16) != yi)
+			break;
+		/* weights of pixels 0-3 and 4-7, (256 - f, f) a lane */
+		__m128i wx[2], wy[2];
+		for (int h = 0; h < 2; h++) {
+			const __m128i fx =
+				_mm_and_si128(_mm_srli_epi32(lx[h], 8), byte);
+			const __m128i fy =
+				_mm_and_si128(_mm_srli_epi32(ly[h], 8), byte);
+			wx[h] = _mm_or_si128(_mm_sub_epi32(w256, fx),
+					     _mm_slli_epi32(fx, 16));
+			wy[h] = _mm_or_si128(_mm_sub_epi32(w256, fy),
+					     _mm_slli_epi32(fy, 16));
+			lx[h] = _mm_add_epi32(lx[h], eight_x);
+			ly[h] = _mm_add_epi32(ly[h], eight_y);
+		}
+		/* bytes 0-3 are pixels 0 0 0 1, 4-7 are 1 1 2 2, 8-11 are
+		 * 2 3 3 3; the same for pixels 4-7 in bytes 12-23 */
+		const __m128i bx[6] = {
+			_mm_shuffle_epi32(wx[0], _MM_SHUFFLE(1, 0, 0, 0)),
+			_mm_shuffle_epi32(wx[0], _MM_SHUFFLE(2, 2, 1, 1)),
+			_mm_shuffle_epi32(wx[0], _MM_SHUFFLE(3, 3, 3, 2)),
+			_mm_shuffle_epi32(wx[1], _MM_SHUFFLE(1, 0, 0, 0)),
+			_mm_shuffle_epi32(wx[1], _MM_SHUFFLE(2, 2, 1, 1)),
+			_mm_shuffle_epi32(wx[1], _MM_SHUFFLE(3, 3, 3, 2)),
+		};
+		const __m128i by[6] = {
+			_mm_shuffle_epi32(wy[0], _MM_SHUFFLE(1, 0, 0, 0)),
+			_mm_shuffle_epi32(wy[0], _MM_SHUFFLE(2, 2, 1, 1)),
+			_mm_shuffle_epi32(wy[0], _MM_SHUFFLE(3, 3, 3, 2)),
+			_mm_shuffle_epi32(wy[1], _MM_SHUFFLE(1, 0, 0, 0)),
+			_mm_shuffle_epi32(wy[1], _MM_SHUFFLE(2, 2, 1, 1)),
+			_mm_shuffle_epi32(wy[1], _MM_SHUFFLE(3, 3, 3, 2)),
+		};
+		const uint8_t *r0 = src_row(p, yi) + xi * 3;
+		const uint8_t *r1 = src_row(p, yi + 1) + xi * 3;
+		/* 24 bytes of each pixel and of its right neighbour: the
+		 * last read is byte 26, the third of column xi + 8, inside
+		 * the row as the run is */
+		const __m128i a0 = _mm_loadu_si128((const __m128i *)r0);
+		const __m128i a1 = _mm_loadl_epi64((const __m128i *)(r0 + 16));
+		const __m128i b0 = _mm_loadu_si128((const __m128i *)(r0 + 3));
+		const __m128i b1 = _mm_loadl_epi64((const __m128i *)(r0 + 19));
+		const __m128i c0 = _mm_loadu_si128((const __m128i *)r1);
+		const __m128i c1 = _mm_loadl_epi64((const __m128i *)(r1 + 16));
+		const __m128i d0 = _mm_loadu_si128((const __m128i *)(r1 + 3));
+		const __m128i d1 = _mm_loadl_epi64((const __m128i *)(r1 + 19));
+		/* as 16-bit values: bytes 0-7, 8-15, 16-23 */
+		const __m128i P[3] = {_mm_unpacklo_epi8(a0, zero),
+				      _mm_unpackhi_epi8(a0, zero),
+				      _mm_unpacklo_epi8(a1, zero)};
+		const __m128i Q[3] = {_mm_unpacklo_epi8(b0, zero),
+				      _mm_unpackhi_epi8(b0, zero),
+				      _mm_unpacklo_epi8(b1, zero)};
+		const __m128i R[3] = {_mm_unpacklo_epi8(c0, zero),
+				      _mm_unpackhi_epi8(c0, zero),
+				      _mm_unpacklo_epi8(c1, zero)};
+		const __m128i S[3] = {_mm_unpacklo_epi8(d0, zero),
+				      _mm_unpackhi_epi8(d0, zero),
+				      _mm_unpacklo_epi8(d1, zero)};
+		__m128i res[6];
+		for (int k = 0; k < 3; k++) {
+			res[2 * k] = blend4(_mm_unpacklo_epi16(P[k], Q[k]),
+					    _mm_unpacklo_epi16(R[k], S[k]),
+					    bx[2 * k], by[2 * k]);
+			res[2 * k + 1] =
+				blend4(_mm_unpackhi_epi16(P[k], Q[k]),
+				       _mm_unpackhi_epi16(R[k], S[k]),
+				       bx[2 * k + 1], by[2 * k + 1]);
+		}
+		const __m128i first = _mm_packus_epi16(
+			_mm_packs_epi32(res[0], res[1]),
+			_mm_packs_epi32(res[2], res[3]));
+		const __m128i last = _mm_packus_epi16(
+			_mm_packs_epi32(res[4], res[5]), zero);
+		_mm_storeu_si128((__m128i *)(out + i * 3), first);
+		_mm_storel_epi64((__m128i *)(out + i * 3 + 16), last);
+	}
+	return i;
+}
 #endif
 
 /* One pixel near or past the edge: white comes in from outside. */
@@ -482,9 +615,25 @@ static void sample_bilinear(const pipeline *p, uint32_t j, uint8_t *out)
 				   1, out + i);
 #endif
 		}
-		else
+		else {
+#if defined(__SSE2__)
+			while (i < end) {
+				const int64_t k = run_inside_rgb8(
+					p, X + DX * i, Y + DY * i, DX, DY,
+					end - i, out + i * 3);
+				i += k;
+				const int64_t one = KHO_MIN(end - i, (int64_t)8);
+				if (one > 0)
+					run_inside(p, X + DX * i, Y + DY * i,
+						   DX, DY, one, 3,
+						   out + i * 3);
+				i += one;
+			}
+#else
 			run_inside(p, X + DX * i, Y + DY * i, DX, DY, end - i,
 				   3, out + i * 3);
+#endif
+		}
 	}
 	for (i = end; i < n; i++)
 		pixel_edge(p, X + DX * i, Y + DY * i, out + i * c);

@@ -660,6 +660,31 @@ static void test_grey_warp_matches_colour_warp(void **state)
 		render_y(&grey, &pg, &a);
 		render_y(&rgb, &pc, &b);
 		assert_same(&a, &b, 0);
+		/* Each channel by itself: the colour page's luma is the luma
+		 * of the grey warp put in that channel, so a byte weighed by
+		 * another pixel's weights, or another channel's byte, shows. */
+		for (int ch = 0; ch < 3; ch++) {
+			kho_image one;
+			alloc_image(&one, w, h, 3);
+			/* the others white, as the outside is */
+			memset(one.pixels, 255, one.stride * h);
+			for (uint32_t y = 0; y < h; y++)
+				for (uint32_t x = 0; x < w; x++)
+					px(&one, x, y)[ch] = *px(&grey, x, y);
+			kho_image c, want;
+			render_y(&one, &pc, &c);
+			alloc_image(&want, a.width, a.height, 1);
+			for (uint32_t y = 0; y < a.height; y++)
+				for (uint32_t x = 0; x < a.width; x++) {
+					uint8_t v[3] = {255, 255, 255};
+					v[ch] = *px(&a, x, y);
+					*px(&want, x, y) = jfif_luma(v);
+				}
+			assert_same(&c, &want, 0);
+			kho_image_release(&c);
+			kho_image_release(&want);
+			kho_image_release(&one);
+		}
 		kho_image_release(&a);
 		kho_image_release(&b);
 	}

@@ -40,10 +40,12 @@ echo
 echo "== an independent BagIt check of the warehouse"
 python3 tests/tools/bagit_validate.py "$demo"/root/warehouse/*.tar | tail -1
 echo
-first=$(ls "$demo/sample/inbox" | grep -v manifest | head -1)
+# sed, not head: head would close the pipe early, and under pipefail the
+# writer's SIGPIPE would end the demo here.
+first=$(ls "$demo/sample/inbox" | grep -v manifest | sed -n 1p)
 first=${first%%.*}
 echo "== one record: build/kho show --root $demo/root $first"
-build/kho show --root "$demo/root" "$first" | head -20
+build/kho show --root "$demo/root" "$first" | sed -n 1,20p
 echo "..."
 echo
 echo "== kho report: coverage of the register against the targets"

@@ -31,4 +31,20 @@ for dir in build build-san build-fuzz; do
 	echo "== tests: $dir"
 	ctest --test-dir "$dir" --output-on-failure -j"$jobs" "$@" || status=1
 done
+
+# The README's first command, on the Release build just made: it runs to
+# its end (the coverage report and its HTML page).
+if [ $# -eq 0 ]; then
+	echo "== scripts/demo.sh"
+	mkdir -p out
+	if scripts/demo.sh >out/demo.log 2>&1 &&
+		grep -q "coverage of the register" out/demo.log &&
+		[ -s out/demo/coverage.html ]; then
+		echo "demo: ok (out/demo.log)"
+	else
+		tail -20 out/demo.log
+		echo "demo: failed (out/demo.log)"
+		status=1
+	fi
+fi
 exit $status

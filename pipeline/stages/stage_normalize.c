@@ -85,19 +85,26 @@ int kho_normalize_process(void *ctx, kho_catalog *cat, kho_task *task,
 	}
 	/* Ingest measured the pages on the decode that proved them whole:
 	 * their plans stand, unless this is a retry (the archivist wants
-	 * them measured again). */
-	size_t measured = 0;
-	for (size_t i = 0; i < n; i++)
-		if (pages[i].has_plan &&
-		    strstr(pages[i].plan.measurements,
-			   "\"measured_in\":\"ingest\""))
-			measured++;
-	const int keep = job->attempts == 1 && measured == n && n > 0;
+	 * them measured again).  A page ingest left undecided (too little
+	 * ink at its scale) is measured here, by itself. */
+	int *kept = calloc(n ? n : 1, sizeof(*kept));
+	if (!kept) {
+		free(plans);
+		free(pages);
+		return kho_error_set(err, KHO_FATAL, "out of memory");
+	}
+	size_t n_kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		kept[i] = job->attempts == 1 && pages[i].has_plan &&
+			  strstr(pages[i].plan.measurements,
+				 "\"measured_in\":\"ingest\"") != NULL;
+		n_kept += (size_t)kept[i];
+	}
 	loaded l;
 	memset(&l, 0, sizeof(l));
 	for (size_t i = 0; rc == KHO_OK && i < n; i++) {
 		const kho_page *pg = &pages[i];
-		if (keep) {
+		if (kept[i]) {
 			plans[i] = pg->plan;
 			continue;
 		}
@@ -119,22 +126,28 @@ int kho_normalize_process(void *ctx, kho_catalog *cat, kho_task *task,
 	if (rc == KHO_OK)
 		rc = kho_catalog_begin(cat, err);
 	for (size_t i = 0; rc == KHO_OK && i < n; i++) {
-		if (!keep)
+		if (!kept[i])
 			rc = kho_plans_save(cat, pages[i].id, &plans[i], err);
 		blank += plans[i].blank;
 		colour += plans[i].mode == KHO_MODE_COLOUR ||
 			  plans[i].mode == KHO_MODE_MIXED;
 	}
 	if (rc == KHO_OK) {
-		char detail[128];
+		char detail[128], how[64] = "";
+		if (n_kept == n && n > 0)
+			snprintf(how, sizeof(how), " (measured at ingest)");
+		else if (n_kept > 0)
+			snprintf(how, sizeof(how), " (%zu measured at ingest)",
+				 n_kept);
 		snprintf(detail, sizeof(detail),
-			 "%zu page(s) planned%s: %d colour, %d blank", n,
-			 keep ? " (measured at ingest)" : "", colour, blank);
+			 "%zu page(s) planned%s: %d colour, %d blank", n, how,
+			 colour, blank);
 		rc = kho_stage_finish(cat, job, job->record, detail, err);
 	} else {
 		kho_catalog_rollback(cat);
 	}
 	kho_task_pages_done(task, (int)n);
+	free(kept);
 	free(plans);
 	free(pages);
 	return rc;

@@ -306,102 +306,82 @@ static inline void run_inside(const pipeline *p, int64_t X, int64_t Y,
 	}
 }
 
-#if defined(__SSE2__)
-/* Eight grey pixels of the run at once where they read eight neighbouring
- * columns of the same two source rows: the same sums as blend(), exactly.
- * Each 32-bit lane holds a pair of 16-bit values that _mm_madd_epi16
- * weighs: the horizontal pair (p, q) by (256 - fx, fx), then the two
- * rows' results, split into high and low bytes to stay in 16 bits, by
- * (256 - fy, fy).  Returns how many pixels it made (a multiple of 8);
- * the caller makes the rest. */
-static int64_t run_inside_grey8(const pipeline *p, int64_t X, int64_t Y,
-				int64_t DX, int64_t DY, int64_t n,
-				uint8_t *out)
+/* run_inside with the channel count a constant, for either. */
+static void run_inside_any(const pipeline *p, int64_t X, int64_t Y, int64_t DX,
+			   int64_t DY, int64_t n, int c, uint8_t *out)
 {
-	const __m128i zero = _mm_setzero_si128();
+	if (c == 1)
+		run_inside(p, X, Y, DX, DY, n, 1, out);
+	else
+		run_inside(p, X, Y, DX, DY, n, 3, out);
+}
+
+#if defined(__SSE2__)
+/*
+ * Eight pixels of the run at once where they read eight neighbouring
+ * columns of the same two source rows, with the same sums as blend(),
+ * exactly.  Each 32-bit lane holds a pair of 16-bit values that
+ * _mm_madd_epi16 weighs: the horizontal pair (p, q) by (256 - fx, fx),
+ * then the two rows' results, split into high and low bytes to stay in 16
+ * bits, by (256 - fy, fy).  Only the low 16 bits of X and Y give the
+ * weights, so 32-bit lanes that wrap are enough.
+ */
+typedef struct lanes8 {
+	__m128i x[2], y[2]; /* X and Y of pixels 0-3 and 4-7, low 32 bits */
+	__m128i step_x, step_y; /* eight pixels on */
+	int64_t dx7, dy7;       /* seven pixels on, in X and Y */
+} lanes8;
+
+static inline void lanes8_init(lanes8 *l, int64_t X, int64_t Y, int64_t DX,
+			       int64_t DY)
+{
+	for (int h = 0; h < 2; h++) {
+		const int64_t k = 4 * h;
+		l->x[h] = _mm_setr_epi32((int)(uint32_t)(X + k * DX),
+					 (int)(uint32_t)(X + (k + 1) * DX),
+					 (int)(uint32_t)(X + (k + 2) * DX),
+					 (int)(uint32_t)(X + (k + 3) * DX));
+		l->y[h] = _mm_setr_epi32((int)(uint32_t)(Y + k * DY),
+					 (int)(uint32_t)(Y + (k + 1) * DY),
+					 (int)(uint32_t)(Y + (k + 2) * DY),
+					 (int)(uint32_t)(Y + (k + 3) * DY));
+	}
+	l->step_x = _mm_set1_epi32((int)(uint32_t)(8 * DX));
+	l->step_y = _mm_set1_epi32((int)(uint32_t)(8 * DY));
+	l->dx7 = 7 * DX;
+	l->dy7 = 7 * DY;
+}
+
+/* The weights of the next eight pixels, (256 - f, f) a lane, pixels 0-3
+ * in [0] and 4-7 in [1]; the lanes move on by eight. */
+static inline void lanes8_next(lanes8 *l, __m128i wx[2], __m128i wy[2])
+{
 	const __m128i byte = _mm_set1_epi32(255);
 	const __m128i w256 = _mm_set1_epi32(256);
-	const __m128i half = _mm_set1_epi32(32768);
-	/* Only the low 16 bits of X and Y give the weights, so 32-bit
-	 * lanes that wrap are enough. */
-	const __m128i step = _mm_setr_epi32(0, (int)(uint32_t)DX,
-					    (int)(uint32_t)(2 * DX),
-					    (int)(uint32_t)(3 * DX));
-	const __m128i stepy = _mm_setr_epi32(0, (int)(uint32_t)DY,
-					     (int)(uint32_t)(2 * DY),
-					     (int)(uint32_t)(3 * DY));
-	const __m128i four_x = _mm_set1_epi32((int)(uint32_t)(4 * DX));
-	const __m128i four_y = _mm_set1_epi32((int)(uint32_t)(4 * DY));
-	const __m128i eight_x = _mm_set1_epi32((int)(uint32_t)(8 * DX));
-	const __m128i eight_y = _mm_set1_epi32((int)(uint32_t)(8 * DY));
-	__m128i lx[2], ly[2];
-	lx[0] = _mm_add_epi32(_mm_set1_epi32((int)(uint32_t)X), step);
-	lx[1] = _mm_add_epi32(lx[0], four_x);
-	ly[0] = _mm_add_epi32(_mm_set1_epi32((int)(uint32_t)Y), stepy);
-	ly[1] = _mm_add_epi32(ly[0], four_y);
-	const int64_t D7 = 7 * DX, E7 = 7 * DY;
-	int64_t i = 0;
-	for (; i + 8 <= n; i += 8, X += 8 * DX, Y += 8 * DY) {
-		/* The eight read columns xi .. xi + 7 of rows yi and yi + 1:
-		 * each step moves xi by the same whole number of columns or
-		 * one more, so seven steps that make seven columns are one
-		 * column each. */
-		const int64_t xi = X >> 16, yi = Y >> 16;
-		if (((X + D7) >> 16) != xi + 7 || ((Y + E7) >> 16) != yi)
-			break;
-		const uint8_t *r0 = src_row(p, yi) + xi;
-		const uint8_t *r1 = src_row(p, yi + 1) + xi;
-		const __m128i p0 = _mm_unpacklo_epi8(
-			_mm_loadl_epi64((const __m128i *)r0), zero);
-		const __m128i q0 = _mm_unpacklo_epi8(
-			_mm_loadl_epi64((const __m128i *)(r0 + 1)), zero);
-		const __m128i p1 = _mm_unpacklo_epi8(
-			_mm_loadl_epi64((const __m128i *)r1), zero);
-		const __m128i q1 = _mm_unpacklo_epi8(
-			_mm_loadl_epi64((const __m128i *)(r1 + 1)), zero);
-		__m128i res[2];
-		for (int h = 0; h < 2; h++) {
-			const __m128i fx =
-				_mm_and_si128(_mm_srli_epi32(lx[h], 8), byte);
-			const __m128i fy =
-				_mm_and_si128(_mm_srli_epi32(ly[h], 8), byte);
-			lx[h] = _mm_add_epi32(lx[h], eight_x);
-			ly[h] = _mm_add_epi32(ly[h], eight_y);
-			const __m128i wx = _mm_or_si128(
-				_mm_sub_epi32(w256, fx), _mm_slli_epi32(fx, 16));
-			const __m128i wy = _mm_or_si128(
-				_mm_sub_epi32(w256, fy), _mm_slli_epi32(fy, 16));
-			const __m128i top = _mm_madd_epi16(
-				h ? _mm_unpackhi_epi16(p0, q0)
-				  : _mm_unpacklo_epi16(p0, q0),
-				wx);
-			const __m128i bot = _mm_madd_epi16(
-				h ? _mm_unpackhi_epi16(p1, q1)
-				  : _mm_unpacklo_epi16(p1, q1),
-				wx);
-			const __m128i hi = _mm_or_si128(
-				_mm_srli_epi32(top, 8),
-				_mm_slli_epi32(_mm_srli_epi32(bot, 8), 16));
-			const __m128i lo = _mm_or_si128(
-				_mm_and_si128(top, byte),
-				_mm_slli_epi32(_mm_and_si128(bot, byte), 16));
-			const __m128i sum = _mm_add_epi32(
-				_mm_add_epi32(
-					_mm_slli_epi32(_mm_madd_epi16(hi, wy), 8),
-					_mm_madd_epi16(lo, wy)),
-				half);
-			res[h] = _mm_srli_epi32(sum, 16);
-		}
-		const __m128i px = _mm_packus_epi16(
-			_mm_packs_epi32(res[0], res[1]), zero);
-		_mm_storel_epi64((__m128i *)(out + i), px);
+	for (int h = 0; h < 2; h++) {
+		const __m128i fx = _mm_and_si128(_mm_srli_epi32(l->x[h], 8), byte);
+		const __m128i fy = _mm_and_si128(_mm_srli_epi32(l->y[h], 8), byte);
+		wx[h] = _mm_or_si128(_mm_sub_epi32(w256, fx),
+				     _mm_slli_epi32(fx, 16));
+		wy[h] = _mm_or_si128(_mm_sub_epi32(w256, fy),
+				     _mm_slli_epi32(fy, 16));
+		l->x[h] = _mm_add_epi32(l->x[h], l->step_x);
+		l->y[h] = _mm_add_epi32(l->y[h], l->step_y);
 	}
-	return i;
+}
+
+/* Whether the eight pixels from (X, Y) read columns xi .. xi + 7 of rows
+ * yi and yi + 1: each step moves xi by the same whole number of columns
+ * or one more, so seven steps that make seven columns are one column
+ * each. */
+static inline int same_rows8(const lanes8 *l, int64_t X, int64_t Y)
+{
+	return ((X + l->dx7) >> 16) == (X >> 16) + 7 &&
+	       ((Y + l->dy7) >> 16) == Y >> 16;
 }
 
 /* Both rows' blends of four pairs of samples by the horizontal weights
- * wx, then by the vertical ones wy, as blend() does: see
- * run_inside_grey8. */
+ * wx, then by the vertical ones wy. */
 static inline __m128i blend4(__m128i top_pairs, __m128i bot_pairs, __m128i wx,
 			     __m128i wy)
 {
@@ -422,51 +402,57 @@ static inline __m128i blend4(__m128i top_pairs, __m128i bot_pairs, __m128i wx,
 	return _mm_srli_epi32(sum, 16);
 }
 
-/* The same for colour: eight pixels whose columns follow each other are
- * 24 bytes that follow each other, each blended with the byte 3 further
- * on, by its pixel's weights (each pixel's weight spread over its three
- * bytes by shuffles). */
+/* Grey: returns how many pixels it made (a multiple of 8); the caller
+ * makes the rest. */
+static int64_t run_inside_grey8(const pipeline *p, int64_t X, int64_t Y,
+				int64_t DX, int64_t DY, int64_t n,
+				uint8_t *out)
+{
+	const __m128i zero = _mm_setzero_si128();
+	lanes8 l;
+	lanes8_init(&l, X, Y, DX, DY);
+	int64_t i = 0;
+	for (; i + 8 <= n && same_rows8(&l, X, Y);
+	     i += 8, X += 8 * DX, Y += 8 * DY) {
+		__m128i wx[2], wy[2];
+		lanes8_next(&l, wx, wy);
+		const uint8_t *r0 = src_row(p, Y >> 16) + (X >> 16);
+		const uint8_t *r1 = src_row(p, (Y >> 16) + 1) + (X >> 16);
+		const __m128i p0 = _mm_unpacklo_epi8(
+			_mm_loadl_epi64((const __m128i *)r0), zero);
+		const __m128i q0 = _mm_unpacklo_epi8(
+			_mm_loadl_epi64((const __m128i *)(r0 + 1)), zero);
+		const __m128i p1 = _mm_unpacklo_epi8(
+			_mm_loadl_epi64((const __m128i *)r1), zero);
+		const __m128i q1 = _mm_unpacklo_epi8(
+			_mm_loadl_epi64((const __m128i *)(r1 + 1)), zero);
+		const __m128i a = blend4(_mm_unpacklo_epi16(p0, q0),
+					 _mm_unpacklo_epi16(p1, q1), wx[0],
+					 wy[0]);
+		const __m128i b = blend4(_mm_unpackhi_epi16(p0, q0),
+					 _mm_unpackhi_epi16(p1, q1), wx[1],
+					 wy[1]);
+		_mm_storel_epi64((__m128i *)(out + i),
+				 _mm_packus_epi16(_mm_packs_epi32(a, b), zero));
+	}
+	return i;
+}
+
+/* Colour: eight pixels whose columns follow each other are 24 bytes that
+ * follow each other, each blended with the byte 3 further on, by its
+ * pixel's weights (each pixel's weight spread over its three bytes by
+ * shuffles). */
 static int64_t run_inside_rgb8(const pipeline *p, int64_t X, int64_t Y,
 			       int64_t DX, int64_t DY, int64_t n, uint8_t *out)
 {
 	const __m128i zero = _mm_setzero_si128();
-	const __m128i byte = _mm_set1_epi32(255);
-	const __m128i w256 = _mm_set1_epi32(256);
-	const __m128i step = _mm_setr_epi32(0, (int)(uint32_t)DX,
-					    (int)(uint32_t)(2 * DX),
-					    (int)(uint32_t)(3 * DX));
-	const __m128i stepy = _mm_setr_epi32(0, (int)(uint32_t)DY,
-					     (int)(uint32_t)(2 * DY),
-					     (int)(uint32_t)(3 * DY));
-	const __m128i eight_x = _mm_set1_epi32((int)(uint32_t)(8 * DX));
-	const __m128i eight_y = _mm_set1_epi32((int)(uint32_t)(8 * DY));
-	__m128i lx[2], ly[2];
-	lx[0] = _mm_add_epi32(_mm_set1_epi32((int)(uint32_t)X), step);
-	lx[1] = _mm_add_epi32(lx[0],
-			      _mm_set1_epi32((int)(uint32_t)(4 * DX)));
-	ly[0] = _mm_add_epi32(_mm_set1_epi32((int)(uint32_t)Y), stepy);
-	ly[1] = _mm_add_epi32(ly[0],
-			      _mm_set1_epi32((int)(uint32_t)(4 * DY)));
-	const int64_t D7 = 7 * DX, E7 = 7 * DY;
+	lanes8 l;
+	lanes8_init(&l, X, Y, DX, DY);
 	int64_t i = 0;
-	for (; i + 8 <= n; i += 8, X += 8 * DX, Y += 8 * DY) {
-		const int64_t xi = X >> 16, yi = Y >> 16;
-		if (((X + D7) >> 16) != xi + 7 || ((Y + E7) >> 16) != yi)
-			break;
-		/* weights of pixels 0-3 and 4-7, (256 - f, f) a lane */
+	for (; i + 8 <= n && same_rows8(&l, X, Y);
+	     i += 8, X += 8 * DX, Y += 8 * DY) {
 		__m128i wx[2], wy[2];
-		for (int h = 0; h < 2; h++) {
-			const __m128i fx =
-				_mm_and_si128(_mm_srli_epi32(lx[h], 8), byte);
-			const __m128i fy =
-				_mm_and_si128(_mm_srli_epi32(ly[h], 8), byte);
-			wx[h] = _mm_or_si128(_mm_sub_epi32(w256, fx),
-					     _mm_slli_epi32(fx, 16));
-			wy[h] = _mm_or_si128(_mm_sub_epi32(w256, fy),
-					     _mm_slli_epi32(fy, 16));
-			lx[h] = _mm_add_epi32(lx[h], eight_x);
-			ly[h] = _mm_add_epi32(ly[h], eight_y);
-		}
+		lanes8_next(&l, wx, wy);
 		/* bytes 0-3 are pixels 0 0 0 1, 4-7 are 1 1 2 2, 8-11 are
 		 * 2 3 3 3; the same for pixels 4-7 in bytes 12-23 */
 		const __m128i bx[6] = {
@@ -485,8 +471,8 @@ static int64_t run_inside_rgb8(const pipeline *p, int64_t X, int64_t Y,
 			_mm_shuffle_epi32(wy[1], _MM_SHUFFLE(2, 2, 1, 1)),
 			_mm_shuffle_epi32(wy[1], _MM_SHUFFLE(3, 3, 3, 2)),
 		};
-		const uint8_t *r0 = src_row(p, yi) + xi * 3;
-		const uint8_t *r1 = src_row(p, yi + 1) + xi * 3;
+		const uint8_t *r0 = src_row(p, Y >> 16) + (X >> 16) * 3;
+		const uint8_t *r1 = src_row(p, (Y >> 16) + 1) + (X >> 16) * 3;
 		/* 24 bytes of each pixel and of its right neighbour: the
 		 * last read is byte 26, the third of column xi + 8, inside
 		 * the row as the run is */
@@ -595,45 +581,26 @@ static void sample_bilinear(const pipeline *p, uint32_t j, uint8_t *out)
 		end = hi;
 	}
 	if (end > i) {
-		if (c == 1) {
 #if defined(__SSE2__)
-			/* in stretches: eight at a time where they can be,
-			 * one by one across a change of source row */
-			while (i < end) {
-				const int64_t k = run_inside_grey8(
-					p, X + DX * i, Y + DY * i, DX, DY,
-					end - i, out + i);
-				i += k;
-				const int64_t one = KHO_MIN(end - i, (int64_t)8);
-				if (one > 0)
-					run_inside(p, X + DX * i, Y + DY * i,
-						   DX, DY, one, 1, out + i);
-				i += one;
-			}
-#else
-			run_inside(p, X + DX * i, Y + DY * i, DX, DY, end - i,
-				   1, out + i);
-#endif
+		/* in stretches: eight at a time where they can be, one by
+		 * one across a change of source row */
+		while (i < end) {
+			i += c == 1 ? run_inside_grey8(p, X + DX * i,
+						       Y + DY * i, DX, DY,
+						       end - i, out + i)
+				    : run_inside_rgb8(p, X + DX * i,
+						      Y + DY * i, DX, DY,
+						      end - i, out + i * 3);
+			const int64_t one = KHO_MIN(end - i, (int64_t)8);
+			if (one > 0)
+				run_inside_any(p, X + DX * i, Y + DY * i, DX,
+					       DY, one, c, out + i * c);
+			i += one;
 		}
-		else {
-#if defined(__SSE2__)
-			while (i < end) {
-				const int64_t k = run_inside_rgb8(
-					p, X + DX * i, Y + DY * i, DX, DY,
-					end - i, out + i * 3);
-				i += k;
-				const int64_t one = KHO_MIN(end - i, (int64_t)8);
-				if (one > 0)
-					run_inside(p, X + DX * i, Y + DY * i,
-						   DX, DY, one, 3,
-						   out + i * 3);
-				i += one;
-			}
 #else
-			run_inside(p, X + DX * i, Y + DY * i, DX, DY, end - i,
-				   3, out + i * 3);
+		run_inside_any(p, X + DX * i, Y + DY * i, DX, DY, end - i, c,
+			       out + i * c);
 #endif
-		}
 	}
 	for (i = end; i < n; i++)
 		pixel_edge(p, X + DX * i, Y + DY * i, out + i * c);

@@ -37,6 +37,7 @@ struct kho_task {
 	int64_t failed[KHO_POOL_MAX_STAGES];
 	int64_t pages[KHO_POOL_MAX_STAGES];
 	int64_t ms[KHO_POOL_MAX_STAGES];
+	int64_t finished_pages; /* of records through the last stage */
 	int stop;
 	int timed_out;
 	int killed_by_us;
@@ -152,6 +153,22 @@ void kho_task_pages_done(kho_task *task, int pages)
 				   __ATOMIC_RELAXED);
 }
 
+/* A record through the last of several stages: its pages, for the
+ * progress line only (a query that fails leaves them out of it). */
+static void count_finished_pages(kho_catalog *cat, kho_task *task,
+				 const kho_job *job)
+{
+	kho_page *pages = NULL;
+	size_t n = 0;
+	kho_error ignored = KHO_ERROR_INIT;
+	if (job->record <= 0 ||
+	    kho_records_pages(cat, job->record, &pages, &n, &ignored) != KHO_OK)
+		return;
+	free(pages);
+	__atomic_add_fetch(&task->finished_pages, (int64_t)n,
+			   __ATOMIC_RELAXED);
+}
+
 static void worker_fatal(kho_task *task, const kho_error *err)
 {
 	snprintf(task->fatal_msg, sizeof(task->fatal_msg), "%s", err->msg);
@@ -212,6 +229,8 @@ static void worker_main(const kho_pool_opts *o, kho_task *task,
 		if (rc == KHO_OK) {
 			__atomic_add_fetch(&task->done[si], 1,
 					   __ATOMIC_RELAXED);
+			if (o->n_stages > 1 && si == (int)o->n_stages - 1)
+				count_finished_pages(cat, task, &job);
 		} else if (rc == KHO_FAIL) {
 			kho_error ferr = KHO_ERROR_INIT;
 			if (kho_jobs_fail(cat, job.id, (int)getpid(), err.msg,
@@ -248,6 +267,7 @@ static int spawn(const kho_pool_opts *o, kho_task *task,
 	memcpy(task->failed, keep.failed, sizeof(task->failed));
 	memcpy(task->pages, keep.pages, sizeof(task->pages));
 	memcpy(task->ms, keep.ms, sizeof(task->ms));
+	task->finished_pages = keep.finished_pages;
 	fflush(stdout);
 	fflush(stderr);
 	pid_t parent = getpid();
@@ -392,12 +412,57 @@ static void sum(const pool_state *ps, kho_pool_result *res)
 	}
 }
 
-static int64_t total(const int64_t *v, size_t n)
+/*
+ * Records through a pool of several stages: of the total (the records with
+ * a job pending in one of its stages at the start), those with no job
+ * pending or running in any of them now.  A record is through when its
+ * last stage is done, when it failed in any stage, or when a stage ended
+ * its work early (ingest found the same scans as before; a newer version
+ * dropped an older one's jobs).  A record's jobs move forward only, so
+ * counting stage by stage in pipeline order, pending before running,
+ * counts a record that moves on between two counts twice, never zero
+ * times: never more records than are through.  known on a catalog error.
+ */
+static int64_t records_through(pool_state *ps, int64_t total, int64_t known)
 {
-	int64_t t = 0;
-	for (size_t i = 0; i < n; i++)
-		t += v[i];
-	return t;
+	static const kho_job_state states[] = { KHO_JOB_PENDING,
+						KHO_JOB_RUNNING };
+	int64_t left = 0;
+	for (size_t i = 0; i < ps->o->n_stages; i++) {
+		for (size_t k = 0; k < KHO_ARRAY_SIZE(states); k++) {
+			int64_t n = 0;
+			kho_error ignored = KHO_ERROR_INIT;
+			if (kho_jobs_count(ps->cat, ps->o->stages[i].name,
+					   states[k], &n, &ignored) != KHO_OK)
+				return known;
+			left += n;
+		}
+	}
+	return KHO_MAX((int64_t)0, total - left);
+}
+
+/*
+ * What the progress line shows.  One stage: its jobs done or failed and the
+ * pages it reported, as ever.  Several (kho run): each record once, when it
+ * is through them all (records_through), and each page once, as a page of
+ * a record that got through the last stage: the pages ready for the
+ * warehouse.  A stage's own page counts would count a page once per stage
+ * that looks at it, and pages of records that later fail.
+ */
+static void progress_counts(pool_state *ps, const kho_pool_result *res,
+			    int64_t total, int64_t *records, int64_t *pages)
+{
+	const kho_pool_opts *o = ps->o;
+	if (o->n_stages == 1) {
+		*records = res->done[0] + res->failed[0];
+		*pages = res->pages[0];
+		return;
+	}
+	*records = records_through(ps, total, *records);
+	*pages = 0;
+	for (int i = 0; i < o->workers; i++)
+		*pages += __atomic_load_n(&ps->tasks[i].finished_pages,
+					  __ATOMIC_RELAXED);
 }
 
 /* The 1-minute load average, or 0 when unknown. */
@@ -484,6 +549,8 @@ int kho_pool_run(const kho_pool_opts *o, kho_pool_result *res,
 		return rc;
 	kho_catalog_set_run(ps.cat, o->run);
 
+	/* Each record to work has one job pending, in the stage it is at:
+	 * the jobs pending are the records, progress_counts' total. */
 	int64_t pending = 0;
 	for (size_t i = 0; rc == KHO_OK && i < o->n_stages; i++) {
 		int64_t n = 0;
@@ -510,6 +577,7 @@ int kho_pool_run(const kho_pool_opts *o, kho_pool_result *res,
 	ps.tasks = (kho_task *)((char *)mem + sizeof(pool_shared));
 
 	kho_progress prog;
+	int64_t prog_records = 0, prog_pages = 0;
 	kho_progress_start(&prog, o->n_stages == 1 ? o->stages[0].name : "run",
 			   o->verb, pending, o->progress);
 
@@ -575,16 +643,18 @@ int kho_pool_run(const kho_pool_opts *o, kho_pool_result *res,
 		if (ps.alive == 0 && ps.stopping)
 			break;
 		sum(&ps, res);
-		kho_progress_update(&prog, total(res->done, o->n_stages) +
-						   total(res->failed, o->n_stages),
-				    total(res->pages, o->n_stages));
+		if (kho_progress_due(&prog)) {
+			progress_counts(&ps, res, pending, &prog_records,
+					&prog_pages);
+			kho_progress_update(&prog, prog_records, prog_pages);
+		}
 		struct timespec ts = { 0, 50 * 1000000L };
 		nanosleep(&ts, NULL);
 	}
 	sum(&ps, res);
-	kho_progress_finish(&prog, total(res->done, o->n_stages) +
-					   total(res->failed, o->n_stages),
-			    total(res->pages, o->n_stages));
+	if (o->progress != KHO_PROGRESS_NONE)
+		progress_counts(&ps, res, pending, &prog_records, &prog_pages);
+	kho_progress_finish(&prog, prog_records, prog_pages);
 	munmap(mem, bytes);
 	kho_catalog_free(ps.cat);
 	if (ps.fatal)

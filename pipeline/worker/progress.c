@@ -77,15 +77,19 @@ static void draw(kho_progress *p, int64_t records, int64_t pages, int final)
 	p->drawn = 1;
 }
 
-void kho_progress_update(kho_progress *p, int64_t records, int64_t pages)
+int kho_progress_due(const kho_progress *p)
 {
 	if (p->style == KHO_PROGRESS_NONE)
-		return;
-	int64_t now = kho_mono_ms();
+		return 0;
 	int every = p->style == KHO_PROGRESS_BAR ? BAR_EVERY_MS : LINE_EVERY_MS;
-	if (now - p->last_ms < every)
+	return kho_mono_ms() - p->last_ms >= every;
+}
+
+void kho_progress_update(kho_progress *p, int64_t records, int64_t pages)
+{
+	if (!kho_progress_due(p))
 		return;
-	p->last_ms = now;
+	p->last_ms = kho_mono_ms();
 	draw(p, records, pages, 0);
 }
 

@@ -22,6 +22,9 @@ int kho_progress_style(void);
 
 void kho_progress_start(kho_progress *p, const char *stage, const char *verb,
 			int64_t total, int style);
+/* Whether an update now would draw: a caller whose counts cost something
+ * to gather gathers them only then. */
+int kho_progress_due(const kho_progress *p);
 void kho_progress_update(kho_progress *p, int64_t records, int64_t pages);
 void kho_progress_finish(kho_progress *p, int64_t records, int64_t pages);
 

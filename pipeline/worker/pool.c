@@ -217,8 +217,10 @@ static void worker_main(const kho_pool_opts *o, kho_task *task,
 		current_stage = o->stages[si].name;
 		snprintf(task->record_id, sizeof(task->record_id), "%s",
 			 job.record_id);
-		kho_task_page(task, 0, "starting");
+		/* The job is the supervisor's to fail before anything that
+		 * can crash or time out runs (a fault at page 0 included). */
 		__atomic_store_n(&task->job, job.id, __ATOMIC_RELEASE);
+		kho_task_page(task, 0, "starting");
 
 		kho_error_clear(&err);
 		const int64_t t0 = kho_mono_ms();

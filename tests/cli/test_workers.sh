@@ -60,6 +60,17 @@ fi
 [ "$(sql root4 "SELECT count(*) FROM jobs WHERE stage='pack' AND state='done';")" = $((n - 1)) ] ||
 	fail "the batch did not go on after the ingest worker's crash"
 
+# A crash as the job starts (page 0, before any page) fails that job in
+# this run; it is not left running for the next run to take back.
+"$KHO" init root5 >/dev/null
+KHO_FAULT="describe:${ids[0]}:segv:0" expect_exit 1 run --root root5 \
+	--inbox sample/inbox -j 2
+expect_in out "worker killed by signal 11 (Segmentation fault)"
+[ "$(sql root5 "SELECT j.state FROM jobs j JOIN records r ON r.id=j.record WHERE r.record_id='${ids[0]}' AND j.stage='describe';")" = failed ] ||
+	fail "the job whose worker crashed as it started is not failed"
+[ "$(sql root5 "SELECT count(*) FROM jobs WHERE state='running';")" = 0 ] ||
+	fail "a job was left running"
+
 # --record puts back one record, and the later stages follow.
 expect_exit 0 retry --root root normalize --record "${ids[2]}"
 expect_in out "1 normalize job(s) queued again"

@@ -19,7 +19,9 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <libgen.h>
+#include <linux/fs.h> /* FICLONE */
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -203,20 +205,31 @@ static int copy_in(kho_session *s, const char *path, kho_store_file *f,
 		rc = kho_store_create_unnamed(&s->store, "orig", f, err);
 		*store_side = rc != KHO_OK;
 	}
+	/* Where the file system shares blocks between files (XFS, Btrfs),
+	 * the store's copy is a clone of the file as it is now: nothing is
+	 * written, and the bytes are hashed from the clone itself, so that
+	 * what is kept is what was hashed.  Elsewhere the file is copied
+	 * and hashed on the way. */
+	const int cloned = rc == KHO_OK && ioctl(f->fd, FICLONE, fd) == 0;
 	/* One byte past the size it had is enough to see that it grew. */
 	const uint64_t want = rc ? 0 : (uint64_t)st.st_size + 1;
 	uint64_t got = 0;
 	while (rc == KHO_OK && got < want) {
-		ssize_t n = read(fd, buf, (size_t)KHO_MIN((uint64_t)CHUNK,
-							  want - got));
+		const size_t ask = (size_t)KHO_MIN((uint64_t)CHUNK, want - got);
+		ssize_t n = cloned ? pread(f->fd, buf, ask, (off_t)got)
+				   : read(fd, buf, ask);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			rc = kho_error_errno(err, KHO_FAIL, "read", path);
+		if (n < 0) {
+			rc = kho_error_errno(err, KHO_FAIL, "read",
+					     cloned ? f->tmp : path);
+			*store_side = cloned;
+		}
 		if (n <= 0)
 			break;
 		kho_hash_update(h, buf, (size_t)n);
-		if (fwrite(buf, 1, (size_t)n, f->stream) != (size_t)n) {
+		if (!cloned &&
+		    fwrite(buf, 1, (size_t)n, f->stream) != (size_t)n) {
 			rc = kho_error_errno(err, KHO_FAIL, "write", f->tmp);
 			*store_side = 1;
 		}

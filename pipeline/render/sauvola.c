@@ -280,31 +280,77 @@ static void binarize_row(kho_sauvola *s, uint32_t y)
 	}
 }
 
-static int bit(const uint8_t *row, int64_t x, uint32_t w)
+/* 64 pixels of a row from byte `byte` on, the leftmost in bit 63; 0
+ * past the row's end or for a row outside the page (NULL). */
+static uint64_t load64(const uint8_t *row, size_t stride, size_t byte)
 {
-	if (!row || x < 0 || x >= (int64_t)w)
+	if (!row || byte >= stride)
 		return 0;
-	return row[x >> 3] >> (7 - (x & 7)) & 1;
-}
-
-/* Black pixels among x - r .. x + r of a row (NULL: none). */
-static int count_run(const uint8_t *row, int64_t x, int r, uint32_t w)
-{
-	int n = 0;
-	if (!row)
-		return 0;
-	for (int64_t k = x - r; k <= x + r; k++)
-		n += bit(row, k, w);
-	return n;
+	uint64_t v = 0;
+	if (byte + 8 <= stride) {
+		memcpy(&v, row + byte, 8);
+		return __builtin_bswap64(v);
+	}
+	for (size_t k = 0; k < 8; k++)
+		v = v << 8 | (byte + k < stride ? row[byte + k] : 0);
+	return v;
 }
 
 /*
  * Light despeckle: a black pixel goes when it and at most one neighbour
  * form the only black in its 3 x 3 and nothing is black on the ring
  * around that (5 x 5): a speck of one or two pixels standing alone.  A
- * diacritic's dot at 200 dpi or more is larger than that.  Most black
- * pixels belong to strokes and are kept at the first look at their 3 x 3.
+ * diacritic's dot at 200 dpi or more is larger than that.
+ *
+ * 64 pixels at a time: each neighbour of every pixel is the row's word
+ * shifted by its offset (with the bits of the words beside it), "two
+ * or more of the eight neighbours" is counted bit by bit as ones and
+ * twos, and the ring is an OR.
  */
+void kho_despeckle_row(const uint8_t *const rows[5], uint8_t *out,
+		       uint32_t w, size_t stride)
+{
+	uint64_t prev[5] = {0}, cur[5], next[5];
+	for (int r = 0; r < 5; r++)
+		cur[r] = load64(rows[r], stride, 0);
+	for (size_t byte = 0; byte < stride; byte += 8) {
+		for (int r = 0; r < 5; r++)
+			next[r] = load64(rows[r], stride, byte + 8);
+		uint64_t keep = cur[2];
+		if (keep) {
+			uint64_t l1[5], r1[5], l2[5], r2[5];
+			for (int r = 0; r < 5; r++) {
+				l1[r] = cur[r] >> 1 | prev[r] << 63;
+				r1[r] = cur[r] << 1 | next[r] >> 63;
+				l2[r] = cur[r] >> 2 | prev[r] << 62;
+				r2[r] = cur[r] << 2 | next[r] >> 62;
+			}
+			const uint64_t n8[8] = {l1[1], cur[1], r1[1], l1[2],
+						r1[2], l1[3], cur[3], r1[3]};
+			uint64_t ones = 0, twos = 0;
+			for (int k = 0; k < 8; k++) {
+				twos |= ones & n8[k];
+				ones |= n8[k];
+			}
+			const uint64_t ring =
+				l2[0] | l1[0] | cur[0] | r1[0] | r2[0] |
+				l2[4] | l1[4] | cur[4] | r1[4] | r2[4] |
+				l2[1] | r2[1] | l2[2] | r2[2] | l2[3] | r2[3];
+			keep &= twos | ring;
+		}
+		const uint64_t x0 = (uint64_t)byte * 8;
+		if (w - x0 < 64)
+			keep &= ~0ULL << (64 - (w - x0));
+		const size_t n = KHO_MIN((size_t)8, stride - byte);
+		for (size_t k = 0; k < n; k++)
+			out[byte + k] = (uint8_t)(keep >> (56 - 8 * k));
+		for (int r = 0; r < 5; r++) {
+			prev[r] = cur[r];
+			cur[r] = next[r];
+		}
+	}
+}
+
 static int emit_row(kho_sauvola *s, uint32_t y, kho_error *err)
 {
 	const uint8_t *rows[5];
@@ -314,37 +360,10 @@ static int emit_row(kho_sauvola *s, uint32_t y, kho_error *err)
 				      ? NULL
 				      : mask_row(s, (uint32_t)yy);
 	}
-	memcpy(s->out, rows[2], s->stride);
-	if (!s->speck)
-		return s->fn(s->ctx, y, s->out, err);
-	for (uint32_t b = 0; b < s->stride; b++) {
-		if (!rows[2][b])
-			continue;
-		for (int k = 0; k < 8; k++) {
-			if (!(rows[2][b] & (0x80u >> k)))
-				continue;
-			const int64_t x = (int64_t)b * 8 + k;
-			int inner = count_run(rows[2], x, 1, s->w);
-			if (inner > 2)
-				continue;
-			inner += count_run(rows[1], x, 1, s->w);
-			if (inner > 2)
-				continue;
-			inner += count_run(rows[3], x, 1, s->w);
-			if (inner > 2)
-				continue;
-			const int ring = count_run(rows[0], x, 2, s->w) +
-					 count_run(rows[4], x, 2, s->w) +
-					 bit(rows[1], x - 2, s->w) +
-					 bit(rows[1], x + 2, s->w) +
-					 bit(rows[2], x - 2, s->w) +
-					 bit(rows[2], x + 2, s->w) +
-					 bit(rows[3], x - 2, s->w) +
-					 bit(rows[3], x + 2, s->w);
-			if (ring == 0)
-				s->out[b] &= (uint8_t) ~(0x80u >> k);
-		}
-	}
+	if (s->speck)
+		kho_despeckle_row(rows, s->out, s->w, s->stride);
+	else
+		memcpy(s->out, rows[2], s->stride);
 	return s->fn(s->ctx, y, s->out, err);
 }
 

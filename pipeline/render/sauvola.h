@@ -39,6 +39,13 @@ int kho_sauvola_finish(kho_sauvola *s, kho_error *err);
 uint32_t kho_sauvola_lag(const kho_sauvola *s);
 void kho_sauvola_free(kho_sauvola *s);
 
+/* The despeckle of the middle row of five binarized rows (MSB first,
+ * stride bytes, the bits past width 0; NULL for a row outside the page)
+ * into out: a black pixel goes when at most one of its eight neighbours
+ * is black and none of the 16 pixels around its 3 x 3 is. */
+void kho_despeckle_row(const uint8_t *const rows[5], uint8_t *out,
+		       uint32_t w, size_t stride);
+
 /* A whole image at once; *bits (malloc'd) gets height rows of *stride
  * bytes. */
 int kho_sauvola_image(const kho_image *grey, int dpi, uint8_t **bits,

@@ -242,6 +242,81 @@ static void test_bits_in_place_at_every_width(void **state)
 	}
 }
 
+/* The despeckle's rule, pixel by pixel, as its comment states it. */
+static int px(const uint8_t *row, int64_t x, uint32_t w)
+{
+	return row && x >= 0 && x < (int64_t)w &&
+	       (row[x >> 3] >> (7 - (x & 7)) & 1);
+}
+
+static int speck_goes(const uint8_t *const five[5], int64_t x, uint32_t w)
+{
+	if (!px(five[2], x, w))
+		return 0;
+	int inner = 0, ring = 0;
+	for (int dy = -2; dy <= 2; dy++)
+		for (int dx = -2; dx <= 2; dx++) {
+			const int b = px(five[dy + 2], x + dx, w);
+			if (dy >= -1 && dy <= 1 && dx >= -1 && dx <= 1)
+				inner += b;
+			else
+				ring += b;
+		}
+	return inner <= 2 && ring == 0;
+}
+
+/* 64 pixels at a time against the rule, on every width up to 300, every
+ * density from specks to strokes, and the page's first and last rows. */
+static void test_despeckle_matches_the_rule(void **state)
+{
+	(void)state;
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	for (uint32_t w = 1; w <= 300; w++) {
+		const size_t stride = (w + 7) / 8;
+		uint8_t rows_mem[5][40], out[40];
+		for (int trial = 0; trial < 12; trial++) {
+			/* black with probability 1/2 ... 1/2048 */
+			const int thin = 1 + trial % 11;
+			for (int r = 0; r < 5; r++) {
+				memset(rows_mem[r], 0, sizeof(rows_mem[r]));
+				for (uint32_t x = 0; x < w; x++) {
+					seed = seed * 6364136223846793005ULL +
+					       1442695040888963407ULL;
+					if ((seed >> 33) % (1u << thin) == 0)
+						rows_mem[r][x >> 3] |=
+							(uint8_t)(0x80u >> (x & 7));
+				}
+			}
+			const uint8_t *five[5] = {rows_mem[0], rows_mem[1],
+						  rows_mem[2], rows_mem[3],
+						  rows_mem[4]};
+			/* rows outside the page: above, below, both */
+			if (trial % 4 == 1)
+				five[0] = five[1] = NULL;
+			if (trial % 4 == 2)
+				five[3] = five[4] = NULL;
+			if (trial % 4 == 3)
+				five[0] = five[4] = NULL;
+			memset(out, 0xa5, sizeof(out));
+			kho_despeckle_row(five, out, w, stride);
+			for (uint32_t x = 0; x < w; x++) {
+				const int want = px(five[2], x, w) &&
+						 !speck_goes(five, x, w);
+				if (px(out, x, w) != want)
+					fail_msg("width %u trial %d x %u: %d, "
+						 "the rule says %d",
+						 w, trial, x, px(out, x, w),
+						 want);
+			}
+			for (uint32_t x = w; x < stride * 8; x++)
+				if (out[x >> 3] >> (7 - (x & 7)) & 1)
+					fail_msg("width %u: bit %u past the row "
+						 "is set",
+						 w, x);
+		}
+	}
+}
+
 static void test_missing_rows(void **state)
 {
 	kho_error err = KHO_ERROR_INIT;
@@ -267,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_strokes_dots_and_shadowed_text),
 		cmocka_unit_test(test_streaming_order_and_lag),
 		cmocka_unit_test(test_bits_in_place_at_every_width),
+		cmocka_unit_test(test_despeckle_matches_the_rule),
 		cmocka_unit_test(test_missing_rows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,9 +33,15 @@ struct kho_sauvola {
 	/* Grey rows kept until thresholded: a ring of grey_cap rows. */
 	uint8_t *grey;
 	uint32_t grey_cap;
-	/* Block statistics, a ring of stat_cap block rows. */
+	/* Block statistics, a ring of stat_cap block rows; the block row
+	 * each slot holds. */
 	uint32_t *sum, *sq, *cnt;
 	uint32_t stat_cap;
+	uint32_t *slot_row;
+	/* Column sums of sum, sq and cnt over the window's block rows, for
+	 * block row col_row (UINT32_MAX: none yet). */
+	uint64_t *col;
+	uint32_t col_row;
 	/* Thresholds at block centres, a ring of thr_cap block rows. */
 	float *thr;
 	uint32_t thr_cap;
@@ -95,12 +101,18 @@ int kho_sauvola_new(kho_sauvola **out, uint32_t width, uint32_t height, int dpi,
 	s->sum = calloc(ns, sizeof(uint32_t));
 	s->sq = calloc(ns, sizeof(uint32_t));
 	s->cnt = calloc(ns, sizeof(uint32_t));
+	s->slot_row = malloc(s->stat_cap * sizeof(uint32_t));
+	s->col = malloc(3 * (size_t)s->nbx * sizeof(uint64_t));
+	s->col_row = UINT32_MAX;
 	s->thr = malloc((size_t)s->thr_cap * s->nbx * sizeof(float));
 	s->thr_row = malloc(s->nbx * sizeof(float));
 	s->thr_px = malloc(width);
 	s->mask = calloc(5, s->stride);
 	s->out = malloc(s->stride);
-	if (!s->grey || !s->sum || !s->sq || !s->cnt || !s->thr ||
+	if (s->slot_row)
+		memset(s->slot_row, 0xff, s->stat_cap * sizeof(uint32_t));
+	if (!s->grey || !s->sum || !s->sq || !s->cnt || !s->slot_row ||
+	    !s->col || !s->thr ||
 	    !s->thr_row || !s->thr_px || !s->mask || !s->out) {
 		kho_sauvola_free(s);
 		return kho_error_set(err, KHO_FATAL,
@@ -118,6 +130,8 @@ void kho_sauvola_free(kho_sauvola *s)
 	free(s->sum);
 	free(s->sq);
 	free(s->cnt);
+	free(s->slot_row);
+	free(s->col);
 	free(s->thr);
 	free(s->thr_row);
 	free(s->thr_px);
@@ -133,30 +147,61 @@ static void compute_thresholds(kho_sauvola *s, uint32_t j)
 	const uint32_t j0 = j >= (uint32_t)r ? j - (uint32_t)r : 0;
 	const uint32_t j1 = KHO_MIN(j + (uint32_t)r, s->nby - 1);
 	const uint32_t nbx = s->nbx;
-	/* Column sums over the window's block rows, then a running sum
+	/* Column sums over the window's block rows: from the last block
+	 * row's by the row that enters and the one that leaves, where that
+	 * one is still in the ring; else summed afresh.  Then a running sum
 	 * across. */
-	uint64_t *col = NULL;
-	uint64_t colbuf[3 * 512];
-	const int heap = nbx > 512;
-	col = heap ? malloc(3 * nbx * sizeof(uint64_t)) : colbuf;
+	uint64_t *cs = s->col, *cq = s->col + nbx, *cn = s->col + 2 * nbx;
 	float *t = s->thr + (size_t)(j % s->thr_cap) * nbx;
-	if (!col) { /* no memory: a plain global threshold for this row */
-		for (uint32_t i = 0; i < nbx; i++)
-			t[i] = 128;
-		return;
-	}
-	uint64_t *cs = col, *cq = col + nbx, *cn = col + 2 * nbx;
-	memset(col, 0, 3 * nbx * sizeof(uint64_t));
-	for (uint32_t jj = j0; jj <= j1; jj++) {
-		const uint32_t *a = stat_row(s, s->sum, jj);
-		const uint32_t *b = stat_row(s, s->sq, jj);
-		const uint32_t *c = stat_row(s, s->cnt, jj);
-		for (uint32_t i = 0; i < nbx; i++) {
-			cs[i] += a[i];
-			cq[i] += b[i];
-			cn[i] += c[i];
+	const uint32_t leave = j - (uint32_t)r - 1; /* when j > r */
+	if (j > 0 && s->col_row == j - 1 &&
+	    (j <= (uint32_t)r || s->slot_row[leave % s->stat_cap] == leave)) {
+		if (j + (uint32_t)r <= s->nby - 1) {
+			const uint32_t *a = stat_row(s, s->sum, j + (uint32_t)r);
+			const uint32_t *b = stat_row(s, s->sq, j + (uint32_t)r);
+			const uint32_t *c = stat_row(s, s->cnt, j + (uint32_t)r);
+			for (uint32_t i = 0; i < nbx; i++) {
+				cs[i] += a[i];
+				cq[i] += b[i];
+				cn[i] += c[i];
+			}
+		}
+		if (j > (uint32_t)r) {
+			const uint32_t *a = stat_row(s, s->sum, leave);
+			const uint32_t *b = stat_row(s, s->sq, leave);
+			const uint32_t *c = stat_row(s, s->cnt, leave);
+			for (uint32_t i = 0; i < nbx; i++) {
+				cs[i] -= a[i];
+				cq[i] -= b[i];
+				cn[i] -= c[i];
+			}
+		}
+	} else {
+		memset(s->col, 0, 3 * (size_t)nbx * sizeof(uint64_t));
+		for (uint32_t jj = j0; jj <= j1; jj++) {
+			const uint32_t *a = stat_row(s, s->sum, jj);
+			const uint32_t *b = stat_row(s, s->sq, jj);
+			const uint32_t *c = stat_row(s, s->cnt, jj);
+			for (uint32_t i = 0; i < nbx; i++) {
+				cs[i] += a[i];
+				cq[i] += b[i];
+				cn[i] += c[i];
+			}
 		}
 	}
+	s->col_row = j;
+#ifndef NDEBUG
+	/* Debug builds check the running column sums against fresh ones. */
+	for (uint32_t i = 0; i < nbx; i++) {
+		uint64_t fs = 0, fq = 0, fn = 0;
+		for (uint32_t jj = j0; jj <= j1; jj++) {
+			fs += stat_row(s, s->sum, jj)[i];
+			fq += stat_row(s, s->sq, jj)[i];
+			fn += stat_row(s, s->cnt, jj)[i];
+		}
+		assert(fs == cs[i] && fq == cq[i] && fn == cn[i]);
+	}
+#endif
 	uint64_t S = 0, Q = 0, N = 0;
 	const uint32_t first = KHO_MIN((uint32_t)r, nbx - 1);
 	for (uint32_t i = 0; i <= first; i++) {
@@ -184,8 +229,55 @@ static void compute_thresholds(kho_sauvola *s, uint32_t j)
 			N -= cn[drop];
 		}
 	}
-	if (heap)
-		free(col);
+}
+
+/*
+ * A row of thresholds at block centres (nbx floats) into one byte a
+ * pixel (w): g < t for a whole g is g < ceil(t), clamped to INK_FLOOR ..
+ * 255.  Across, each pixel takes its block's threshold: the window is
+ * nine blocks wide, so neighbouring blocks differ by little, and this
+ * keeps the per-pixel work to one comparison.
+ */
+void kho_sauvola_spread(const float *tr, uint32_t nbx, uint32_t w, uint8_t *T)
+{
+	uint32_t i = 0;
+#if defined(__SSE2__) && BLOCK == 4
+	/* Four blocks (16 pixels) at a time, the same steps as below:
+	 * truncate, up by one where that fell below, clamp, each byte
+	 * four times. */
+	const __m128i floor_v = _mm_set1_epi32(INK_FLOOR);
+	for (; (i + 4) * BLOCK <= w; i += 4) {
+		const __m128 t = _mm_loadu_ps(tr + i);
+		__m128i c = _mm_cvttps_epi32(t);
+		c = _mm_sub_epi32(c, _mm_castps_si128(
+					     _mm_cmplt_ps(_mm_cvtepi32_ps(c), t)));
+		/* max(c, INK_FLOOR), then packus clamps at 255 */
+		const __m128i gt = _mm_cmpgt_epi32(c, floor_v);
+		c = _mm_or_si128(_mm_and_si128(gt, c),
+				 _mm_andnot_si128(gt, floor_v));
+		__m128i v = _mm_packs_epi32(c, c);
+		v = _mm_packus_epi16(v, v);
+		v = _mm_unpacklo_epi8(v, v);
+		v = _mm_unpacklo_epi16(v, v);
+		_mm_storeu_si128((__m128i *)(T + (size_t)i * BLOCK), v);
+	}
+#endif
+	for (; i < nbx; i++) {
+		/* g < t for a whole g is g < ceil(t); no libm */
+		int c = (int)tr[i];
+		c += (float)c < tr[i];
+		const uint8_t v = (uint8_t)(c <= INK_FLOOR ? INK_FLOOR
+					    : c >= 255	   ? 255
+							   : c);
+		const uint32_t x0 = i * BLOCK;
+		if (x0 + BLOCK <= w) {
+			/* a fixed-size copy: one store, no call */
+			const uint32_t four = v * 0x01010101u;
+			memcpy(T + x0, &four, BLOCK);
+		} else {
+			memset(T + x0, v, w - x0);
+		}
+	}
 }
 
 /* Binarizes grey row y with thresholds interpolated between block
@@ -248,26 +340,8 @@ static void binarize_row(kho_sauvola *s, uint32_t y)
 	float *tr = s->thr_row;
 	for (uint32_t i = 0; i < nbx; i++)
 		tr[i] = t0[i] + fy * (t1[i] - t0[i]);
-	/* Across, each pixel takes its block's threshold: the window is
-	 * nine blocks wide, so neighbouring blocks differ by little, and
-	 * this keeps the per-pixel work to one comparison. */
 	uint8_t *T = s->thr_px;
-	for (uint32_t i = 0; i < nbx; i++) {
-		/* g < t for a whole g is g < ceil(t); no libm */
-		int c = (int)tr[i];
-		c += (float)c < tr[i];
-		const uint8_t v = (uint8_t)(c <= INK_FLOOR ? INK_FLOOR
-					    : c >= 255	   ? 255
-							   : c);
-		const uint32_t x0 = i * BLOCK;
-		if (x0 + BLOCK <= s->w) {
-			/* a fixed-size copy: one store, no call */
-			const uint32_t four = v * 0x01010101u;
-			memcpy(T + x0, &four, BLOCK);
-		} else {
-			memset(T + x0, v, s->w - x0);
-		}
-	}
+	kho_sauvola_spread(tr, nbx, s->w, T);
 	const uint8_t *g = s->grey + (size_t)(y % s->grey_cap) * s->w;
 	uint8_t *m = mask_row(s, y);
 	const uint32_t whole = s->w / 8;
@@ -436,6 +510,7 @@ int kho_sauvola_push(kho_sauvola *s, const uint8_t *grey, kho_error *err)
 	uint32_t *sq = stat_row(s, s->sq, j);
 	uint32_t *cnt = stat_row(s, s->cnt, j);
 	if (y % BLOCK == 0) {
+		s->slot_row[j % s->stat_cap] = j;
 		memset(sum, 0, s->nbx * sizeof(uint32_t));
 		memset(sq, 0, s->nbx * sizeof(uint32_t));
 		memset(cnt, 0, s->nbx * sizeof(uint32_t));

@@ -39,6 +39,12 @@ int kho_sauvola_finish(kho_sauvola *s, kho_error *err);
 uint32_t kho_sauvola_lag(const kho_sauvola *s);
 void kho_sauvola_free(kho_sauvola *s);
 
+/* A row of thresholds at block centres (nbx floats, a block four pixels
+ * wide) spread to one byte a pixel (w): the ceiling of each, clamped to
+ * 48 .. 255. */
+void kho_sauvola_spread(const float *tr, uint32_t nbx, uint32_t w,
+			uint8_t *T);
+
 /* The despeckle of the middle row of five binarized rows (MSB first,
  * stride bytes, the bits past width 0; NULL for a row outside the page)
  * into out: a black pixel goes when at most one of its eight neighbours

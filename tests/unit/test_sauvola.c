@@ -242,6 +242,46 @@ static void test_bits_in_place_at_every_width(void **state)
 	}
 }
 
+/* Thresholds spread to pixels, four blocks at a time, against ceil and
+ * the clamp: whole values, values just above and below them, the clamp's
+ * edges, every width to 100 (the last block narrower). */
+static void test_spread_is_the_clamped_ceiling(void **state)
+{
+	(void)state;
+	static const float edge[] = {0.0f,   1.5f,	 47.0f,	  47.5f,
+				     48.0f,  48.001f, 48.5f,   100.0f,
+				     100.0001f, 99.9999f, 254.0f, 254.5f,
+				     255.0f, 255.5f, 256.0f, 400.0f};
+	uint64_t seed = 42;
+	float tr[32];
+	uint8_t T[128 + 16];
+	for (uint32_t w = 1; w <= 100; w++) {
+		const uint32_t nbx = (w + 3) / 4;
+		for (int trial = 0; trial < 40; trial++) {
+			for (uint32_t i = 0; i < nbx; i++) {
+				seed = seed * 6364136223846793005ULL +
+				       1442695040888963407ULL;
+				const uint32_t r = (uint32_t)(seed >> 33);
+				tr[i] = trial % 2 ? edge[r % 16]
+						  : (float)(r % 300000) / 1000.0f;
+			}
+			memset(T, 0xa5, sizeof(T));
+			kho_sauvola_spread(tr, nbx, w, T);
+			for (uint32_t x = 0; x < w; x++) {
+				double c = ceil((double)tr[x / 4]);
+				c = c < 48 ? 48 : c > 255 ? 255 : c;
+				if (T[x] != (uint8_t)c)
+					fail_msg("width %u x %u: threshold %.6f "
+						 "gave %u, not %u",
+						 w, x, (double)tr[x / 4], T[x],
+						 (unsigned)c);
+			}
+			if (T[w] != 0xa5)
+				fail_msg("width %u: written past the row", w);
+		}
+	}
+}
+
 /* The despeckle's rule, pixel by pixel, as its comment states it. */
 static int px(const uint8_t *row, int64_t x, uint32_t w)
 {
@@ -342,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_strokes_dots_and_shadowed_text),
 		cmocka_unit_test(test_streaming_order_and_lag),
 		cmocka_unit_test(test_bits_in_place_at_every_width),
+		cmocka_unit_test(test_spread_is_the_clamped_ceiling),
 		cmocka_unit_test(test_despeckle_matches_the_rule),
 		cmocka_unit_test(test_missing_rows),
 	};

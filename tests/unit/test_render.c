@@ -476,6 +476,75 @@ static void test_resample_fractions(void **state)
 	kho_image_release(&src);
 }
 
+/* The area average by its definition, in doubles: input k's weight in
+ * output i is how much of [k, k + 1) lies in the output's interval
+ * [i * ratio, (i + 1) * ratio) (enlarging: the one input it falls in). */
+static double area_weight(uint32_t in, uint32_t out, uint32_t i, uint32_t k)
+{
+	const double ratio = (double)in / out;
+	double a = i * ratio, b = (i + 1) * ratio;
+	if (ratio < 1) {
+		a = floor((i + 0.5) * ratio);
+		b = a + 1;
+	}
+	const double lo = fmax(a, (double)k), hi = fmin(b, (double)k + 1);
+	return hi > lo ? (hi - lo) / (b - a) : 0;
+}
+
+/* Random images, one and three channels, every kind of span (one input,
+ * two, three and more, enlarging), values crowding 0 and 255: within one
+ * of the definition (float against double rounding at a half). */
+static void test_resample_matches_the_definition(void **state)
+{
+	(void)state;
+	static const uint32_t sizes[][4] = {
+		{71, 29, 50, 20},  /* 1.42: spans of one and two */
+		{64, 30, 32, 15},  /* 2 */
+		{97, 41, 26, 11},  /* 3.7: inner inputs */
+		{40, 17, 81, 35},  /* enlarging */
+		{33, 33, 7, 33},   /* one axis */
+		{130, 9, 17, 4},   /* the SIMD rounding and its tail */
+	};
+	uint64_t seed = 7;
+	for (size_t t = 0; t < KHO_ARRAY_SIZE(sizes); t++) {
+		for (int c = 1; c <= 3; c += 2) {
+			const uint32_t iw = sizes[t][0], ih = sizes[t][1],
+				       ow = sizes[t][2], oh = sizes[t][3];
+			kho_image src, out;
+			alloc_image(&src, iw, ih, c);
+			for (size_t i = 0; i < src.stride * ih; i++) {
+				seed = seed * 6364136223846793005ULL +
+				       1442695040888963407ULL;
+				const uint32_t r = (uint32_t)(seed >> 33);
+				src.pixels[i] = (uint8_t)(r % 4 == 0   ? 0
+							  : r % 4 == 1 ? 255
+								       : r >> 8);
+			}
+			resample(&src, ow, oh, &out);
+			for (uint32_t y = 0; y < oh; y++)
+				for (uint32_t x = 0; x < ow; x++)
+					for (int ch = 0; ch < c; ch++) {
+						double v = 0;
+						for (uint32_t ky = 0; ky < ih; ky++)
+							for (uint32_t kx = 0; kx < iw; kx++)
+								v += area_weight(ih, oh, y, ky) *
+								     area_weight(iw, ow, x, kx) *
+								     px(&src, kx, ky)[ch];
+						const int want = (int)floor(v + 0.5);
+						const int got = px(&out, x, y)[ch];
+						if (abs(got - want) > 1)
+							fail_msg("%ux%u -> %ux%u, %d "
+								 "channels, (%u, %u): %d, "
+								 "the definition %.3f",
+								 iw, ih, ow, oh, c, x, y,
+								 got, v);
+					}
+			kho_image_release(&out);
+			kho_image_release(&src);
+		}
+	}
+}
+
 static void test_resample_identity_and_enlarge(void **state)
 {
 	kho_image src, out;
@@ -962,6 +1031,7 @@ int main(void)
 		cmocka_unit_test(test_orient_padded_stride),
 		cmocka_unit_test(test_resample_halving),
 		cmocka_unit_test(test_resample_fractions),
+		cmocka_unit_test(test_resample_matches_the_definition),
 		cmocka_unit_test(test_resample_identity_and_enlarge),
 		cmocka_unit_test(test_rotate_zero_is_identity),
 		cmocka_unit_test(test_rotate_line),

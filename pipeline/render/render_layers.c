@@ -10,6 +10,9 @@
 #include "render/sauvola.h"
 
 #include <math.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 struct kho_layers {
 	kho_mode mode;
@@ -282,6 +285,62 @@ static int store_bits(void *ctx, uint32_t y, const uint8_t *bits,
 	return KHO_OK;
 }
 
+void kho_mixed_grey_row(const uint8_t *rgb, uint32_t w, uint8_t *grey)
+{
+	uint32_t x = 0;
+#if defined(__SSE2__)
+	/* Five pixels from each 16 bytes: every byte lane j is taken as a
+	 * pixel starting there (R = byte j, G = j + 1, B = j + 2), and the
+	 * lanes 0, 3, 6, 9 and 12 are the real ones.  The luma's sum is at
+	 * most 255 * 256 + 128, so 16-bit lanes hold it exactly. */
+	const __m128i zero = _mm_setzero_si128();
+	const __m128i chroma = _mm_set1_epi8((char)KHO_MIXED_CHROMA);
+	const __m128i kr = _mm_set1_epi16(77), kg = _mm_set1_epi16(150),
+		      kb = _mm_set1_epi16(29), round = _mm_set1_epi16(128);
+	for (; (size_t)(x + 5) * 3 + 1 <= (size_t)w * 3; x += 5) {
+		const uint8_t *p = rgb + (size_t)x * 3;
+		const __m128i v = _mm_loadu_si128((const __m128i *)p);
+		const __m128i v1 = _mm_srli_si128(v, 1);
+		const __m128i v2 = _mm_srli_si128(v, 2);
+		const __m128i hi = _mm_max_epu8(_mm_max_epu8(v, v1), v2);
+		const __m128i lo = _mm_min_epu8(_mm_min_epu8(v, v1), v2);
+		/* spread at most KHO_MIXED_CHROMA: all ones */
+		const __m128i neutral = _mm_cmpeq_epi8(
+			_mm_subs_epu8(_mm_subs_epu8(hi, lo), chroma), zero);
+		__m128i luma[2];
+		for (int h = 0; h < 2; h++) {
+			const __m128i r = h ? _mm_unpackhi_epi8(v, zero)
+					    : _mm_unpacklo_epi8(v, zero);
+			const __m128i g = h ? _mm_unpackhi_epi8(v1, zero)
+					    : _mm_unpacklo_epi8(v1, zero);
+			const __m128i b = h ? _mm_unpackhi_epi8(v2, zero)
+					    : _mm_unpacklo_epi8(v2, zero);
+			__m128i s = _mm_add_epi16(_mm_mullo_epi16(r, kr),
+						  _mm_mullo_epi16(g, kg));
+			s = _mm_add_epi16(s, _mm_mullo_epi16(b, kb));
+			luma[h] = _mm_srli_epi16(_mm_add_epi16(s, round), 8);
+		}
+		const __m128i out = _mm_or_si128(
+			_mm_packus_epi16(luma[0], luma[1]),
+			_mm_andnot_si128(neutral, _mm_set1_epi8((char)0xff)));
+		uint8_t lanes[16];
+		_mm_storeu_si128((__m128i *)lanes, out);
+		grey[x] = lanes[0];
+		grey[x + 1] = lanes[3];
+		grey[x + 2] = lanes[6];
+		grey[x + 3] = lanes[9];
+		grey[x + 4] = lanes[12];
+	}
+#endif
+	for (; x < w; x++) {
+		const uint8_t *p = rgb + (size_t)x * 3;
+		const int hi = KHO_MAX(p[0], KHO_MAX(p[1], p[2]));
+		const int lo = KHO_MIN(p[0], KHO_MIN(p[1], p[2]));
+		/* Coloured ink is left to the background: white here. */
+		grey[x] = hi - lo > KHO_MIXED_CHROMA ? 255 : kho_luma(p);
+	}
+}
+
 static int push_mixed(kho_layers *l, uint32_t y, const uint8_t *row,
 		      kho_error *err)
 {
@@ -292,13 +351,7 @@ static int push_mixed(kho_layers *l, uint32_t y, const uint8_t *row,
 			"mixed layers: the colour ring overflowed");
 	memcpy(l->rgb + (size_t)(y % l->rgb_cap) * l->w * 3, row,
 	       (size_t)l->w * 3);
-	for (uint32_t x = 0; x < l->w; x++) {
-		const uint8_t *p = row + (size_t)x * 3;
-		const int hi = KHO_MAX(p[0], KHO_MAX(p[1], p[2]));
-		const int lo = KHO_MIN(p[0], KHO_MIN(p[1], p[2]));
-		/* Coloured ink is left to the background: white here. */
-		l->grey[x] = hi - lo > KHO_MIXED_CHROMA ? 255 : kho_luma(p);
-	}
+	kho_mixed_grey_row(row, l->w, l->grey);
 	int rc = kho_sauvola_push(l->sv, l->grey, err);
 	l->rows_in = y + 1;
 	if (rc == KHO_OK && l->rows_in == l->h)

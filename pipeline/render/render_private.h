@@ -63,4 +63,9 @@ void kho_layers_free(kho_layers *l);
  * in the background. */
 #define KHO_MIXED_CHROMA 56
 
+/* A mixed page's colour row (w RGB pixels) as the text layer sees it:
+ * white where a pixel's channels spread above KHO_MIXED_CHROMA, its luma
+ * (kho_luma) elsewhere. */
+void kho_mixed_grey_row(const uint8_t *rgb, uint32_t w, uint8_t *grey);
+
 #endif

@@ -191,12 +191,60 @@ static void test_background_not_enlarged(void **state)
 	kho_image_release(&src);
 }
 
+/* The text layer's view of a colour row, sixteen bytes at a time,
+ * against the rule pixel by pixel: spreads around the limit, greys,
+ * every width to 64 (the tail pixel by pixel). */
+static void test_grey_row_matches_the_rule(void **state)
+{
+	(void)state;
+	uint64_t seed = 11;
+	uint8_t rgb[64 * 3 + 16], grey[64 + 16];
+	for (uint32_t w = 1; w <= 64; w++) {
+		for (int trial = 0; trial < 50; trial++) {
+			for (uint32_t x = 0; x < w; x++) {
+				seed = seed * 6364136223846793005ULL +
+				       1442695040888963407ULL;
+				const uint32_t r = (uint32_t)(seed >> 33);
+				uint8_t *p = rgb + 3 * x;
+				const int base = (int)(r % 256);
+				/* spread 0, 55 .. 58, or anything */
+				const int spread = r % 3 == 0   ? 0
+						   : r % 3 == 1 ? 55 + (int)(r >> 8) % 4
+								: (int)(r >> 10) % 256;
+				for (int c = 0; c < 3; c++)
+					p[c] = (uint8_t)KHO_MIN(
+						255, base + ((r >> (12 + c)) & 1 ? spread : 0));
+				if (trial % 5 == 0)
+					p[0] = p[1] = p[2] = (uint8_t)(r >> 16);
+			}
+			memset(grey, 0xa5, sizeof(grey));
+			kho_mixed_grey_row(rgb, w, grey);
+			for (uint32_t x = 0; x < w; x++) {
+				const uint8_t *p = rgb + 3 * x;
+				const int hi = KHO_MAX(p[0], KHO_MAX(p[1], p[2]));
+				const int lo = KHO_MIN(p[0], KHO_MIN(p[1], p[2]));
+				const int want =
+					hi - lo > KHO_MIXED_CHROMA
+						? 255
+						: (p[0] * 77 + p[1] * 150 + p[2] * 29 + 128) >> 8;
+				if (grey[x] != want)
+					fail_msg("width %u x %u (%u %u %u): %u, "
+						 "the rule %d",
+						 w, x, p[0], p[1], p[2], grey[x], want);
+			}
+			if (grey[w] != 0xa5)
+				fail_msg("width %u: written past the row", w);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layers),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_background_not_enlarged),
+		cmocka_unit_test(test_grey_row_matches_the_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -161,7 +161,8 @@ static void row_range(const kho_ink *ink, double c, double s, double *lo,
  * profile, so that the lines of two columns need not fall on the same
  * rows. */
 static double energy_into(const kho_ink *ink, double degrees, double bin,
-			  size_t step, int strips, double *prof, size_t n_bins)
+			  size_t step, int strips, const uint8_t *strip_of,
+			  double *prof, size_t n_bins)
 {
 	const double c = cos(degrees * DEG), s = sin(degrees * DEG);
 	double lo, hi;
@@ -171,7 +172,6 @@ static double energy_into(const kho_ink *ink, double degrees, double bin,
 	memset(prof, 0, used * (size_t)strips * sizeof(*prof));
 	const float cf = (float)(c * inv), sf = (float)(s * inv);
 	const float off = (float)(-lo * inv);
-	const float per_strip = (float)strips / (float)KHO_MAX(ink->width, 1u);
 	/* int conversions: a float to an unsigned 64-bit integer costs a
 	 * branch and a dozen instructions on x86-64, to int32 one. */
 	const int32_t last_bin = (int32_t)KHO_MIN(used, (size_t)INT32_MAX) - 1;
@@ -182,9 +182,8 @@ static double energy_into(const kho_ink *ink, double degrees, double bin,
 			continue;
 		const int32_t k = (int32_t)f;
 		const float frac = f - (float)k;
-		int32_t st = (int32_t)(xs[i] * per_strip);
-		st = st < 0 ? 0 : st >= strips ? strips - 1 : st;
-		double *p = prof + (size_t)st * used + (size_t)k;
+		const size_t st = strips == 1 ? 0 : strip_of[i];
+		double *p = prof + st * used + (size_t)k;
 		p[0] += ws[i] * (1 - frac);
 		p[1] += ws[i] * frac;
 	}
@@ -192,6 +191,23 @@ static double energy_into(const kho_ink *ink, double degrees, double bin,
 	for (size_t k = 0; k < used * (size_t)strips; k++)
 		e += prof[k] * prof[k];
 	return e;
+}
+
+/* Each point's strip, the same at every angle: malloc'd, NULL when out
+ * of memory (or not needed: one strip). */
+static uint8_t *strips_of(const kho_ink *ink, int strips)
+{
+	if (strips == 1)
+		return NULL;
+	uint8_t *of = malloc(ink->n ? ink->n : 1);
+	if (!of)
+		return NULL;
+	const float per_strip = (float)strips / (float)KHO_MAX(ink->width, 1u);
+	for (size_t i = 0; i < ink->n; i++) {
+		const int32_t st = (int32_t)(ink->x[i] * per_strip);
+		of[i] = (uint8_t)(st < 0 ? 0 : st >= strips ? strips - 1 : st);
+	}
+	return of;
 }
 
 /* Strips about 350 pixels wide (2.3 inches at 150 dpi), at most 6. */
@@ -212,7 +228,7 @@ double kho_skew_energy(const kho_ink *ink, double degrees, double bin)
 	double *prof = malloc(n * sizeof(*prof));
 	if (!prof)
 		return 0;
-	double e = energy_into(ink, degrees, bin, 1, 1, prof, n);
+	double e = energy_into(ink, degrees, bin, 1, 1, NULL, prof, n);
 	free(prof);
 	return e;
 }
@@ -228,7 +244,7 @@ int kho_skew_profile(const kho_ink *ink, double degrees, double bin,
 	double *prof = calloc(len, sizeof(*prof));
 	if (!prof)
 		return kho_error_set(err, KHO_FATAL, "out of memory");
-	energy_into(ink, degrees, bin, 1, 1, prof, len);
+	energy_into(ink, degrees, bin, 1, 1, NULL, prof, len);
 	*profile = prof;
 	*n = len;
 	*origin = lo;
@@ -244,7 +260,8 @@ static int cmp_double(const void *a, const void *b)
 /* The best of evenly spaced angles [from, to] by step; the vertex of the
  * parabola through the best and its neighbours refines it. */
 static double search(const kho_ink *ink, double from, double to, double step,
-		     double bin, size_t sample, int strips, double *prof,
+		     double bin, size_t sample, int strips,
+		     const uint8_t *strip_of, double *prof,
 		     size_t n_bins, double *energies, size_t *n_energies,
 		     double *best_e)
 {
@@ -254,7 +271,7 @@ static double search(const kho_ink *ink, double from, double to, double step,
 	energies[0] = 0;
 	for (size_t i = 0; i < n; i++) {
 		energies[i] = energy_into(ink, from + i * step, bin, sample,
-					  strips, prof, n_bins);
+					  strips, strip_of, prof, n_bins);
 		if (energies[i] > energies[best])
 			best = i;
 	}
@@ -284,10 +301,12 @@ int kho_skew_coarse(const kho_ink *ink, double max_degrees, kho_skew *out,
 	double *prof = malloc(n_bins * (size_t)strips * sizeof(*prof));
 	double *energies = malloc(2048 * sizeof(*energies));
 	double *sorted = malloc(2048 * sizeof(*sorted));
-	if (!prof || !energies || !sorted) {
+	uint8_t *strip_of = strips_of(ink, strips);
+	if (!prof || !energies || !sorted || (strips > 1 && !strip_of)) {
 		free(prof);
 		free(energies);
 		free(sorted);
+		free(strip_of);
 		return kho_error_set(err, KHO_FATAL,
 				     "out of memory measuring skew");
 	}
@@ -298,8 +317,8 @@ int kho_skew_coarse(const kho_ink *ink, double max_degrees, kho_skew *out,
 	size_t n = 0;
 	double peak = 0;
 	const double wide = search(ink, -max_degrees, max_degrees, 0.5, 1.0,
-				   sample, strips, prof, n_bins, energies, &n,
-				   &peak);
+				   sample, strips, strip_of, prof, n_bins,
+				   energies, &n, &peak);
 	/* How far the peak stands above a typical angle, and whether
 	 * another peak away from it rivals it. */
 	memcpy(sorted, energies, n * sizeof(*sorted));
@@ -315,11 +334,12 @@ int kho_skew_coarse(const kho_ink *ink, double max_degrees, kho_skew *out,
 	}
 	size_t n_near = 0;
 	const double coarse = search(ink, wide - 0.6, wide + 0.6, 0.1, 1.0,
-				     sample, strips, prof, n_bins, energies,
-				     &n_near, &peak);
+				     sample, strips, strip_of, prof, n_bins,
+				     energies, &n_near, &peak);
 	free(prof);
 	free(energies);
 	free(sorted);
+	free(strip_of);
 
 	const double ratio = median > 0 ? peak / median : 0;
 	out->angle = coarse;
@@ -343,9 +363,11 @@ int kho_skew_refine(const kho_ink *ink, kho_skew *out, kho_error *err)
 	const int strips = KHO_MIN(strips_for(ink), 2);
 	double *prof = malloc(n_bins * (size_t)strips * sizeof(*prof));
 	double *energies = malloc(64 * sizeof(*energies));
-	if (!prof || !energies) {
+	uint8_t *strip_of = strips_of(ink, strips);
+	if (!prof || !energies || (strips > 1 && !strip_of)) {
 		free(prof);
 		free(energies);
+		free(strip_of);
 		return kho_error_set(err, KHO_FATAL,
 				     "out of memory measuring skew");
 	}
@@ -356,11 +378,12 @@ int kho_skew_refine(const kho_ink *ink, kho_skew *out, kho_error *err)
 	size_t n = 0;
 	double e = 0;
 	double a = search(ink, out->angle - 0.2, out->angle + 0.2, 0.1, 0.5,
-			  2, strips, prof, n_bins, energies, &n, &e);
-	a = search(ink, a - 0.02, a + 0.02, 0.02, 0.5, 1, strips, prof, n_bins,
-		   energies, &n, &e);
+			  2, strips, strip_of, prof, n_bins, energies, &n, &e);
+	a = search(ink, a - 0.02, a + 0.02, 0.02, 0.5, 1, strips, strip_of,
+		   prof, n_bins, energies, &n, &e);
 	free(prof);
 	free(energies);
+	free(strip_of);
 	out->angle = a;
 	return KHO_OK;
 }

@@ -33,6 +33,7 @@ if [ ! -f "$build/libkho.a" ] || [ ! -x "$build/kho-genscans" ]; then
 	cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build "$build" -j"$(nproc)" >/dev/null
 fi
+build=$(cd "$build" && pwd) # the peers run from inside the inbox
 peers=${KHO_PEERS_DIR:-$build/peers}
 [ -x "$peers/lept_ref" ] || KHO_PEERS_DIR=$peers "$src/scripts/peers/build.sh"
 

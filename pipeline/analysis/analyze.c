@@ -40,6 +40,31 @@ static int to_grey(const kho_image *img, uint8_t **grey, uint8_t **chroma,
  * and the scanner's noise give none.  Returns that peak (about 1 for
  * noise).
  */
+/* The mean of rows [y0, y1) and columns [x0, x1) from the integral
+ * image ii (rows w1 wide). */
+static double box_mean(const uint32_t *ii, size_t w1, long x0, long x1,
+		       long y0, long y1)
+{
+	const uint32_t sum = ii[(size_t)y1 * w1 + x1] - ii[(size_t)y0 * w1 + x1] -
+			     ii[(size_t)y1 * w1 + x0] + ii[(size_t)y0 * w1 + x0];
+	return (double)sum / ((x1 - x0) * (y1 - y0));
+}
+
+/* Whether c is at least 2 darker than both halves of a window cut at
+ * [cut0, cut1) across its first axis (a0 .. a1; b0 .. b1 the other):
+ * the columns left and right of it (down = 0), or the rows above and
+ * below (down = 1). */
+static int darker_than_both(const uint32_t *ii, size_t w1, double c, long a0,
+			    long cut0, long cut1, long a1, long b0, long b1,
+			    int down)
+{
+	const double one = down ? box_mean(ii, w1, b0, b1, a0, cut0)
+				: box_mean(ii, w1, a0, cut0, b0, b1);
+	const double two = down ? box_mean(ii, w1, b0, b1, cut1, a1)
+				: box_mean(ii, w1, cut1, a1, b0, b1);
+	return c <= one - 2 && c <= two - 2;
+}
+
 static double faint_structure(const uint8_t *grey, uint32_t w, uint32_t h,
 			      const uint8_t *usable, kho_error *err)
 {
@@ -91,6 +116,17 @@ static double faint_structure(const uint8_t *grey, uint32_t w, uint32_t h,
 			const double d = (double)sum / ((x1 - x0) * (y1 - y0)) -
 					 near / 9.0;
 			if (d < 2)
+				continue;
+			/* A faint mark is darker than the paper on every side
+			 * of it (a line's own pixels are a small part of each
+			 * half of the window); the paper along the edge of a
+			 * sheet on a lighter lid or bed is darker than the
+			 * lid on one side only, and runs in a line too. */
+			const double c = near / 9.0;
+			if (!darker_than_both(ii, w1, c, x0, x, x + 1, x1, y0,
+					      y1, 0) ||
+			    !darker_than_both(ii, w1, c, y0, y, y + 1, y1, x0,
+					      x1, 1))
 				continue;
 			rc = kho_ink_add(&marks, (float)x, (float)y,
 					 (float)KHO_MIN(1.0, d / 6), err);

@@ -220,6 +220,33 @@ static void test_bleed_through_is_not_blank(void **state)
 
 enum { SHEET_W = 1080, SHEET_H = 1560 };
 
+/* An empty sheet of tinted paper lying crooked on a lighter lid: the
+ * paper along its edges is darker than the lid beside it and runs in a
+ * line, but it is no mark on the paper, and the page is blank.  The same
+ * sheet with bleed-through is not. */
+static void test_blank_sheet_on_a_lighter_lid(void **state)
+{
+	(void)state;
+	for (int bleed = 0; bleed <= 1; bleed++) {
+		synth_page pg;
+		synth_rng rng = {21};
+		synth_page_new(&pg, SHEET_W, SHEET_H, 1, 2, SYNTH_GREY(238));
+		if (bleed)
+			text(&pg, SHEET_H - 120, SYNTH_GREY(234), 22);
+		kho_image img;
+		synth_render(&pg, -12.96, PAGE_W, PAGE_H, SYNTH_GREY(251),
+			     &img);
+		synth_noise(&img, 2, &rng);
+		const kho_analysis a = analyze(&img);
+		expect_blank(&a, !bleed,
+			     bleed ? "a sheet with bleed-through on a lighter "
+				     "lid"
+				   : "an empty sheet on a lighter lid");
+		kho_image_release(&img);
+		synth_page_release(&pg);
+	}
+}
+
 /* A sheet of text turned skew degrees on a dark bed, analysed: how far
  * the crop reaches past the sheet (its corners, turned back into the
  * image as scanned, measured from the sheet's edges; negative: inside). */
@@ -318,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_noise_is_blank),
 		cmocka_unit_test(test_page_number_is_not_blank),
 		cmocka_unit_test(test_bleed_through_is_not_blank),
+		cmocka_unit_test(test_blank_sheet_on_a_lighter_lid),
 		cmocka_unit_test(test_crop_of_a_sheet_on_the_bed),
 		cmocka_unit_test(test_crop_keeps_the_sheet_edge_out),
 	};

@@ -31,13 +31,19 @@
 
 /* Fault injection for the reliability tests: KHO_FAULT=pack:POINT kills
  * the process at that point of writing a volume (the pack worker: worker,
- * once its volume is checked; the supervisor: after-part, after-intent,
- * after-rename).  Unset in production. */
+ * once its volume is checked, or worker-hang, which stops it there for
+ * good; the supervisor: after-part, after-intent, after-rename).  Unset in
+ * production. */
 static void fault_point(const char *point)
 {
 	const char *f = getenv("KHO_FAULT");
 	if (f && strncmp(f, "pack:", 5) == 0 && strcmp(f + 5, point) == 0)
 		raise(SIGKILL);
+	/* pack:worker-hang: the worker never finishes (for ^C twice) */
+	if (f && strcmp(point, "worker") == 0 &&
+	    strcmp(f, "pack:worker-hang") == 0)
+		for (;;)
+			pause();
 }
 
 typedef struct pack_item {
@@ -167,7 +173,11 @@ static int first_volume_number(kho_session *s, const kho_shard *shard,
 }
 
 /* Each record's bag version: the next its id has in the archive, above
- * any earlier item of this run with the same id. */
+ * any earlier item of this run with the same id.  Fixed before the volumes
+ * are written, so a later version can be committed before an earlier one
+ * of the same id (in another volume) or without it (its volume failed);
+ * two pack jobs of one record id are not pending at once today (a newer
+ * scan supersedes the older one's jobs). */
 static const pack_item *sort_base;
 
 static int by_record_then_order(const void *a, const void *b)
@@ -444,8 +454,9 @@ static void group_worker(kho_session *s, pack_item *items, pack_group *g,
 	_exit(0);
 }
 
-static int start_group(kho_session *s, pack_item *items, pack_group *g,
-		       const char *today, kho_error *err)
+static int start_group(kho_session *s, pack_item *items, pack_group *groups,
+		       size_t n_groups, pack_group *g, const char *today,
+		       kho_error *err)
 {
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) != 0)
@@ -461,7 +472,12 @@ static int start_group(kho_session *s, pack_item *items, pack_group *g,
 				       g->part);
 	}
 	if (pid == 0) {
+		/* Only its own pipe: a sibling's read end held here would
+		 * keep that sibling from ever seeing its reader gone. */
 		close(p[0]);
+		for (size_t k = 0; k < n_groups; k++)
+			if (groups[k].fd >= 0)
+				close(groups[k].fd);
 		group_worker(s, items, g, today, p[1], parent);
 	}
 	close(p[1]);
@@ -628,6 +644,8 @@ static int drain(pack_group *g, int *status)
 		/* out of memory: the report is lost, the volume with it */
 		g->len = 0;
 	}
+	if (got != 0) /* the report is lost: no use waiting for the rest */
+		kill(g->pid, SIGKILL);
 	close(g->fd);
 	g->fd = -1;
 	while (waitpid(g->pid, status, 0) < 0 && errno == EINTR)
@@ -637,7 +655,9 @@ static int drain(pack_group *g, int *status)
 
 /* Writes the groups' volumes, up to s->jobs at once, and commits each as
  * its worker finishes.  After a fatal problem or a signal no new volume is
- * begun; those begun are finished. */
+ * begun; those begun are finished, unless a second signal comes: then the
+ * workers are stopped, their parts removed and their records go back to
+ * the queue. */
 static int pack_groups(kho_session *s, const kho_shard *shard,
 		       pack_item *items, pack_group *groups, size_t n_groups,
 		       int number, kho_stage_result *res, kho_progress *prog,
@@ -648,7 +668,7 @@ static int pack_groups(kho_session *s, const kho_shard *shard,
 	today[10] = '\0';
 	const size_t workers = (size_t)KHO_MAX(1, s->jobs);
 	size_t next = 0, running = 0;
-	int rc = KHO_OK;
+	int rc = KHO_OK, stopped = 0;
 	pack_group **active = calloc(workers, sizeof(*active));
 	struct pollfd *pfd = calloc(workers, sizeof(*pfd));
 	if (!active || !pfd)
@@ -658,12 +678,19 @@ static int pack_groups(kho_session *s, const kho_shard *shard,
 			res->interrupted = 1;
 		while (rc == KHO_OK && !res->interrupted && next < n_groups &&
 		       running < workers) {
-			rc = start_group(s, items, &groups[next], today, err);
+			rc = start_group(s, items, groups, n_groups,
+					 &groups[next], today, err);
 			if (rc == KHO_OK)
 				active[running++] = &groups[next++];
 		}
 		if (running == 0)
 			break;
+		if (!stopped && kho_pool_signals() >= 2) {
+			for (size_t k = 0; k < running; k++)
+				kill(active[k]->pid, SIGKILL);
+			stopped = 1;
+			res->interrupted = 1;
+		}
 		for (size_t k = 0; k < running; k++)
 			pfd[k] = (struct pollfd){.fd = active[k]->fd,
 						 .events = POLLIN};
@@ -671,7 +698,9 @@ static int pack_groups(kho_session *s, const kho_shard *shard,
 			if (rc == KHO_OK)
 				rc = kho_error_errno(err, KHO_FATAL, "wait for",
 						     "the pack workers");
-			continue;
+			/* Read each to its end instead, blocking. */
+			for (size_t k = 0; k < running; k++)
+				pfd[k].revents = POLLIN;
 		}
 		for (size_t k = 0; k < running;) {
 			int status = 0;
@@ -682,11 +711,17 @@ static int pack_groups(kho_session *s, const kho_shard *shard,
 			}
 			pack_group *g = active[k];
 			kho_error gerr = KHO_ERROR_INIT;
-			int grc = commit_group(s, shard, items, g, status,
-					       &number, res, &gerr);
+			int grc = KHO_OK, archived = 0;
+			if (stopped && !parse_report(g)) {
+				unlink(g->part); /* its records go back */
+			} else {
+				grc = commit_group(s, shard, items, g, status,
+						   &number, res, &gerr);
+				archived = grc == KHO_OK;
+			}
 			if (grc && rc == KHO_OK)
 				rc = kho_error_set(err, grc, "%s", gerr.msg);
-			for (size_t i = g->from; grc == KHO_OK && i < g->to; i++)
+			for (size_t i = g->from; archived && i < g->to; i++)
 				if (!items[i].failed)
 					*pages += items[i].pages;
 			free(g->report);

@@ -218,7 +218,13 @@ static void worker_main(const kho_pool_opts *o, kho_task *task,
 		snprintf(task->record_id, sizeof(task->record_id), "%s",
 			 job.record_id);
 		/* The job is the supervisor's to fail before anything that
-		 * can crash or time out runs (a fault at page 0 included). */
+		 * can crash or time out runs (a fault at page 0 included),
+		 * and its clock is this job's, not the last one's. */
+		__atomic_store_n(&task->page, 0, __ATOMIC_RELAXED);
+		snprintf(task->activity, sizeof(task->activity), "starting");
+		__atomic_store_n(&task->deadline_ms,
+				 kho_mono_ms() + page_timeout_ms,
+				 __ATOMIC_RELEASE);
 		__atomic_store_n(&task->job, job.id, __ATOMIC_RELEASE);
 		kho_task_page(task, 0, "starting");
 

@@ -77,4 +77,37 @@ expect_in err "was killed by signal 9"
 	fail "the records were not given back to the queue"
 expect_exit 0 run --root kill -j 2
 archived_once kill 8
+
+# ^C once: the volumes being written are finished; twice: the workers are
+# stopped (here they would never finish), their parts removed, and the
+# records go back to the queue for the next run.
+ready stop
+KHO_FAULT=pack:worker-hang "$KHO" pack --root stop -j 2 --volume_size 1M \
+	>stop.out 2>stop.err &
+pid=$!
+for _ in $(seq 100); do
+	[ "$(ls stop/warehouse | grep -c '\.part$')" -ge 2 ] && break
+	sleep 0.1
+done
+[ "$(ls stop/warehouse | grep -c '\.part$')" -ge 2 ] ||
+	fail "the pack workers did not start: $(ls stop/warehouse)"
+# No worker holds the read end of a sibling's report pipe (it would keep
+# the sibling from seeing its reader gone).
+for w in $(pgrep -P $pid); do
+	ends=$(ls -l /proc/$w/fd/ | awk '$1 ~ /^lr/ && $NF ~ /^pipe:/' | wc -l)
+	[ "$ends" = 0 ] || fail "pack worker $w reads $ends pipes: $(ls -l /proc/$w/fd/)"
+done
+kill -INT $pid
+sleep 0.5
+kill -0 $pid 2>/dev/null || fail "one ^C stopped the volumes being written"
+kill -INT $pid
+rc=0
+wait $pid || rc=$?
+[ $rc = 0 ] || { cat stop.err; fail "kho pack exited $rc after two ^C"; }
+expect_in stop.out "interrupted"
+[ -z "$(ls stop/warehouse)" ] || fail "left after two ^C: $(ls stop/warehouse)"
+[ "$(sql stop "SELECT count(*) FROM jobs WHERE stage = 'pack' AND state = 'pending';")" = 8 ] ||
+	fail "the records were not given back after two ^C"
+expect_exit 0 pack --root stop -j 2 --volume_size 1M
+archived_once stop 8
 echo ok

@@ -6,6 +6,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /*
  * The format table, libarchive style: every format bids on the first bytes
@@ -424,13 +427,16 @@ int kho_scaler_init(struct kho_scaler *s, uint32_t width, uint32_t height,
 	if (scale == 1)
 		return 0;
 	const uint64_t n = (uint64_t)s->out_width * (uint64_t)channels;
-	int rc = kho_check_alloc(limits, n * sizeof(uint32_t),
+	const uint64_t in = (uint64_t)width * (uint64_t)channels;
+	int rc = kho_check_alloc(limits,
+				 n * sizeof(uint32_t) + in * sizeof(uint16_t),
 				 "the scaling buffer", err);
 	if (rc < 0)
 		return rc;
 	s->sums = calloc(n, sizeof(uint32_t));
+	s->cols = calloc(in, sizeof(uint16_t));
 	s->row = malloc(n);
-	if (!s->sums || !s->row) {
+	if (!s->sums || !s->cols || !s->row) {
 		kho_scaler_release(s);
 		return kho_error_set(err, KHO_FATAL, "out of memory");
 	}
@@ -440,49 +446,81 @@ int kho_scaler_init(struct kho_scaler *s, uint32_t width, uint32_t height,
 void kho_scaler_release(struct kho_scaler *s)
 {
 	free(s->sums);
+	free(s->cols);
 	free(s->row);
 	s->sums = NULL;
+	s->cols = NULL;
 	s->row = NULL;
 }
 
-/* Adds one input row into the band's sums.  K and CH are constants at
- * each call so that the compiler unrolls the box and vectorises. */
-static inline void add_boxes(uint32_t *restrict sum,
-			     const uint8_t *restrict row, uint32_t full,
-			     unsigned k, int ch)
+/* Adds one input row into the band's column sums: down first, sixteen
+ * bytes at a time; across once a band (band_boxes). */
+static void add_row(struct kho_scaler *s, const uint8_t *row)
 {
-	for (uint32_t x = 0; x < full; x++, row += (size_t)ch * k)
+	const size_t n = (size_t)s->in_width * s->channels;
+	uint16_t *restrict cols = s->cols;
+	size_t i = 0;
+#if defined(__SSE2__)
+	const __m128i zero = _mm_setzero_si128();
+	for (; i + 16 <= n; i += 16) {
+		const __m128i v = _mm_loadu_si128((const __m128i *)(row + i));
+		__m128i *c0 = (__m128i *)(cols + i), *c1 = (__m128i *)(cols + i + 8);
+		_mm_storeu_si128(c0, _mm_add_epi16(_mm_loadu_si128(c0),
+						   _mm_unpacklo_epi8(v, zero)));
+		_mm_storeu_si128(c1, _mm_add_epi16(_mm_loadu_si128(c1),
+						   _mm_unpackhi_epi8(v, zero)));
+	}
+#endif
+	for (; i < n; i++)
+		cols[i] += row[i];
+}
+
+/* The band's column sums into its box sums, k columns a box (fewer in
+ * the last); the columns start again from 0.  K and CH are constants at
+ * each call so that the compiler unrolls the box. */
+static inline void boxes_across(uint32_t *restrict sum,
+				const uint16_t *restrict cols, uint32_t full,
+				unsigned k, int ch)
+{
+	for (uint32_t x = 0; x < full; x++, cols += (size_t)ch * k)
 		for (int c = 0; c < ch; c++) {
 			uint32_t t = 0;
 			for (unsigned i = 0; i < k; i++)
-				t += row[(size_t)ch * i + c];
-			sum[(size_t)ch * x + c] += t;
+				t += cols[(size_t)ch * i + c];
+			sum[(size_t)ch * x + c] = t;
 		}
 }
 
-static void add_row(struct kho_scaler *s, const uint8_t *row)
+static void band_boxes(struct kho_scaler *s)
 {
 	const unsigned k = s->scale;
 	const int ch = s->channels;
 	const uint32_t full = s->in_width / k;
 	uint32_t *sum = s->sums;
+	const uint16_t *cols = s->cols;
 	if (ch == 1 && k == 2)
-		add_boxes(sum, row, full, 2, 1);
+		boxes_across(sum, cols, full, 2, 1);
 	else if (ch == 1 && k == 4)
-		add_boxes(sum, row, full, 4, 1);
+		boxes_across(sum, cols, full, 4, 1);
 	else if (ch == 1)
-		add_boxes(sum, row, full, 8, 1);
+		boxes_across(sum, cols, full, 8, 1);
 	else if (k == 2)
-		add_boxes(sum, row, full, 2, 3);
+		boxes_across(sum, cols, full, 2, 3);
 	else if (k == 4)
-		add_boxes(sum, row, full, 4, 3);
+		boxes_across(sum, cols, full, 4, 3);
 	else
-		add_boxes(sum, row, full, 8, 3);
+		boxes_across(sum, cols, full, 8, 3);
 	/* the last, partial box of the row */
-	row += (size_t)ch * k * full;
-	for (uint32_t i = 0; i < s->in_width - full * k; i++)
-		for (int c = 0; c < ch; c++)
-			sum[(size_t)ch * full + c] += row[(size_t)ch * i + c];
+	if (full < s->out_width) {
+		const uint16_t *rest = cols + (size_t)ch * k * full;
+		for (int c = 0; c < ch; c++) {
+			uint32_t t = 0;
+			for (uint32_t i = 0; i < s->in_width - full * k; i++)
+				t += rest[(size_t)ch * i + c];
+			sum[(size_t)ch * full + c] = t;
+		}
+	}
+	memset(s->cols, 0, (size_t)s->in_width * ch * sizeof(*s->cols));
 }
 
 /* The band's means: a whole band's boxes hold k*k pixels, a power of two,
@@ -494,6 +532,7 @@ static int emit_band(struct kho_scaler *s, uint32_t band_rows, kho_error *err)
 	const int ch = s->channels;
 	const uint32_t full = s->in_width / k;
 	const size_t whole = (size_t)full * ch;
+	band_boxes(s);
 	uint32_t *restrict sums = s->sums;
 	uint8_t *restrict out = s->row;
 	if (band_rows == k) {
@@ -512,7 +551,6 @@ static int emit_band(struct kho_scaler *s, uint32_t band_rows, kho_error *err)
 			out[whole + c] =
 				(uint8_t)((sums[whole + c] + n / 2) / n);
 	}
-	memset(sums, 0, (size_t)s->out_width * ch * sizeof(*sums));
 	return s->fn(s->ctx, s->rows_out++, s->row, err);
 }
 

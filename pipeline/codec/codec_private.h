@@ -58,7 +58,9 @@ struct kho_scaler {
 	uint32_t out_height;
 	uint32_t rows_in;  /* rows pushed so far */
 	uint32_t rows_out; /* rows handed to fn so far */
-	uint32_t *sums;	   /* out_width * channels running sums */
+	uint32_t *sums;	   /* out_width * channels box sums of a band */
+	uint16_t *cols;	   /* in_width * channels column sums of the band's
+			    * rows so far (at most 8 * 255) */
 	uint8_t *row;	   /* one output row */
 };
 

@@ -1991,6 +1991,75 @@ static void test_realdata_sweep(void **state)
 	assert_true(count > 50);
 }
 
+/* ---- the reducing scaler, through a TIFF ---- */
+
+/* Every box's mean, rounded half up, against the sums by definition:
+ * sizes that leave partial boxes, one and three channels, scales 2, 4
+ * and 8, values crowding 0 and 255. */
+static void test_scaler_box_means(void **state)
+{
+	(void)state;
+	const char *dir = kt_tempdir("codec");
+	static const unsigned scales[] = {2, 4, 8};
+	uint64_t seed = 3;
+	for (uint32_t w = 1; w <= 41; w += 8)
+		for (uint32_t h = 1; h <= 19; h += 6)
+			for (int ch = 1; ch <= 3; ch += 2) {
+				uint8_t *img = malloc((size_t)w * h * ch);
+				for (size_t i = 0; i < (size_t)w * h * ch; i++) {
+					seed = seed * 6364136223846793005ULL +
+					       1442695040888963407ULL;
+					const uint32_t r = (uint32_t)(seed >> 33);
+					img[i] = (uint8_t)(r % 3 == 0   ? 255
+							   : r % 3 == 1 ? 0
+									: r >> 8);
+				}
+				const struct tiff_spec spec = {
+					.w = w,
+					.h = h,
+					.bps = 8,
+					.spp = (uint16_t)ch,
+					.photometric = ch == 3 ? PHOTOMETRIC_RGB
+							       : PHOTOMETRIC_MINISBLACK,
+					.compression = COMPRESSION_NONE,
+				};
+				const char *path = path_in(dir, "means.tif");
+				tiff_write(path, &spec, img);
+				struct opened o;
+				open_path(&o, path);
+				for (size_t si = 0; si < KHO_ARRAY_SIZE(scales); si++) {
+					const unsigned k = scales[si];
+					kho_page_info info;
+					kho_image out;
+					read_page(&o, 0, k, &info, &out);
+					assert_int_equal(out.width, (w + k - 1) / k);
+					assert_int_equal(out.height, (h + k - 1) / k);
+					assert_int_equal(out.channels, ch);
+					for (uint32_t oy = 0; oy < out.height; oy++)
+						for (uint32_t ox = 0; ox < out.width; ox++)
+							for (int c = 0; c < ch; c++) {
+								uint32_t sum = 0, n = 0;
+								for (uint32_t y = oy * k; y < KHO_MIN(h, oy * k + k); y++)
+									for (uint32_t x = ox * k; x < KHO_MIN(w, ox * k + k); x++, n++)
+										sum += img[((size_t)y * w + x) * ch + c];
+								const unsigned want = (sum + n / 2) / n;
+								const unsigned got = out.pixels[(size_t)oy * out.stride +
+												(size_t)ox * ch + c];
+								if (got != want)
+									fail_msg("%ux%u, %d channels, scale %u, "
+										 "box (%u, %u) channel %d: %u, "
+										 "the mean %u",
+										 w, h, ch, k, ox, oy, c, got,
+										 want);
+							}
+					kho_image_release(&out);
+				}
+				close_opened(&o);
+				free(img);
+			}
+	kt_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2020,6 +2089,7 @@ int main(void)
 		cmocka_unit_test(test_callback_stops),
 		cmocka_unit_test(test_realdata_references),
 		cmocka_unit_test(test_realdata_sweep),
+		cmocka_unit_test(test_scaler_box_means),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -438,6 +438,29 @@ static int64_t run_inside_grey8(const pipeline *p, int64_t X, int64_t Y,
 	return i;
 }
 
+/* Eight pixels' weights (pixels 0-3 in w[0], 4-7 in w[1]) over their 24
+ * bytes: bytes 0-3 are pixels 0 0 0 1, 4-7 are 1 1 2 2, 8-11 are 2 3 3 3;
+ * the same for pixels 4-7 in bytes 12-23. */
+static inline void spread_rgb(const __m128i w[2], __m128i out[6])
+{
+	for (int h = 0; h < 2; h++) {
+		out[3 * h] = _mm_shuffle_epi32(w[h], _MM_SHUFFLE(1, 0, 0, 0));
+		out[3 * h + 1] = _mm_shuffle_epi32(w[h], _MM_SHUFFLE(2, 2, 1, 1));
+		out[3 * h + 2] = _mm_shuffle_epi32(w[h], _MM_SHUFFLE(3, 3, 3, 2));
+	}
+}
+
+/* 24 bytes as 16-bit values: bytes 0-7, 8-15, 16-23. */
+static inline void widen24(const uint8_t *b, __m128i v[3])
+{
+	const __m128i zero = _mm_setzero_si128();
+	const __m128i lo = _mm_loadu_si128((const __m128i *)b);
+	v[0] = _mm_unpacklo_epi8(lo, zero);
+	v[1] = _mm_unpackhi_epi8(lo, zero);
+	v[2] = _mm_unpacklo_epi8(
+		_mm_loadl_epi64((const __m128i *)(b + 16)), zero);
+}
+
 /* Colour: eight pixels whose columns follow each other are 24 bytes that
  * follow each other, each blended with the byte 3 further on, by its
  * pixel's weights (each pixel's weight spread over its three bytes by
@@ -453,50 +476,19 @@ static int64_t run_inside_rgb8(const pipeline *p, int64_t X, int64_t Y,
 	     i += 8, X += 8 * DX, Y += 8 * DY) {
 		__m128i wx[2], wy[2];
 		lanes8_next(&l, wx, wy);
-		/* bytes 0-3 are pixels 0 0 0 1, 4-7 are 1 1 2 2, 8-11 are
-		 * 2 3 3 3; the same for pixels 4-7 in bytes 12-23 */
-		const __m128i bx[6] = {
-			_mm_shuffle_epi32(wx[0], _MM_SHUFFLE(1, 0, 0, 0)),
-			_mm_shuffle_epi32(wx[0], _MM_SHUFFLE(2, 2, 1, 1)),
-			_mm_shuffle_epi32(wx[0], _MM_SHUFFLE(3, 3, 3, 2)),
-			_mm_shuffle_epi32(wx[1], _MM_SHUFFLE(1, 0, 0, 0)),
-			_mm_shuffle_epi32(wx[1], _MM_SHUFFLE(2, 2, 1, 1)),
-			_mm_shuffle_epi32(wx[1], _MM_SHUFFLE(3, 3, 3, 2)),
-		};
-		const __m128i by[6] = {
-			_mm_shuffle_epi32(wy[0], _MM_SHUFFLE(1, 0, 0, 0)),
-			_mm_shuffle_epi32(wy[0], _MM_SHUFFLE(2, 2, 1, 1)),
-			_mm_shuffle_epi32(wy[0], _MM_SHUFFLE(3, 3, 3, 2)),
-			_mm_shuffle_epi32(wy[1], _MM_SHUFFLE(1, 0, 0, 0)),
-			_mm_shuffle_epi32(wy[1], _MM_SHUFFLE(2, 2, 1, 1)),
-			_mm_shuffle_epi32(wy[1], _MM_SHUFFLE(3, 3, 3, 2)),
-		};
+		__m128i bx[6], by[6];
+		spread_rgb(wx, bx);
+		spread_rgb(wy, by);
 		const uint8_t *r0 = src_row(p, Y >> 16) + (X >> 16) * 3;
 		const uint8_t *r1 = src_row(p, (Y >> 16) + 1) + (X >> 16) * 3;
 		/* 24 bytes of each pixel and of its right neighbour: the
 		 * last read is byte 26, the third of column xi + 8, inside
 		 * the row as the run is */
-		const __m128i a0 = _mm_loadu_si128((const __m128i *)r0);
-		const __m128i a1 = _mm_loadl_epi64((const __m128i *)(r0 + 16));
-		const __m128i b0 = _mm_loadu_si128((const __m128i *)(r0 + 3));
-		const __m128i b1 = _mm_loadl_epi64((const __m128i *)(r0 + 19));
-		const __m128i c0 = _mm_loadu_si128((const __m128i *)r1);
-		const __m128i c1 = _mm_loadl_epi64((const __m128i *)(r1 + 16));
-		const __m128i d0 = _mm_loadu_si128((const __m128i *)(r1 + 3));
-		const __m128i d1 = _mm_loadl_epi64((const __m128i *)(r1 + 19));
-		/* as 16-bit values: bytes 0-7, 8-15, 16-23 */
-		const __m128i P[3] = {_mm_unpacklo_epi8(a0, zero),
-				      _mm_unpackhi_epi8(a0, zero),
-				      _mm_unpacklo_epi8(a1, zero)};
-		const __m128i Q[3] = {_mm_unpacklo_epi8(b0, zero),
-				      _mm_unpackhi_epi8(b0, zero),
-				      _mm_unpacklo_epi8(b1, zero)};
-		const __m128i R[3] = {_mm_unpacklo_epi8(c0, zero),
-				      _mm_unpackhi_epi8(c0, zero),
-				      _mm_unpacklo_epi8(c1, zero)};
-		const __m128i S[3] = {_mm_unpacklo_epi8(d0, zero),
-				      _mm_unpackhi_epi8(d0, zero),
-				      _mm_unpacklo_epi8(d1, zero)};
+		__m128i P[3], Q[3], R[3], S[3];
+		widen24(r0, P);
+		widen24(r0 + 3, Q);
+		widen24(r1, R);
+		widen24(r1 + 3, S);
 		__m128i res[6];
 		for (int k = 0; k < 3; k++) {
 			res[2 * k] = blend4(_mm_unpacklo_epi16(P[k], Q[k]),

@@ -178,30 +178,27 @@ static int first_volume_number(kho_session *s, const kho_shard *shard,
  * of the same id (in another volume) or without it (its volume failed);
  * two pack jobs of one record id are not pending at once today (a newer
  * scan supersedes the older one's jobs). */
-static const pack_item *sort_base;
-
 static int by_record_then_order(const void *a, const void *b)
 {
-	const size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	const int c = strcmp(sort_base[i].rec.record_id,
-			     sort_base[j].rec.record_id);
-	return c ? c : (i > j) - (i < j);
+	const pack_item *i = *(const pack_item *const *)a;
+	const pack_item *j = *(const pack_item *const *)b;
+	const int c = strcmp(i->rec.record_id, j->rec.record_id);
+	return c ? c : (i > j) - (i < j); /* one array: its order */
 }
 
 static int assign_versions(kho_session *s, pack_item *items, size_t n,
 			   kho_error *err)
 {
-	size_t *order = malloc((n ? n : 1) * sizeof(*order));
+	pack_item **order = malloc((n ? n : 1) * sizeof(*order));
 	if (!order)
 		return kho_error_set(err, KHO_FATAL, "out of memory");
 	for (size_t i = 0; i < n; i++)
-		order[i] = i;
-	sort_base = items;
+		order[i] = &items[i];
 	qsort(order, n, sizeof(*order), by_record_then_order);
 	int rc = KHO_OK;
 	const pack_item *prev = NULL;
 	for (size_t k = 0; rc == KHO_OK && k < n; k++) {
-		pack_item *it = &items[order[k]];
+		pack_item *it = order[k];
 		if (it->failed)
 			continue;
 		rc = kho_archive_next_version(s->cat, it->rec.record_id,
@@ -486,10 +483,19 @@ static int start_group(kho_session *s, pack_item *items, pack_group *groups,
 	return KHO_OK;
 }
 
-/* A group's report, checked against what was asked; NULL when it is not
- * whole (the worker died). */
-static const report_head *parse_report(const pack_group *g)
+/* A bag of a report at `at`: its head into *rb; returns its members
+ * (unaligned: copy each out). */
+static const uint8_t *report_bag_at(const uint8_t *at, report_bag *rb)
 {
+	memcpy(rb, at, sizeof(*rb));
+	return at + sizeof(*rb);
+}
+
+/* A group's report, checked against what was asked, and the members of
+ * all its bags; NULL when it is not whole (the worker died). */
+static const report_head *parse_report(const pack_group *g, size_t *members)
+{
+	*members = 0;
 	if (g->len < sizeof(report_head))
 		return NULL;
 	const report_head *h = (const report_head *)g->report;
@@ -501,10 +507,11 @@ static const report_head *parse_report(const pack_group *g)
 		report_bag rb;
 		if (at + sizeof(rb) > g->len)
 			return NULL;
-		memcpy(&rb, g->report + at, sizeof(rb));
+		report_bag_at(g->report + at, &rb);
 		at += sizeof(rb) + rb.n_members * sizeof(kho_archive_member);
 		if (at > g->len || rb.item < g->from || rb.item >= g->to)
 			return NULL;
+		*members += rb.n_members;
 	}
 	return at == g->len ? h : NULL;
 }
@@ -515,7 +522,8 @@ static int commit_group(kho_session *s, const kho_shard *shard,
 			pack_item *items, pack_group *g, int status,
 			int *number, kho_stage_result *res, kho_error *err)
 {
-	const report_head *h = parse_report(g);
+	size_t total = 0;
+	const report_head *h = parse_report(g, &total);
 	if (!h) {
 		char how[96];
 		if (WIFSIGNALED(status))
@@ -551,26 +559,17 @@ static int commit_group(kho_session *s, const kho_shard *shard,
 	fault_point("after-part");
 	char name[64];
 	volume_name(s, shard, (*number)++, name, sizeof(name));
-	size_t total = 0;
 	const uint8_t *bags =
 		g->report + sizeof(*h) + h->n_failed * sizeof(report_failed);
 	int64_t volume = 0;
 	rc = kho_catalog_begin(s->cat, err);
 	if (rc == KHO_OK) {
-		const uint8_t *at = bags;
-		for (uint32_t k = 0; k < h->n_bags; k++) {
-			report_bag rb;
-			memcpy(&rb, at, sizeof(rb));
-			total += rb.n_members;
-			at += sizeof(rb) + rb.n_members * sizeof(kho_archive_member);
-		}
 		rc = kho_volumes_add(s->cat, name, h->size, h->sha256,
 				     (int)total, &volume, err);
-		at = bags;
+		const uint8_t *at = bags;
 		for (uint32_t k = 0; rc == KHO_OK && k < h->n_bags; k++) {
 			report_bag rb;
-			memcpy(&rb, at, sizeof(rb));
-			at += sizeof(rb);
+			at = report_bag_at(at, &rb);
 			const pack_item *it = &items[rb.item];
 			for (uint32_t m = 0; rc == KHO_OK && m < rb.n_members;
 			     m++) {
@@ -606,8 +605,8 @@ static int commit_group(kho_session *s, const kho_shard *shard,
 		const uint8_t *at = bags;
 		for (uint32_t k = 0; rc == KHO_OK && k < h->n_bags; k++) {
 			report_bag rb;
-			memcpy(&rb, at, sizeof(rb));
-			at += sizeof(rb) + rb.n_members * sizeof(kho_archive_member);
+			at = report_bag_at(at, &rb);
+			at += rb.n_members * sizeof(kho_archive_member);
 			const pack_item *it = &items[rb.item];
 			char detail[160];
 			snprintf(detail, sizeof(detail),
@@ -712,7 +711,8 @@ static int pack_groups(kho_session *s, const kho_shard *shard,
 			pack_group *g = active[k];
 			kho_error gerr = KHO_ERROR_INIT;
 			int grc = KHO_OK, archived = 0;
-			if (stopped && !parse_report(g)) {
+			size_t members = 0;
+			if (stopped && !parse_report(g, &members)) {
 				unlink(g->part); /* its records go back */
 			} else {
 				grc = commit_group(s, shard, items, g, status,

@@ -93,6 +93,22 @@ int kho_store_put(const kho_store *store, const void *data, size_t len,
 	return place(store, fd, tmp, sha256, err);
 }
 
+/* The file's stream, on a descriptor of its own so that fclose() leaves
+ * fd open for fsync and the rename or link; on failure fd is closed. */
+static int open_stream(kho_store_file *file, kho_error *err)
+{
+	const int dup_fd = dup(file->fd);
+	file->stream = dup_fd >= 0 ? fdopen(dup_fd, "wb") : NULL;
+	if (file->stream)
+		return KHO_OK;
+	if (dup_fd >= 0)
+		close(dup_fd);
+	const int rc = kho_error_errno(err, KHO_FATAL, "open", file->tmp);
+	close(file->fd);
+	file->fd = -1;
+	return rc;
+}
+
 int kho_store_create(const kho_store *store, const char *tag,
 		     kho_store_file *file, kho_error *err)
 {
@@ -104,20 +120,10 @@ int kho_store_create(const kho_store *store, const char *tag,
 			     &file->fd, err);
 	if (rc)
 		return rc;
-	/* The stream gets its own descriptor so that fclose() leaves fd
-	 * open for fsync and rename. */
-	int dup_fd = dup(file->fd);
-	file->stream = dup_fd >= 0 ? fdopen(dup_fd, "wb") : NULL;
-	if (!file->stream) {
-		if (dup_fd >= 0)
-			close(dup_fd);
-		rc = kho_error_errno(err, KHO_FATAL, "open", file->tmp);
-		close(file->fd);
+	rc = open_stream(file, err);
+	if (rc)
 		unlink(file->tmp);
-		file->fd = -1;
-		return rc;
-	}
-	return KHO_OK;
+	return rc;
 }
 
 int kho_store_create_unnamed(const kho_store *store, const char *tag,
@@ -138,17 +144,7 @@ int kho_store_create_unnamed(const kho_store *store, const char *tag,
 		 tmpdir, tag);
 	file->fd = fd;
 	file->unnamed = 1;
-	const int dup_fd = dup(fd);
-	file->stream = dup_fd >= 0 ? fdopen(dup_fd, "wb") : NULL;
-	if (!file->stream) {
-		if (dup_fd >= 0)
-			close(dup_fd);
-		const int rc = kho_error_errno(err, KHO_FATAL, "open", tmpdir);
-		close(fd);
-		file->fd = -1;
-		return rc;
-	}
-	return KHO_OK;
+	return open_stream(file, err);
 }
 
 /* An unnamed file takes the object's name directly, once its bytes are

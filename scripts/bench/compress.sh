@@ -39,22 +39,12 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-src=$(cd "$(dirname "$0")/../.." && pwd)
-build=${KHO_BUILD_DIR:-$src/build}
+. "$(dirname "$0")/lib.sh"
 metrics="python3 $src/scripts/bench/compress_metrics.py"
-for tool in /usr/bin/convert tesseract pdftoppm /usr/bin/time python3; do
-	command -v "$tool" >/dev/null || {
-		echo "compress.sh: '$tool' is missing (apt-get install imagemagick tesseract-ocr tesseract-ocr-vie poppler-utils time python3)" >&2
-		exit 1
-	}
-done
-if [ ! -x "$build/kho" ] || [ ! -x "$build/kho-genscans" ]; then
-	cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build "$build" -j2 --target kho kho-ingest kho-normalize \
-		kho-compress kho-genscans >/dev/null
-fi
-peers=$("$src/scripts/peers/build.sh")
-KHO=$build/kho
+bench_need "apt-get install imagemagick tesseract-ocr tesseract-ocr-vie poppler-utils time python3" \
+	/usr/bin/convert tesseract pdftoppm /usr/bin/time python3
+bench_build
+bench_peers
 
 if [ -n "$keep" ]; then
 	mkdir -p "$keep"

@@ -27,15 +27,9 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-src=$(cd "$(dirname "$0")/../.." && pwd)
-build=${KHO_BUILD_DIR:-$src/build}
-if [ ! -f "$build/libkho.a" ] || [ ! -x "$build/kho-genscans" ]; then
-	cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build "$build" -j"$(nproc)" >/dev/null
-fi
-build=$(cd "$build" && pwd) # the peers run from inside the inbox
-peers=${KHO_PEERS_DIR:-$build/peers}
-[ -x "$peers/lept_ref" ] || KHO_PEERS_DIR=$peers "$src/scripts/peers/build.sh"
+. "$(dirname "$0")/lib.sh"
+bench_build # build absolute: the peers run from inside the inbox
+bench_peers
 
 work=${keep:-$(mktemp -d "${TMPDIR:-/tmp}/kho-bench-normalize-XXXXXX")}
 [ -n "$keep" ] || trap 'rm -rf "$work"' EXIT

@@ -34,22 +34,11 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-src=$(cd "$(dirname "$0")/../.." && pwd)
-build=${KHO_BUILD_DIR:-$src/build}
-for tool in /usr/bin/convert /usr/bin/time unpaper tiffcp python3; do
-	command -v "$tool" >/dev/null || {
-		echo "pipeline.sh: '$tool' is missing (scripts/deps.sh --bench)" >&2
-		exit 1
-	}
-done
-if [ ! -x "$build/kho" ] || [ ! -x "$build/kho-genscans" ]; then
-	cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build "$build" -j"$(nproc)" >/dev/null
-fi
-KHO=$build/kho
-peers=${KHO_PEERS_DIR:-$build/peers}
-[ -x "$peers/lept_ref" ] && [ -x "$peers/floor_ref" ] ||
-	KHO_PEERS_DIR=$peers "$src/scripts/peers/build.sh"
+. "$(dirname "$0")/lib.sh"
+bench_need "scripts/deps.sh --bench" /usr/bin/convert /usr/bin/time unpaper \
+	tiffcp python3
+bench_build
+bench_peers
 
 W=${keep:-$(mktemp -d "${TMPDIR:-/tmp}/kho-bench-pipeline-XXXXXX")}
 [ -n "$keep" ] || trap 'rm -rf "$W"' EXIT

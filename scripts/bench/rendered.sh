@@ -24,21 +24,10 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-src=$(cd "$(dirname "$0")/../.." && pwd)
-build=${KHO_BUILD_DIR:-$src/build}
-for tool in pdftoppm pdfinfo python3; do
-	command -v "$tool" >/dev/null || {
-		echo "rendered.sh: '$tool' is missing (scripts/deps.sh --bench)" >&2
-		exit 1
-	}
-done
-if [ ! -x "$build/kho" ] || [ ! -x "$build/kho-genscans" ]; then
-	cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build "$build" -j"$(nproc)" >/dev/null
-fi
-KHO=$build/kho
-peers=${KHO_PEERS_DIR:-$build/peers}
-[ -x "$peers/lept_ref" ] || KHO_PEERS_DIR=$peers "$src/scripts/peers/build.sh"
+. "$(dirname "$0")/lib.sh"
+bench_need "scripts/deps.sh --bench" pdftoppm pdfinfo python3
+bench_build
+bench_peers
 
 if [ -n "$keep" ]; then
 	W=$keep

@@ -1,0 +1,40 @@
+# Shared by the benchmarks in scripts/bench/: sourced, never run.
+#
+# Sets src (the project) and build (KHO_BUILD_DIR, else build/).
+
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+build=${KHO_BUILD_DIR:-$src/build}
+
+# bench_need HINT TOOL...: every TOOL is there, or the benchmark stops
+# naming the first one missing and HINT (how to install it).
+bench_need() {
+	local hint=$1 tool
+	shift
+	for tool; do
+		command -v "$tool" >/dev/null || {
+			echo "$(basename "$0"): '$tool' is missing ($hint)" >&2
+			exit 1
+		}
+	done
+}
+
+# bench_build: a Release build in $build, made when kho, kho-genscans or
+# libkho.a is missing; then build is absolute (some peers run from other
+# folders) and KHO names kho.
+bench_build() {
+	if [ ! -x "$build/kho" ] || [ ! -x "$build/kho-genscans" ] ||
+		[ ! -f "$build/libkho.a" ]; then
+		cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+		cmake --build "$build" -j"$(nproc)" >/dev/null
+	fi
+	build=$(cd "$build" && pwd)
+	KHO=$build/kho
+}
+
+# bench_peers: the peer programs (scripts/peers/build.sh) in peers
+# (KHO_PEERS_DIR, else $build/peers), built when one is missing.
+bench_peers() {
+	peers=${KHO_PEERS_DIR:-$build/peers}
+	[ -x "$peers/lept_ref" ] && [ -x "$peers/floor_ref" ] ||
+		KHO_PEERS_DIR=$peers "$src/scripts/peers/build.sh" >/dev/null
+}

@@ -140,6 +140,29 @@ void kho_sauvola_free(kho_sauvola *s)
 	free(s);
 }
 
+/* Block row j's statistics added to the column sums, or taken off. */
+static void col_add(kho_sauvola *s, uint32_t j, int take_off)
+{
+	const uint32_t nbx = s->nbx;
+	const uint32_t *a = stat_row(s, s->sum, j);
+	const uint32_t *b = stat_row(s, s->sq, j);
+	const uint32_t *c = stat_row(s, s->cnt, j);
+	uint64_t *cs = s->col, *cq = s->col + nbx, *cn = s->col + 2 * nbx;
+	if (take_off) {
+		for (uint32_t i = 0; i < nbx; i++) {
+			cs[i] -= a[i];
+			cq[i] -= b[i];
+			cn[i] -= c[i];
+		}
+	} else {
+		for (uint32_t i = 0; i < nbx; i++) {
+			cs[i] += a[i];
+			cq[i] += b[i];
+			cn[i] += c[i];
+		}
+	}
+}
+
 /* Thresholds of block row j from the block rows within the radius. */
 static void compute_thresholds(kho_sauvola *s, uint32_t j)
 {
@@ -156,38 +179,14 @@ static void compute_thresholds(kho_sauvola *s, uint32_t j)
 	const uint32_t leave = j - (uint32_t)r - 1; /* when j > r */
 	if (j > 0 && s->col_row == j - 1 &&
 	    (j <= (uint32_t)r || s->slot_row[leave % s->stat_cap] == leave)) {
-		if (j + (uint32_t)r <= s->nby - 1) {
-			const uint32_t *a = stat_row(s, s->sum, j + (uint32_t)r);
-			const uint32_t *b = stat_row(s, s->sq, j + (uint32_t)r);
-			const uint32_t *c = stat_row(s, s->cnt, j + (uint32_t)r);
-			for (uint32_t i = 0; i < nbx; i++) {
-				cs[i] += a[i];
-				cq[i] += b[i];
-				cn[i] += c[i];
-			}
-		}
-		if (j > (uint32_t)r) {
-			const uint32_t *a = stat_row(s, s->sum, leave);
-			const uint32_t *b = stat_row(s, s->sq, leave);
-			const uint32_t *c = stat_row(s, s->cnt, leave);
-			for (uint32_t i = 0; i < nbx; i++) {
-				cs[i] -= a[i];
-				cq[i] -= b[i];
-				cn[i] -= c[i];
-			}
-		}
+		if (j + (uint32_t)r <= s->nby - 1)
+			col_add(s, j + (uint32_t)r, 0);
+		if (j > (uint32_t)r)
+			col_add(s, leave, 1);
 	} else {
 		memset(s->col, 0, 3 * (size_t)nbx * sizeof(uint64_t));
-		for (uint32_t jj = j0; jj <= j1; jj++) {
-			const uint32_t *a = stat_row(s, s->sum, jj);
-			const uint32_t *b = stat_row(s, s->sq, jj);
-			const uint32_t *c = stat_row(s, s->cnt, jj);
-			for (uint32_t i = 0; i < nbx; i++) {
-				cs[i] += a[i];
-				cq[i] += b[i];
-				cn[i] += c[i];
-			}
-		}
+		for (uint32_t jj = j0; jj <= j1; jj++)
+			col_add(s, jj, 0);
 	}
 	s->col_row = j;
 #ifndef NDEBUG

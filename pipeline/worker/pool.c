@@ -134,15 +134,21 @@ static void maybe_fault(const kho_task *task, int page_no)
 			pause();
 }
 
+/* The page being worked and its clock; the worker moves its deadline,
+ * the supervisor only reads it. */
+static void set_page(kho_task *task, int page_no, const char *activity)
+{
+	__atomic_store_n(&task->page, page_no, __ATOMIC_RELAXED);
+	snprintf(task->activity, sizeof(task->activity), "%s", activity);
+	__atomic_store_n(&task->deadline_ms, kho_mono_ms() + page_timeout_ms,
+			 __ATOMIC_RELEASE);
+}
+
 void kho_task_page(kho_task *task, int page_no, const char *activity)
 {
 	if (!task)
 		return;
-	__atomic_store_n(&task->page, page_no, __ATOMIC_RELAXED);
-	snprintf(task->activity, sizeof(task->activity), "%s", activity);
-	/* The worker moves its deadline; the supervisor only reads it. */
-	__atomic_store_n(&task->deadline_ms, kho_mono_ms() + page_timeout_ms,
-			 __ATOMIC_RELEASE);
+	set_page(task, page_no, activity);
 	maybe_fault(task, page_no);
 }
 
@@ -220,13 +226,9 @@ static void worker_main(const kho_pool_opts *o, kho_task *task,
 		/* The job is the supervisor's to fail before anything that
 		 * can crash or time out runs (a fault at page 0 included),
 		 * and its clock is this job's, not the last one's. */
-		__atomic_store_n(&task->page, 0, __ATOMIC_RELAXED);
-		snprintf(task->activity, sizeof(task->activity), "starting");
-		__atomic_store_n(&task->deadline_ms,
-				 kho_mono_ms() + page_timeout_ms,
-				 __ATOMIC_RELEASE);
+		set_page(task, 0, "starting");
 		__atomic_store_n(&task->job, job.id, __ATOMIC_RELEASE);
-		kho_task_page(task, 0, "starting");
+		maybe_fault(task, 0);
 
 		kho_error_clear(&err);
 		const int64_t t0 = kho_mono_ms();

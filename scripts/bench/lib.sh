@@ -32,9 +32,16 @@ bench_build() {
 }
 
 # bench_peers: the peer programs (scripts/peers/build.sh) in peers
-# (KHO_PEERS_DIR, else $build/peers), built when one is missing.
+# (KHO_PEERS_DIR, else $build/peers), built when one is missing or older
+# than its source.
 bench_peers() {
 	peers=${KHO_PEERS_DIR:-$build/peers}
-	[ -x "$peers/lept_ref" ] && [ -x "$peers/floor_ref" ] ||
-		KHO_PEERS_DIR=$peers "$src/scripts/peers/build.sh" >/dev/null
+	local p
+	for p in lept_ref floor_ref; do
+		if [ ! -x "$peers/$p" ] ||
+			[ "$src/scripts/peers/$p.c" -nt "$peers/$p" ]; then
+			KHO_PEERS_DIR=$peers "$src/scripts/peers/build.sh" >/dev/null
+			return
+		fi
+	done
 }

@@ -82,13 +82,12 @@ print()
 # The same pages for both: single-page files, stored upright, with text.
 errs_k, errs_l, ms_k, ms_l, fails = [], [], [], [], 0
 for t in truth:
-    base = t["file"].split("/")[-1]
     key = (t["record"], t["page"])
     if t["rotation"] != "0" or t.get("print", "text") != "text":
         continue
-    if base not in lept or key not in kho:
+    if t["file"] not in lept or key not in kho:
         continue
-    sk, ms, status = lept[base]
+    sk, ms, status = lept[t["file"]]
     k = kho[key]
     if k["rotation"] != "0":
         continue

@@ -88,7 +88,7 @@ def judged(path):
         f = line.rstrip("\n").split("\t")
         if line.startswith("#") or len(f) < 6 or f[5] != "ok":
             continue
-        out[f[0]] = (float(f[1]), float(f[2]))
+        out[os.path.basename(f[0])] = (float(f[1]), float(f[2]))
     return out
 
 rendered = judged(f"{W}/judge-rendered.txt")

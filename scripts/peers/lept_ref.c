@@ -79,7 +79,8 @@ static int find_skew(const char *path)
 	pixDestroy(&bin);
 	pixDestroy(&pix);
 	/* "+ 0.0" keeps a zero from printing as -0.000. */
-	printf("%s\t%.3f\t%.2f\t%.1f\t%.1f\t%s\n", base_name(path),
+	/* The path as given: two records' files may share a base name. */
+	printf("%s\t%.3f\t%.2f\t%.1f\t%.1f\t%s\n", path,
 	       -(double)angle + 0.0, (double)conf, t2 - t0, t1 - t0,
 	       valid ? "ok" : "invalid");
 	return 0;

@@ -370,14 +370,40 @@ static inline void lanes8_next(lanes8 *l, __m128i wx[2], __m128i wy[2])
 	}
 }
 
-/* Whether the eight pixels from (X, Y) read columns xi .. xi + 7 of rows
- * yi and yi + 1: each step moves xi by the same whole number of columns
- * or one more, so seven steps that make seven columns are one column
- * each. */
-static inline int same_rows8(const lanes8 *l, int64_t X, int64_t Y)
+/* How the eight pixels from (X, Y) read the source: 1 when they read
+ * columns xi .. xi + 7 of rows yi and yi + 1, 2 when those columns and,
+ * from one pixel on, the next pair of rows down or up (*top the upper
+ * row of all), 0 otherwise.  Each step moves xi by the same whole
+ * number of columns or one more, so seven steps that make seven columns
+ * are one column each; the same holds for the rows. */
+static inline int rows8(const lanes8 *l, int64_t X, int64_t Y, int64_t *top)
 {
-	return ((X + l->dx7) >> 16) == (X >> 16) + 7 &&
-	       ((Y + l->dy7) >> 16) == Y >> 16;
+	if (((X + l->dx7) >> 16) != (X >> 16) + 7)
+		return 0;
+	const int64_t first = Y >> 16, last = (Y + l->dy7) >> 16;
+	*top = KHO_MIN(first, last);
+	if (first == last)
+		return 1;
+	return last - first == 1 || first - last == 1 ? 2 : 0;
+}
+
+/* Which of the eight pixels read from row top + 1 on: all ones in its
+ * 16-bit lane, pixel k in lane k; before lanes8_next moves them on.
+ * Only the low 32 bits of Y are in the lanes, and a difference of less
+ * than half a row is all there is to tell. */
+static inline __m128i lower8(const lanes8 *l, int64_t top)
+{
+	const __m128i at = _mm_set1_epi32((int)(uint32_t)((top + 1) * 65536));
+	const __m128i before = _mm_set1_epi32(-1);
+	return _mm_packs_epi32(
+		_mm_cmpgt_epi32(_mm_sub_epi32(l->y[0], at), before),
+		_mm_cmpgt_epi32(_mm_sub_epi32(l->y[1], at), before));
+}
+
+/* b where the mask m is set, else a. */
+static inline __m128i pick(__m128i m, __m128i a, __m128i b)
+{
+	return _mm_or_si128(_mm_and_si128(m, b), _mm_andnot_si128(m, a));
 }
 
 /* Both rows' blends of four pairs of samples by the horizontal weights
@@ -402,40 +428,55 @@ static inline __m128i blend4(__m128i top_pairs, __m128i bot_pairs, __m128i wx,
 	return _mm_srli_epi32(sum, 16);
 }
 
-/* Grey: returns how many pixels it made (a multiple of 8); the caller
- * makes the rest. */
-static int64_t run_inside_grey8(const pipeline *p, int64_t X, int64_t Y,
-				int64_t DX, int64_t DY, int64_t n,
-				uint8_t *out)
+/* Grey: the eight pixels from (X, Y) into out, their rows as rows8 gives
+ * them (a constant where it is inlined); the lanes move on by eight. */
+static inline __attribute__((always_inline)) void
+group_grey8(const pipeline *p, lanes8 *l, int64_t X, int64_t top, int rows,
+	    uint8_t *out)
 {
 	const __m128i zero = _mm_setzero_si128();
-	lanes8 l;
-	lanes8_init(&l, X, Y, DX, DY);
-	int64_t i = 0;
-	for (; i + 8 <= n && same_rows8(&l, X, Y);
-	     i += 8, X += 8 * DX, Y += 8 * DY) {
-		__m128i wx[2], wy[2];
-		lanes8_next(&l, wx, wy);
-		const uint8_t *r0 = src_row(p, Y >> 16) + (X >> 16);
-		const uint8_t *r1 = src_row(p, (Y >> 16) + 1) + (X >> 16);
-		const __m128i p0 = _mm_unpacklo_epi8(
-			_mm_loadl_epi64((const __m128i *)r0), zero);
-		const __m128i q0 = _mm_unpacklo_epi8(
-			_mm_loadl_epi64((const __m128i *)(r0 + 1)), zero);
-		const __m128i p1 = _mm_unpacklo_epi8(
-			_mm_loadl_epi64((const __m128i *)r1), zero);
-		const __m128i q1 = _mm_unpacklo_epi8(
-			_mm_loadl_epi64((const __m128i *)(r1 + 1)), zero);
-		const __m128i a = blend4(_mm_unpacklo_epi16(p0, q0),
-					 _mm_unpacklo_epi16(p1, q1), wx[0],
-					 wy[0]);
-		const __m128i b = blend4(_mm_unpackhi_epi16(p0, q0),
-					 _mm_unpackhi_epi16(p1, q1), wx[1],
-					 wy[1]);
-		_mm_storel_epi64((__m128i *)(out + i),
-				 _mm_packus_epi16(_mm_packs_epi32(a, b), zero));
+	const __m128i lower = rows == 2 ? lower8(l, top) : zero;
+	__m128i wx[2], wy[2];
+	lanes8_next(l, wx, wy);
+	const uint8_t *r0 = src_row(p, top) + (X >> 16);
+	const uint8_t *r1 = src_row(p, top + 1) + (X >> 16);
+	__m128i p0 = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)r0),
+				       zero);
+	__m128i q0 = _mm_unpacklo_epi8(
+		_mm_loadl_epi64((const __m128i *)(r0 + 1)), zero);
+	__m128i p1 = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)r1),
+				       zero);
+	__m128i q1 = _mm_unpacklo_epi8(
+		_mm_loadl_epi64((const __m128i *)(r1 + 1)), zero);
+	if (rows == 2) {
+		/* the pixels past the change of row: rows top + 1 and
+		 * top + 2 */
+		const uint8_t *r2 = src_row(p, top + 2) + (X >> 16);
+		p0 = pick(lower, p0, p1);
+		q0 = pick(lower, q0, q1);
+		p1 = pick(lower, p1,
+			  _mm_unpacklo_epi8(
+				  _mm_loadl_epi64((const __m128i *)r2), zero));
+		q1 = pick(lower, q1,
+			  _mm_unpacklo_epi8(_mm_loadl_epi64(
+						    (const __m128i *)(r2 + 1)),
+					    zero));
 	}
-	return i;
+	const __m128i a = blend4(_mm_unpacklo_epi16(p0, q0),
+				 _mm_unpacklo_epi16(p1, q1), wx[0], wy[0]);
+	const __m128i b = blend4(_mm_unpackhi_epi16(p0, q0),
+				 _mm_unpackhi_epi16(p1, q1), wx[1], wy[1]);
+	_mm_storel_epi64((__m128i *)out,
+			 _mm_packus_epi16(_mm_packs_epi32(a, b), zero));
+}
+
+/* The groups that cross a change of row, out of line: the loop over the
+ * others keeps its registers. */
+static __attribute__((noinline)) void
+group_grey8_across(const pipeline *p, lanes8 *l, int64_t X, int64_t top,
+		   uint8_t *out)
+{
+	group_grey8(p, l, X, top, 2, out);
 }
 
 /* Eight pixels' weights (pixels 0-3 in w[0], 4-7 in w[1]) over their 24
@@ -464,50 +505,111 @@ static inline void widen24(const uint8_t *b, __m128i v[3])
 /* Colour: eight pixels whose columns follow each other are 24 bytes that
  * follow each other, each blended with the byte 3 further on, by its
  * pixel's weights (each pixel's weight spread over its three bytes by
- * shuffles). */
-static int64_t run_inside_rgb8(const pipeline *p, int64_t X, int64_t Y,
-			       int64_t DX, int64_t DY, int64_t n, uint8_t *out)
+ * shuffles); as group_grey8 otherwise. */
+static inline __attribute__((always_inline)) void
+group_rgb8(const pipeline *p, lanes8 *l, int64_t X, int64_t top, int rows,
+	   uint8_t *out)
 {
 	const __m128i zero = _mm_setzero_si128();
+	const __m128i lower = rows == 2 ? lower8(l, top) : zero;
+	__m128i wx[2], wy[2];
+	lanes8_next(l, wx, wy);
+	__m128i bx[6], by[6];
+	spread_rgb(wx, bx);
+	spread_rgb(wy, by);
+	const uint8_t *r0 = src_row(p, top) + (X >> 16) * 3;
+	const uint8_t *r1 = src_row(p, top + 1) + (X >> 16) * 3;
+	/* 24 bytes of each pixel and of its right neighbour: the last read
+	 * is byte 26, the third of column xi + 8, inside the row as the run
+	 * is */
+	__m128i P[3], Q[3], R[3], S[3];
+	widen24(r0, P);
+	widen24(r0 + 3, Q);
+	widen24(r1, R);
+	widen24(r1 + 3, S);
+	if (rows == 2) {
+		/* the pixels past the change of row: rows top + 1 and
+		 * top + 2, each pixel's mask over its bytes */
+		const uint8_t *r2 = src_row(p, top + 2) + (X >> 16) * 3;
+		const __m128i by_pixel[2] = { _mm_unpacklo_epi16(lower, lower),
+					      _mm_unpackhi_epi16(lower, lower) };
+		__m128i T[3], U[3], m32[6];
+		widen24(r2, T);
+		widen24(r2 + 3, U);
+		spread_rgb(by_pixel, m32);
+		for (int k = 0; k < 3; k++) {
+			const __m128i m =
+				_mm_packs_epi32(m32[2 * k], m32[2 * k + 1]);
+			P[k] = pick(m, P[k], R[k]);
+			Q[k] = pick(m, Q[k], S[k]);
+			R[k] = pick(m, R[k], T[k]);
+			S[k] = pick(m, S[k], U[k]);
+		}
+	}
+	__m128i res[6];
+	for (int k = 0; k < 3; k++) {
+		res[2 * k] = blend4(_mm_unpacklo_epi16(P[k], Q[k]),
+				    _mm_unpacklo_epi16(R[k], S[k]), bx[2 * k],
+				    by[2 * k]);
+		res[2 * k + 1] = blend4(_mm_unpackhi_epi16(P[k], Q[k]),
+					_mm_unpackhi_epi16(R[k], S[k]),
+					bx[2 * k + 1], by[2 * k + 1]);
+	}
+	const __m128i first = _mm_packus_epi16(
+		_mm_packs_epi32(res[0], res[1]), _mm_packs_epi32(res[2], res[3]));
+	const __m128i last =
+		_mm_packus_epi16(_mm_packs_epi32(res[4], res[5]), zero);
+	_mm_storeu_si128((__m128i *)out, first);
+	_mm_storel_epi64((__m128i *)(out + 16), last);
+}
+
+static __attribute__((noinline)) void
+group_rgb8_across(const pipeline *p, lanes8 *l, int64_t X, int64_t top,
+		  uint8_t *out)
+{
+	group_rgb8(p, l, X, top, 2, out);
+}
+
+/* The run of a row inside the page eight pixels at a time, c channels (a
+ * constant where it is inlined), while the groups read neighbouring
+ * columns of at most three rows: returns how many pixels it made (a
+ * multiple of 8); the caller makes the rest. */
+static inline __attribute__((always_inline)) int64_t
+run_inside8(const pipeline *p, int64_t X, int64_t Y, int64_t DX, int64_t DY,
+	    int64_t n, int c, uint8_t *out)
+{
 	lanes8 l;
 	lanes8_init(&l, X, Y, DX, DY);
 	int64_t i = 0;
-	for (; i + 8 <= n && same_rows8(&l, X, Y);
-	     i += 8, X += 8 * DX, Y += 8 * DY) {
-		__m128i wx[2], wy[2];
-		lanes8_next(&l, wx, wy);
-		__m128i bx[6], by[6];
-		spread_rgb(wx, bx);
-		spread_rgb(wy, by);
-		const uint8_t *r0 = src_row(p, Y >> 16) + (X >> 16) * 3;
-		const uint8_t *r1 = src_row(p, (Y >> 16) + 1) + (X >> 16) * 3;
-		/* 24 bytes of each pixel and of its right neighbour: the
-		 * last read is byte 26, the third of column xi + 8, inside
-		 * the row as the run is */
-		__m128i P[3], Q[3], R[3], S[3];
-		widen24(r0, P);
-		widen24(r0 + 3, Q);
-		widen24(r1, R);
-		widen24(r1 + 3, S);
-		__m128i res[6];
-		for (int k = 0; k < 3; k++) {
-			res[2 * k] = blend4(_mm_unpacklo_epi16(P[k], Q[k]),
-					    _mm_unpacklo_epi16(R[k], S[k]),
-					    bx[2 * k], by[2 * k]);
-			res[2 * k + 1] =
-				blend4(_mm_unpackhi_epi16(P[k], Q[k]),
-				       _mm_unpackhi_epi16(R[k], S[k]),
-				       bx[2 * k + 1], by[2 * k + 1]);
-		}
-		const __m128i first = _mm_packus_epi16(
-			_mm_packs_epi32(res[0], res[1]),
-			_mm_packs_epi32(res[2], res[3]));
-		const __m128i last = _mm_packus_epi16(
-			_mm_packs_epi32(res[4], res[5]), zero);
-		_mm_storeu_si128((__m128i *)(out + i * 3), first);
-		_mm_storel_epi64((__m128i *)(out + i * 3 + 16), last);
+	for (; i + 8 <= n; i += 8, X += 8 * DX, Y += 8 * DY) {
+		int64_t top;
+		const int rows = rows8(&l, X, Y, &top);
+		if (!rows)
+			break;
+		uint8_t *o = out + i * c;
+		if (c == 1 && rows == 1)
+			group_grey8(p, &l, X, top, 1, o);
+		else if (c == 1)
+			group_grey8_across(p, &l, X, top, o);
+		else if (rows == 1)
+			group_rgb8(p, &l, X, top, 1, o);
+		else
+			group_rgb8_across(p, &l, X, top, o);
 	}
 	return i;
+}
+
+static int64_t run_inside_grey8(const pipeline *p, int64_t X, int64_t Y,
+				int64_t DX, int64_t DY, int64_t n,
+				uint8_t *out)
+{
+	return run_inside8(p, X, Y, DX, DY, n, 1, out);
+}
+
+static int64_t run_inside_rgb8(const pipeline *p, int64_t X, int64_t Y,
+			       int64_t DX, int64_t DY, int64_t n, uint8_t *out)
+{
+	return run_inside8(p, X, Y, DX, DY, n, 3, out);
 }
 #endif
 

@@ -27,7 +27,6 @@ typedef struct kho_resampler {
 	uint32_t ring; /* rows in the ring */
 	uint8_t *row;  /* one output row */
 	float *acc;    /* its sums */
-	uint32_t *prefix; /* running sums of an input row, per channel */
 	uint32_t rows_in;
 	uint32_t rows_out;
 	int copy; /* same size: rows go through untouched */

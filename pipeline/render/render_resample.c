@@ -152,10 +152,10 @@ static int emit(kho_resampler *r, kho_error *err)
  * inputs strictly inside a span are summed as whole numbers, so the float
  * they make is the one adding them one by one made, and the outputs are
  * the same to the bit. */
-static inline void across(const kho_span *sx, uint32_t out_w,
+static inline void across(const kho_span *sx, uint32_t ox, uint32_t out_w,
 			  const uint8_t *row, float *line, const int c)
 {
-	for (uint32_t ox = 0; ox < out_w; ox++) {
+	for (; ox < out_w; ox++) {
 		const kho_span *h = &sx[ox];
 		const uint8_t *p = row + (size_t)h->first * c;
 		float *d = line + (size_t)ox * c;
@@ -175,6 +175,54 @@ static inline void across(const kho_span *sx, uint32_t out_w,
 	}
 }
 
+#if defined(__SSE2__)
+/* The three bytes at p as the first three 32-bit lanes (the fourth is
+ * the byte after them). */
+static inline __m128i rgb_lanes(const uint8_t *p)
+{
+	int32_t v;
+	memcpy(&v, p, sizeof(v));
+	const __m128i zero = _mm_setzero_si128();
+	return _mm_unpacklo_epi16(
+		_mm_unpacklo_epi8(_mm_cvtsi32_si128(v), zero), zero);
+}
+
+/* across() for RGB, an output's three channels at once with the same
+ * float operations in the same order, while its span and the one float
+ * past its three are inside the row and the line; returns the first
+ * output it left to across(). */
+static uint32_t across_rgb(const kho_span *sx, uint32_t in_w, uint32_t out_w,
+			   const uint8_t *row, float *line)
+{
+	uint32_t ox = 0;
+	for (; ox + 1 < out_w && sx[ox].first + sx[ox].count < in_w; ox++) {
+		const kho_span *h = &sx[ox];
+		const uint8_t *p = row + (size_t)h->first * 3;
+		const __m128 first = _mm_cvtepi32_ps(rgb_lanes(p));
+		__m128 d;
+		if (h->count == 1) {
+			d = _mm_mul_ps(_mm_set1_ps(h->w_first), first);
+		} else {
+			const uint8_t *q = p + (size_t)(h->count - 1) * 3;
+			__m128i mid = _mm_setzero_si128();
+			for (const uint8_t *m = p + 3; m < q; m += 3)
+				mid = _mm_add_epi32(mid, rgb_lanes(m));
+			d = _mm_add_ps(
+				_mm_mul_ps(_mm_set1_ps(h->w_first), first),
+				_mm_add_ps(_mm_mul_ps(_mm_set1_ps(h->w_mid),
+						      _mm_cvtepi32_ps(mid)),
+					   _mm_mul_ps(_mm_set1_ps(h->w_last),
+						      _mm_cvtepi32_ps(
+							      rgb_lanes(q)))));
+		}
+		/* the fourth lane goes where the next output's first
+		 * channel will */
+		_mm_storeu_ps(line + (size_t)ox * 3, d);
+	}
+	return ox;
+}
+#endif
+
 int kho_resampler_push(kho_resampler *r, const uint8_t *row, kho_error *err)
 {
 	if (r->rows_in >= r->in_h)
@@ -189,12 +237,17 @@ int kho_resampler_push(kho_resampler *r, const uint8_t *row, kho_error *err)
 	float *line = r->lines + (size_t)(r->rows_in % r->ring) * r->out_w * c;
 	/* The channel count as a constant where it is 1 or 3, so that the
 	 * compiler unrolls it; the sums are the same, in the same order. */
-	if (c == 3)
-		across(r->sx, r->out_w, row, line, 3);
-	else if (c == 1)
-		across(r->sx, r->out_w, row, line, 1);
-	else
-		across(r->sx, r->out_w, row, line, c);
+	if (c == 3) {
+		uint32_t ox = 0;
+#if defined(__SSE2__)
+		ox = across_rgb(r->sx, r->in_w, r->out_w, row, line);
+#endif
+		across(r->sx, ox, r->out_w, row, line, 3);
+	} else if (c == 1) {
+		across(r->sx, 0, r->out_w, row, line, 1);
+	} else {
+		across(r->sx, 0, r->out_w, row, line, c);
+	}
 	r->rows_in++;
 	return emit(r, err);
 }

@@ -1,4 +1,5 @@
 #include "analysis/measure.h"
+#include "analysis/bytes16.h"
 
 #include <math.h>
 
@@ -149,6 +150,12 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 		const uint8_t *ok = usable ? usable + (size_t)y * W : NULL;
 		uint8_t *k = ink + (size_t)y * W;
 		for (uint32_t x = 0; x < W; x++) {
+			/* Paper, sixteen pixels at a time: most of a page. */
+			if ((x & 15) == 0 && x + 16 <= W &&
+			    kho_at_least16(l + x, (uint8_t)thr)) {
+				x += 15;
+				continue;
+			}
 			if (l[x] >= thr)
 				continue;
 			k[x] = 1;
@@ -175,6 +182,10 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 	const long R = BACKGROUND_RADIUS;
 	const int mid_hi = (int)(paper * 0.8);
 	const int col_dark = (int)(paper * 0.85);
+	/* Sixteen bytes at least this bright and usable are eight pixels
+	 * seen that are paper: neither faint nor mid-tone. */
+	const uint8_t bright =
+		(uint8_t)KHO_MAX(0, KHO_MAX(paper - FAINT_STEP, mid_hi));
 	for (uint32_t y = 1; y + 1 < H; y += 2) {
 		const uint8_t *row = img->pixels + (size_t)y * img->stride;
 		const uint8_t *l = L + (size_t)y * W;
@@ -182,6 +193,13 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 		const long y0 = KHO_MAX(0L, (long)y - R);
 		const long y1 = KHO_MIN((long)H, (long)y + R + 1);
 		for (uint32_t x = 1; x + 1 < W; x += 2) {
+			if (img->channels == 1 && x + 16 <= W &&
+			    (!ok || kho_nonzero16(ok + x)) &&
+			    kho_at_least16(l + x, bright)) {
+				n_seen += 8;
+				x += 14;
+				continue;
+			}
 			if (ok && !ok[x])
 				continue;
 			n_seen++;

@@ -1,4 +1,5 @@
 #include "analysis/skew.h"
+#include "analysis/bytes16.h"
 
 #include <math.h>
 #if defined(__SSE2__)
@@ -39,24 +40,6 @@ int kho_ink_add(kho_ink *ink, float x, float y, float w, kho_error *err)
 	return KHO_OK;
 }
 
-#if defined(__SSE2__)
-/* Whether all sixteen bytes are at least level (paper, not ink). */
-static inline int paper16(const uint8_t *p, uint8_t level)
-{
-	const __m128i v = _mm_loadu_si128((const __m128i *)p);
-	const __m128i ge = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8((char)level)), v);
-	return _mm_movemask_epi8(ge) == 0xffff;
-}
-
-/* Whether all sixteen bytes are 0. */
-static inline int zero16(const uint8_t *p)
-{
-	const __m128i v = _mm_loadu_si128((const __m128i *)p);
-	return _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())) ==
-	       0xffff;
-}
-#endif
-
 int kho_ink_from_grey(const uint8_t *grey, size_t stride, uint32_t width,
 		      uint32_t height, const uint8_t *usable, int paper_level,
 		      int ink_level, int blob, kho_ink *ink, kho_error *err)
@@ -76,22 +59,18 @@ int kho_ink_from_grey(const uint8_t *grey, size_t stride, uint32_t width,
 				     "out of memory measuring skew");
 	}
 	const uint8_t cap = (uint8_t)KHO_MIN(blob, 255);
-#if defined(__SSE2__)
 	const int level_fits = ink_level >= 0 && ink_level <= 255;
-#endif
 	for (uint32_t y = 0; y < height; y++) {
 		const uint8_t *row = grey + (size_t)y * stride;
 		uint8_t *a = across + (size_t)y * width;
 		for (uint32_t x = 0; x < width;) {
-#if defined(__SSE2__)
 			/* Paper, sixteen pixels at a time: most of a page. */
 			if (level_fits && x + 16 <= width &&
-			    paper16(row + x, (uint8_t)ink_level)) {
+			    kho_at_least16(row + x, (uint8_t)ink_level)) {
 				memset(a + x, 0, 16);
 				x += 16;
 				continue;
 			}
-#endif
 			if (row[x] >= ink_level) {
 				a[x++] = 0;
 				continue;
@@ -141,14 +120,12 @@ int kho_ink_from_grey(const uint8_t *grey, size_t stride, uint32_t width,
 		const uint8_t *a = across + (size_t)y * width;
 		const uint8_t *d = down + (size_t)y * width;
 		for (uint32_t x = 0; x < width; x++) {
-#if defined(__SSE2__)
 			/* No ink in sixteen pixels: skip them at once. */
 			if ((x & 15) == 0 && x + 16 <= width &&
-			    zero16(a + x)) {
+			    kho_zero16(a + x)) {
 				x += 15;
 				continue;
 			}
-#endif
 			if (!a[x] || (ok && !ok[x]) || (a[x] >= cap && d[x] >= cap))
 				continue;
 			float w = (float)(paper_level - row[x]) / span;

@@ -2,6 +2,9 @@
 #include "analysis/bytes16.h"
 
 #include <math.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* Chroma (max - min of R, G, B, once the paper's tint is divided out)
  * above this is colour. */
@@ -33,6 +36,44 @@ static inline uint32_t box_sum(const uint32_t *ii, size_t w1, long x0,
 {
 	return ii[(size_t)y1 * w1 + (size_t)x1] - ii[(size_t)y0 * w1 + (size_t)x1] -
 	       ii[(size_t)y1 * w1 + (size_t)x0] + ii[(size_t)y0 * w1 + (size_t)x0];
+}
+
+/* Row y of the integral image from the one above: cur[x + 1] is above[x +
+ * 1] plus the row's first x + 1 pixels; cur[0] is 0.  Four pixels at a
+ * time where it can (SSE2): the running sums of four lanes by two shifts,
+ * the row's sum so far carried in every lane. */
+static void integral_row(const uint8_t *l, uint32_t W, const uint32_t *above,
+			 uint32_t *cur)
+{
+	uint32_t run = 0, x = 0;
+	cur[0] = 0;
+#if defined(__SSE2__)
+	const __m128i zero = _mm_setzero_si128();
+	__m128i carry = zero;
+	for (; x + 16 <= W; x += 16) {
+		const __m128i v = _mm_loadu_si128((const __m128i *)(l + x));
+		const __m128i half[2] = { _mm_unpacklo_epi8(v, zero),
+					  _mm_unpackhi_epi8(v, zero) };
+		for (int k = 0; k < 4; k++) {
+			__m128i t = k % 2 ? _mm_unpackhi_epi16(half[k / 2], zero)
+					  : _mm_unpacklo_epi16(half[k / 2], zero);
+			t = _mm_add_epi32(t, _mm_slli_si128(t, 4));
+			t = _mm_add_epi32(t, _mm_slli_si128(t, 8));
+			t = _mm_add_epi32(t, carry);
+			carry = _mm_shuffle_epi32(t, _MM_SHUFFLE(3, 3, 3, 3));
+			const size_t at = (size_t)x + 1 + 4 * (size_t)k;
+			_mm_storeu_si128(
+				(__m128i *)(cur + at),
+				_mm_add_epi32(t, _mm_loadu_si128(
+							 (const __m128i *)(above + at))));
+		}
+	}
+	run = (uint32_t)_mm_cvtsi128_si32(carry);
+#endif
+	for (; x < W; x++) {
+		run += l[x];
+		cur[x + 1] = above[x + 1] + run;
+	}
 }
 
 int kho_measure_paper(const kho_image *img, const uint8_t *grey,
@@ -76,12 +117,7 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 		const uint8_t *l = L + (size_t)y * W;
 		const uint32_t *above = ii + (size_t)y * w1;
 		uint32_t *cur = ii + (size_t)(y + 1) * w1;
-		uint32_t run = 0;
-		cur[0] = 0;
-		for (uint32_t x = 0; x < W; x++) {
-			run += l[x];
-			cur[x + 1] = above[x + 1] + run;
-		}
+		integral_row(l, W, above, cur);
 		const uint8_t *ok = usable ? usable + (size_t)y * W : NULL;
 		if (!ok) {
 			for (uint32_t x = 0; x < W; x++)
@@ -89,8 +125,16 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 			total += W;
 			continue;
 		}
-		for (uint32_t x = 0; x < W; x++)
+		for (uint32_t x = 0; x < W; x++) {
+			/* all sixteen usable: counted without the test */
+			if ((x & 15) == 0 && x + 16 <= W && kho_nonzero16(ok + x)) {
+				for (int k = 0; k < 16; k++)
+					hist[l[x + k]]++;
+				x += 15;
+				continue;
+			}
 			hist[l[x]] += ok[x] != 0;
+		}
 	}
 	if (usable)
 		for (int v = 0; v < 256; v++)

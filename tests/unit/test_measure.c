@@ -230,6 +230,38 @@ static void test_noise_specks_are_blank(void **state)
 	kho_image_release(&img);
 }
 
+/* Faint marks are judged against the paper around them, not the page's
+ * paper level: a shadow darkening the lower half is no mark, pencil-like
+ * strokes 30 levels below the shadow around them are.  (The paper around
+ * a pixel comes from the integral image, whose every sum counts.) */
+static void test_faint_against_the_paper_around(void **state)
+{
+	(void)state;
+	kho_image img;
+	new_page(&img, PAGE_W, PAGE_H, 1, 248, 248, 248);
+	const int half = PAGE_H / 2;
+	for (int y = half; y < PAGE_H; y++)
+		rect(&img, 0, y, PAGE_W, 1, (uint8_t)(248 - 48 * (y - half) / half),
+		     0, 0);
+	const kho_page_stats shadow = measure(&img);
+	assert_int_equal(shadow.paper_level, 248);
+	assert_true(shadow.faint_fraction < 0.0001);
+	assert_true(shadow.ink_fraction == 0);
+
+	/* Twenty strokes, two pixels thick, in the shadow. */
+	for (int k = 0; k < 20; k++) {
+		const int y = half + 100 + 35 * k;
+		const uint8_t below =
+			(uint8_t)(248 - 48 * (y - half) / half - 30);
+		rect(&img, 300, y, 600, 2, below, 0, 0);
+	}
+	const kho_page_stats marked = measure(&img);
+	assert_true(marked.faint_fraction > 0.005);
+	assert_true(marked.ink_fraction == 0);
+	assert_false(kho_stats_is_blank(&marked));
+	kho_image_release(&img);
+}
+
 static void test_stride_is_respected(void **state)
 {
 	/* Rows padded with dark bytes beyond the width: the padding is not
@@ -447,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_tinted_paper_is_not_colour),
 		cmocka_unit_test(test_scanner_noise_is_not_colour),
 		cmocka_unit_test(test_seal_is_colour),
+		cmocka_unit_test(test_faint_against_the_paper_around),
 		cmocka_unit_test(test_dpi_from_file),
 		cmocka_unit_test(test_dpi_missing),
 		cmocka_unit_test(test_dpi_absurd),

@@ -262,6 +262,24 @@ static void test_faint_against_the_paper_around(void **state)
 	kho_image_release(&img);
 }
 
+/* The faint share, to the pixel: every other pixel of every other row
+ * is looked at (odd x and y, inside the one-pixel edge), and a stroke
+ * three rows thick starting on an even row has one odd row, each of
+ * whose odd pixels has a darker pixel below it. */
+static void test_faint_share_counted_exactly(void **state)
+{
+	(void)state;
+	kho_image img;
+	new_page(&img, PAGE_W, PAGE_H, 1, 248, 248, 248);
+	for (int k = 0; k < 20; k++)
+		rect(&img, 300, 200 + 60 * k, 600, 3, 210, 0, 0);
+	const kho_page_stats st = measure(&img);
+	const double seen = (double)((PAGE_W - 1) / 2) * ((PAGE_H - 1) / 2);
+	assert_true(st.faint_fraction == 20 * 300 / seen);
+	assert_true(st.midtone_fraction == 0);
+	kho_image_release(&img);
+}
+
 static void test_stride_is_respected(void **state)
 {
 	/* Rows padded with dark bytes beyond the width: the padding is not
@@ -480,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_scanner_noise_is_not_colour),
 		cmocka_unit_test(test_seal_is_colour),
 		cmocka_unit_test(test_faint_against_the_paper_around),
+		cmocka_unit_test(test_faint_share_counted_exactly),
 		cmocka_unit_test(test_dpi_from_file),
 		cmocka_unit_test(test_dpi_missing),
 		cmocka_unit_test(test_dpi_absurd),

@@ -17,8 +17,8 @@ static inline int kho_at_least16(const uint8_t *p, uint8_t level)
 {
 #if defined(__SSE2__)
 	const __m128i v = _mm_loadu_si128((const __m128i *)p);
-	const __m128i ge = _mm_cmpeq_epi8(
-		_mm_max_epu8(v, _mm_set1_epi8((char)level)), v);
+	const __m128i ge =
+		_mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8((char)level)), v);
 	return _mm_movemask_epi8(ge) == 0xffff;
 #else
 	(void)p;

@@ -52,20 +52,21 @@ static void integral_row(const uint8_t *l, uint32_t W, const uint32_t *above,
 	__m128i carry = zero;
 	for (; x + 16 <= W; x += 16) {
 		const __m128i v = _mm_loadu_si128((const __m128i *)(l + x));
-		const __m128i half[2] = { _mm_unpacklo_epi8(v, zero),
-					  _mm_unpackhi_epi8(v, zero) };
+		const __m128i half[2] = {_mm_unpacklo_epi8(v, zero),
+					 _mm_unpackhi_epi8(v, zero)};
 		for (int k = 0; k < 4; k++) {
-			__m128i t = k % 2 ? _mm_unpackhi_epi16(half[k / 2], zero)
-					  : _mm_unpacklo_epi16(half[k / 2], zero);
+			__m128i t =
+				k % 2 ? _mm_unpackhi_epi16(half[k / 2], zero)
+				      : _mm_unpacklo_epi16(half[k / 2], zero);
 			t = _mm_add_epi32(t, _mm_slli_si128(t, 4));
 			t = _mm_add_epi32(t, _mm_slli_si128(t, 8));
 			t = _mm_add_epi32(t, carry);
 			carry = _mm_shuffle_epi32(t, _MM_SHUFFLE(3, 3, 3, 3));
 			const size_t at = (size_t)x + 1 + 4 * (size_t)k;
-			_mm_storeu_si128(
-				(__m128i *)(cur + at),
-				_mm_add_epi32(t, _mm_loadu_si128(
-							 (const __m128i *)(above + at))));
+			const __m128i up =
+				_mm_loadu_si128((const __m128i *)(above + at));
+			_mm_storeu_si128((__m128i *)(cur + at),
+					 _mm_add_epi32(t, up));
 		}
 	}
 	run = (uint32_t)_mm_cvtsi128_si32(carry);
@@ -127,7 +128,8 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 		}
 		for (uint32_t x = 0; x < W; x++) {
 			/* all sixteen usable: counted without the test */
-			if ((x & 15) == 0 && x + 16 <= W && kho_nonzero16(ok + x)) {
+			if ((x & 15) == 0 && x + 16 <= W &&
+			    kho_nonzero16(ok + x)) {
 				for (int k = 0; k < 16; k++)
 					hist[l[x + k]]++;
 				x += 15;

@@ -224,7 +224,9 @@ static int points_take(const kho_ink *ink, size_t step, int strips,
 		w[j] = ink->w[j * step];
 		if (base) {
 			const int32_t st = (int32_t)(x[j] * per_strip);
-			base[j] = (st < 0 ? 0 : st >= strips ? strips - 1 : st) *
+			base[j] = (st < 0	  ? 0
+				   : st >= strips ? strips - 1
+						  : st) *
 				  (int32_t)stride;
 		}
 	}
@@ -240,9 +242,8 @@ static int points_take(const kho_ink *ink, size_t step, int strips,
  * energy: the page is cut into strips side by side, each with its own
  * row profile, so that the lines of two columns need not fall on the
  * same rows. */
-static double energy_into(const kho_ink *ink, const points *pts,
-			  double degrees, double bin, int strips, double *prof,
-			  size_t n_bins)
+static double energy_into(const kho_ink *ink, const points *pts, double degrees,
+			  double bin, int strips, double *prof, size_t n_bins)
 {
 	const double c = cos(degrees * DEG), s = sin(degrees * DEG);
 	double lo, hi;
@@ -265,14 +266,15 @@ static double energy_into(const kho_ink *ink, const points *pts,
 	 * order. */
 	const __m128 c4 = _mm_set1_ps(cf), s4 = _mm_set1_ps(sf);
 	const __m128 off4 = _mm_set1_ps(off), one = _mm_set1_ps(1.0f);
-	const __m128 zero = _mm_setzero_ps(), last = _mm_set1_ps((float)last_bin);
+	const __m128 zero = _mm_setzero_ps(),
+		     last = _mm_set1_ps((float)last_bin);
 	for (; i + 4 <= pts->n; i += 4) {
 		const __m128 f = _mm_add_ps(
 			_mm_sub_ps(_mm_mul_ps(_mm_loadu_ps(ys + i), c4),
 				   _mm_mul_ps(_mm_loadu_ps(xs + i), s4)),
 			off4);
-		const int in = _mm_movemask_ps(
-			_mm_and_ps(_mm_cmpge_ps(f, zero), _mm_cmplt_ps(f, last)));
+		const int in = _mm_movemask_ps(_mm_and_ps(
+			_mm_cmpge_ps(f, zero), _mm_cmplt_ps(f, last)));
 		if (!in)
 			continue;
 		const __m128i k = _mm_cvttps_epi32(f);
@@ -280,10 +282,12 @@ static double energy_into(const kho_ink *ink, const points *pts,
 		const __m128 w = _mm_loadu_ps(ws + i);
 		int32_t at[4];
 		float a[4], b[4];
-		_mm_storeu_si128((__m128i *)at,
-				 base ? _mm_add_epi32(k, _mm_loadu_si128(
-							      (const __m128i *)(base + i)))
-				      : k);
+		__m128i where = k;
+		if (base)
+			where = _mm_add_epi32(
+				k,
+				_mm_loadu_si128((const __m128i *)(base + i)));
+		_mm_storeu_si128((__m128i *)at, where);
 		_mm_storeu_ps(a, _mm_mul_ps(w, _mm_sub_ps(one, frac)));
 		_mm_storeu_ps(b, _mm_mul_ps(w, frac));
 		for (int j = 0; j < 4; j++) {
@@ -320,7 +324,7 @@ static size_t bins_needed(const kho_ink *ink, double bin)
 /* Every point of ink in one strip: its own arrays. */
 static points all_points(const kho_ink *ink)
 {
-	return (points){ .x = ink->x, .y = ink->y, .w = ink->w, .n = ink->n };
+	return (points){.x = ink->x, .y = ink->y, .w = ink->w, .n = ink->n};
 }
 
 double kho_skew_energy(const kho_ink *ink, double degrees, double bin)
@@ -421,9 +425,9 @@ int kho_skew_coarse(const kho_ink *ink, double max_degrees, kho_skew *out,
 	}
 	size_t n = 0;
 	double peak = 0;
-	const double wide = search(ink, &pts, -max_degrees, max_degrees, 0.5,
-				   1.0, strips, prof, n_bins, energies, &n,
-				   &peak);
+	const double wide =
+		search(ink, &pts, -max_degrees, max_degrees, 0.5, 1.0, strips,
+		       prof, n_bins, energies, &n, &peak);
 	/* How far the peak stands above a typical angle, and whether
 	 * another peak away from it rivals it. */
 	memcpy(sorted, energies, n * sizeof(*sorted));
@@ -438,9 +442,9 @@ int kho_skew_coarse(const kho_ink *ink, double max_degrees, kho_skew *out,
 			rival = KHO_MAX(rival, energies[i]);
 	}
 	size_t n_near = 0;
-	const double coarse = search(ink, &pts, wide - 0.6, wide + 0.6, 0.1,
-				     1.0, strips, prof, n_bins, energies,
-				     &n_near, &peak);
+	const double coarse =
+		search(ink, &pts, wide - 0.6, wide + 0.6, 0.1, 1.0, strips,
+		       prof, n_bins, energies, &n_near, &peak);
 	free(prof);
 	free(energies);
 	free(sorted);

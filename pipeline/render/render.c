@@ -389,8 +389,9 @@ static inline int rows8(const lanes8 *l, int64_t X, int64_t Y, int64_t *top)
 
 /* Which of the eight pixels read from row top + 1 on: all ones in its
  * 16-bit lane, pixel k in lane k; before lanes8_next moves them on.
- * Only the low 32 bits of Y are in the lanes, and a difference of less
- * than half a row is all there is to tell. */
+ * Only the low 32 bits of Y are in the lanes: their differences from
+ * the start of row top + 1 are within a row (65536) either way, far
+ * inside the 2^31 a signed compare of wrapped values tells apart. */
 static inline __m128i lower8(const lanes8 *l, int64_t top)
 {
 	const __m128i at = _mm_set1_epi32((int)(uint32_t)((top + 1) * 65536));
@@ -440,12 +441,12 @@ group_grey8(const pipeline *p, lanes8 *l, int64_t X, int64_t top, int rows,
 	lanes8_next(l, wx, wy);
 	const uint8_t *r0 = src_row(p, top) + (X >> 16);
 	const uint8_t *r1 = src_row(p, top + 1) + (X >> 16);
-	__m128i p0 = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)r0),
-				       zero);
+	__m128i p0 =
+		_mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)r0), zero);
 	__m128i q0 = _mm_unpacklo_epi8(
 		_mm_loadl_epi64((const __m128i *)(r0 + 1)), zero);
-	__m128i p1 = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)r1),
-				       zero);
+	__m128i p1 =
+		_mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)r1), zero);
 	__m128i q1 = _mm_unpacklo_epi8(
 		_mm_loadl_epi64((const __m128i *)(r1 + 1)), zero);
 	if (rows == 2) {
@@ -458,9 +459,9 @@ group_grey8(const pipeline *p, lanes8 *l, int64_t X, int64_t top, int rows,
 			  _mm_unpacklo_epi8(
 				  _mm_loadl_epi64((const __m128i *)r2), zero));
 		q1 = pick(lower, q1,
-			  _mm_unpacklo_epi8(_mm_loadl_epi64(
-						    (const __m128i *)(r2 + 1)),
-					    zero));
+			  _mm_unpacklo_epi8(
+				  _mm_loadl_epi64((const __m128i *)(r2 + 1)),
+				  zero));
 	}
 	const __m128i a = blend4(_mm_unpacklo_epi16(p0, q0),
 				 _mm_unpacklo_epi16(p1, q1), wx[0], wy[0]);
@@ -472,9 +473,10 @@ group_grey8(const pipeline *p, lanes8 *l, int64_t X, int64_t top, int rows,
 
 /* The groups that cross a change of row, out of line: the loop over the
  * others keeps its registers. */
-static __attribute__((noinline)) void
-group_grey8_across(const pipeline *p, lanes8 *l, int64_t X, int64_t top,
-		   uint8_t *out)
+static __attribute__((noinline)) void group_grey8_across(const pipeline *p,
+							 lanes8 *l, int64_t X,
+							 int64_t top,
+							 uint8_t *out)
 {
 	group_grey8(p, l, X, top, 2, out);
 }
@@ -531,8 +533,8 @@ group_rgb8(const pipeline *p, lanes8 *l, int64_t X, int64_t top, int rows,
 		/* the pixels past the change of row: rows top + 1 and
 		 * top + 2, each pixel's mask over its bytes */
 		const uint8_t *r2 = src_row(p, top + 2) + (X >> 16) * 3;
-		const __m128i by_pixel[2] = { _mm_unpacklo_epi16(lower, lower),
-					      _mm_unpackhi_epi16(lower, lower) };
+		const __m128i by_pixel[2] = {_mm_unpacklo_epi16(lower, lower),
+					     _mm_unpackhi_epi16(lower, lower)};
 		__m128i T[3], U[3], m32[6];
 		widen24(r2, T);
 		widen24(r2 + 3, U);
@@ -555,17 +557,18 @@ group_rgb8(const pipeline *p, lanes8 *l, int64_t X, int64_t top, int rows,
 					_mm_unpackhi_epi16(R[k], S[k]),
 					bx[2 * k + 1], by[2 * k + 1]);
 	}
-	const __m128i first = _mm_packus_epi16(
-		_mm_packs_epi32(res[0], res[1]), _mm_packs_epi32(res[2], res[3]));
+	const __m128i first = _mm_packus_epi16(_mm_packs_epi32(res[0], res[1]),
+					       _mm_packs_epi32(res[2], res[3]));
 	const __m128i last =
 		_mm_packus_epi16(_mm_packs_epi32(res[4], res[5]), zero);
 	_mm_storeu_si128((__m128i *)out, first);
 	_mm_storel_epi64((__m128i *)(out + 16), last);
 }
 
-static __attribute__((noinline)) void
-group_rgb8_across(const pipeline *p, lanes8 *l, int64_t X, int64_t top,
-		  uint8_t *out)
+static __attribute__((noinline)) void group_rgb8_across(const pipeline *p,
+							lanes8 *l, int64_t X,
+							int64_t top,
+							uint8_t *out)
 {
 	group_rgb8(p, l, X, top, 2, out);
 }
@@ -600,8 +603,7 @@ run_inside8(const pipeline *p, int64_t X, int64_t Y, int64_t DX, int64_t DY,
 }
 
 static int64_t run_inside_grey8(const pipeline *p, int64_t X, int64_t Y,
-				int64_t DX, int64_t DY, int64_t n,
-				uint8_t *out)
+				int64_t DX, int64_t DY, int64_t n, uint8_t *out)
 {
 	return run_inside8(p, X, Y, DX, DY, n, 1, out);
 }

@@ -183,8 +183,8 @@ static inline __m128i rgb_lanes(const uint8_t *p)
 	int32_t v;
 	memcpy(&v, p, sizeof(v));
 	const __m128i zero = _mm_setzero_si128();
-	return _mm_unpacklo_epi16(
-		_mm_unpacklo_epi8(_mm_cvtsi32_si128(v), zero), zero);
+	return _mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(v), zero),
+				  zero);
 }
 
 /* across() for RGB, an output's three channels at once with the same

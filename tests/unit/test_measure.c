@@ -241,8 +241,8 @@ static void test_faint_against_the_paper_around(void **state)
 	new_page(&img, PAGE_W, PAGE_H, 1, 248, 248, 248);
 	const int half = PAGE_H / 2;
 	for (int y = half; y < PAGE_H; y++)
-		rect(&img, 0, y, PAGE_W, 1, (uint8_t)(248 - 48 * (y - half) / half),
-		     0, 0);
+		rect(&img, 0, y, PAGE_W, 1,
+		     (uint8_t)(248 - 48 * (y - half) / half), 0, 0);
 	const kho_page_stats shadow = measure(&img);
 	assert_int_equal(shadow.paper_level, 248);
 	assert_true(shadow.faint_fraction < 0.0001);

@@ -334,10 +334,10 @@ static void test_profile_by_definition(void **state)
 {
 	(void)state;
 	static const float pts[][3] = {
-		{ 5, 10.25f, 1 },   { 17, 10.75f, 0.5f }, { 40, 20.5f, 0.25f },
-		{ 99, 3, 2 },       { 0, 49.5f, 1 },      { 63, 0.25f, 0.75f },
-		{ 71, 33.125f, 1 }, { 12, 7.5f, 0.5f },   { 88, 41.25f, 1 },
-		{ 50, 25, 0.125f }, { 33, 18.875f, 1 },
+		{5, 10.25f, 1},	  {17, 10.75f, 0.5f}, {40, 20.5f, 0.25f},
+		{99, 3, 2},	  {0, 49.5f, 1},      {63, 0.25f, 0.75f},
+		{71, 33.125f, 1}, {12, 7.5f, 0.5f},   {88, 41.25f, 1},
+		{50, 25, 0.125f}, {33, 18.875f, 1},
 	};
 	kho_ink ink = KHO_INK_INIT;
 	ink.width = 100;
@@ -347,13 +347,14 @@ static void test_profile_by_definition(void **state)
 		assert_int_equal(kho_ink_add(&ink, pts[i][0], pts[i][1],
 					     pts[i][2], &err),
 				 KHO_OK);
-	static const double angles[] = { 0, 7.5, -12 };
+	static const double angles[] = {0, 7.5, -12};
 	for (size_t a = 0; a < KHO_ARRAY_SIZE(angles); a++) {
 		const double rad = angles[a] * M_PI / 180;
 		const double c = cos(rad), sn = sin(rad);
 		/* the highest corner: row 0 */
-		const double lo = KHO_MIN(KHO_MIN(0.0, 50 * c),
-					  KHO_MIN(-100 * sn, 50 * c - 100 * sn));
+		const double lo =
+			KHO_MIN(KHO_MIN(0.0, 50 * c),
+				KHO_MIN(-100 * sn, 50 * c - 100 * sn));
 		double *prof = NULL, origin = 0;
 		size_t n = 0;
 		assert_int_equal(kho_skew_profile(&ink, angles[a], 1.0, &prof,
@@ -370,8 +371,10 @@ static void test_profile_by_definition(void **state)
 			want[k + 1] += pts[i][2] * (f - floor(f));
 		}
 		for (size_t k = 0; k < n; k++)
-			if (fabs(prof[k] - want[k]) > (angles[a] == 0 ? 0 : 1e-4))
-				fail_msg("%g degrees, bin %zu: %g, the definition %g",
+			if (fabs(prof[k] - want[k]) >
+			    (angles[a] == 0 ? 0 : 1e-4))
+				fail_msg("%g degrees, bin %zu: %g, the "
+					 "definition %g",
 					 angles[a], k, prof[k], want[k]);
 		free(want);
 		free(prof);

@@ -40,6 +40,33 @@ int kho_resampler_init(kho_resampler *r, uint32_t in_w, uint32_t in_h,
 int kho_resampler_push(kho_resampler *r, const uint8_t *row, kho_error *err);
 void kho_resampler_release(kho_resampler *r);
 
+/* ---- render_warp.c: the straight page's rows from the source ---- */
+
+/* The decoded source: rows of width pixels of channels bytes, stride
+ * apart; a ring of mask + 1 rows (row y in slot y & mask), or the whole
+ * page (mask all ones). */
+typedef struct kho_warp_src {
+	const uint8_t *rows;
+	size_t stride;
+	uint32_t mask;
+	uint32_t width, height;
+	int channels;
+} kho_warp_src;
+
+/* Pixel (i, j) of the straight page, width pixels a row, is the point
+ * (a0 + ax * i + ay * j, b0 + bx * i + by * j) of the source; exact: the
+ * map is whole numbers, and the pixels are copied. */
+typedef struct kho_warp_map {
+	double a0, ax, ay, b0, bx, by;
+	uint32_t width;
+	int exact;
+} kho_warp_map;
+
+/* Row j of the straight page into out (width * channels bytes); the
+ * source rows it reads must be in the ring. */
+void kho_warp_row(const kho_warp_src *s, const kho_warp_map *m, uint32_t j,
+		  uint8_t *out);
+
 /* ---- render_layers.c: what each mode makes of the rendered rows ---- */
 
 typedef struct kho_layers kho_layers;

@@ -1,0 +1,489 @@
+/*
+ * The straight page's rows, sampled from the decoded source by the affine
+ * map that render.c composes from the plan: copied where the map is whole
+ * numbers, else bilinear in 16.16 fixed point with 8-bit weights, white
+ * coming in from outside the page.  The run of a row inside the page is
+ * one interval (the map is affine); it goes eight pixels at a time (SSE2)
+ * wherever eight neighbouring columns of at most three source rows make
+ * them, with the same sums as the pixel-by-pixel blend.
+ */
+#include "render/render_private.h"
+
+#include <math.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+static const uint8_t *src_row(const kho_warp_src *s, int64_t y)
+{
+	return s->rows + (size_t)((uint32_t)y & s->mask) * s->stride;
+}
+
+/* One row by the integer map: a copy, with white outside the page. */
+static void sample_exact(const kho_warp_src *s, const kho_warp_map *g,
+			 uint32_t j, uint8_t *out)
+{
+	const int c = s->channels;
+	const int64_t ax = (int64_t)g->ax, bx = (int64_t)g->bx;
+	int64_t x = (int64_t)g->a0 + (int64_t)g->ay * j;
+	int64_t y = (int64_t)g->b0 + (int64_t)g->by * j;
+	if (ax == 1 && bx == 0 && y >= 0 && y < s->height && x >= 0 &&
+	    x + g->width <= s->width) {
+		memcpy(out, src_row(s, y) + x * c, (size_t)g->width * c);
+		return;
+	}
+	for (uint32_t i = 0; i < g->width; i++, x += ax, y += bx) {
+		uint8_t *d = out + (size_t)i * c;
+		if (x < 0 || y < 0 || x >= s->width || y >= s->height)
+			memset(d, 255, (size_t)c);
+		else
+			memcpy(d, src_row(s, y) + x * c, (size_t)c);
+	}
+}
+
+/* Bilinear samples of the 2 x 2 neighbourhood at (s, q) with 8-bit
+ * weights; C channels, a constant where it is inlined. */
+static inline void blend(const uint8_t *p, const uint8_t *q, uint32_t fx,
+			 uint32_t fy, int c, uint8_t *d)
+{
+	for (int k = 0; k < c; k++) {
+		const int32_t top =
+			p[k] * 256 + (p[k + c] - p[k]) * (int32_t)fx;
+		const int32_t bot =
+			q[k] * 256 + (q[k + c] - q[k]) * (int32_t)fx;
+		d[k] = (uint8_t)((top * 256 + (bot - top) * (int32_t)fy +
+				  32768) >>
+				 16);
+	}
+}
+
+/* The run of a row that lies inside the page, with c channels: the row
+ * pointers change only when the sampled row does, which for a skew of a
+ * few degrees is every few dozen pixels. */
+static inline void run_inside(const kho_warp_src *s, int64_t X, int64_t Y,
+			      int64_t DX, int64_t DY, int64_t n, int c,
+			      uint8_t *out)
+{
+	int64_t cur = INT64_MIN;
+	const uint8_t *r0 = NULL, *r1 = NULL;
+	for (int64_t i = 0; i < n; i++, X += DX, Y += DY) {
+		const int64_t yi = Y >> 16;
+		if (yi != cur) {
+			cur = yi;
+			r0 = src_row(s, yi);
+			r1 = src_row(s, yi + 1);
+		}
+		const int64_t xi = (X >> 16) * c;
+		blend(r0 + xi, r1 + xi, (uint32_t)(X >> 8) & 255u,
+		      (uint32_t)(Y >> 8) & 255u, c, out + i * c);
+	}
+}
+
+/* run_inside with the channel count a constant, for either. */
+static void run_inside_any(const kho_warp_src *s, int64_t X, int64_t Y,
+			   int64_t DX, int64_t DY, int64_t n, int c,
+			   uint8_t *out)
+{
+	if (c == 1)
+		run_inside(s, X, Y, DX, DY, n, 1, out);
+	else
+		run_inside(s, X, Y, DX, DY, n, 3, out);
+}
+
+#if defined(__SSE2__)
+/*
+ * Eight pixels of the run at once where they read eight neighbouring
+ * columns of the same two source rows, with the same sums as blend(),
+ * exactly.  Each 32-bit lane holds a pair of 16-bit values that
+ * _mm_madd_epi16 weighs: the horizontal pair (s, q) by (256 - fx, fx),
+ * then the two rows' results, split into high and low bytes to stay in 16
+ * bits, by (256 - fy, fy).  Only the low 16 bits of X and Y give the
+ * weights, so 32-bit lanes that wrap are enough.
+ */
+typedef struct lanes8 {
+	__m128i x[2], y[2];	/* X and Y of pixels 0-3 and 4-7, low 32 bits */
+	__m128i step_x, step_y; /* eight pixels on */
+	int64_t dx7, dy7;	/* seven pixels on, in X and Y */
+} lanes8;
+
+static inline void lanes8_init(lanes8 *l, int64_t X, int64_t Y, int64_t DX,
+			       int64_t DY)
+{
+	for (int h = 0; h < 2; h++) {
+		const int64_t k = 4 * h;
+		l->x[h] = _mm_setr_epi32((int)(uint32_t)(X + k * DX),
+					 (int)(uint32_t)(X + (k + 1) * DX),
+					 (int)(uint32_t)(X + (k + 2) * DX),
+					 (int)(uint32_t)(X + (k + 3) * DX));
+		l->y[h] = _mm_setr_epi32((int)(uint32_t)(Y + k * DY),
+					 (int)(uint32_t)(Y + (k + 1) * DY),
+					 (int)(uint32_t)(Y + (k + 2) * DY),
+					 (int)(uint32_t)(Y + (k + 3) * DY));
+	}
+	l->step_x = _mm_set1_epi32((int)(uint32_t)(8 * DX));
+	l->step_y = _mm_set1_epi32((int)(uint32_t)(8 * DY));
+	l->dx7 = 7 * DX;
+	l->dy7 = 7 * DY;
+}
+
+/* The weights of the next eight pixels, (256 - f, f) a lane, pixels 0-3
+ * in [0] and 4-7 in [1]; the lanes move on by eight. */
+static inline void lanes8_next(lanes8 *l, __m128i wx[2], __m128i wy[2])
+{
+	const __m128i byte = _mm_set1_epi32(255);
+	const __m128i w256 = _mm_set1_epi32(256);
+	for (int h = 0; h < 2; h++) {
+		const __m128i fx =
+			_mm_and_si128(_mm_srli_epi32(l->x[h], 8), byte);
+		const __m128i fy =
+			_mm_and_si128(_mm_srli_epi32(l->y[h], 8), byte);
+		wx[h] = _mm_or_si128(_mm_sub_epi32(w256, fx),
+				     _mm_slli_epi32(fx, 16));
+		wy[h] = _mm_or_si128(_mm_sub_epi32(w256, fy),
+				     _mm_slli_epi32(fy, 16));
+		l->x[h] = _mm_add_epi32(l->x[h], l->step_x);
+		l->y[h] = _mm_add_epi32(l->y[h], l->step_y);
+	}
+}
+
+/* How the eight pixels from (X, Y) read the source: 1 when they read
+ * columns xi .. xi + 7 of rows yi and yi + 1, 2 when those columns and,
+ * from one pixel on, the next pair of rows down or up (*top the upper
+ * row of all), 0 otherwise.  Each step moves xi by the same whole
+ * number of columns or one more, so seven steps that make seven columns
+ * are one column each; the same holds for the rows. */
+static inline int rows8(const lanes8 *l, int64_t X, int64_t Y, int64_t *top)
+{
+	if (((X + l->dx7) >> 16) != (X >> 16) + 7)
+		return 0;
+	const int64_t first = Y >> 16, last = (Y + l->dy7) >> 16;
+	*top = KHO_MIN(first, last);
+	if (first == last)
+		return 1;
+	return last - first == 1 || first - last == 1 ? 2 : 0;
+}
+
+/* Which of the eight pixels read from row top + 1 on: all ones in its
+ * 16-bit lane, pixel k in lane k; before lanes8_next moves them on.
+ * Only the low 32 bits of Y are in the lanes: their differences from
+ * the start of row top + 1 are within a row (65536) either way, far
+ * inside the 2^31 a signed compare of wrapped values tells apart. */
+static inline __m128i lower8(const lanes8 *l, int64_t top)
+{
+	const __m128i at = _mm_set1_epi32((int)(uint32_t)((top + 1) * 65536));
+	const __m128i before = _mm_set1_epi32(-1);
+	return _mm_packs_epi32(
+		_mm_cmpgt_epi32(_mm_sub_epi32(l->y[0], at), before),
+		_mm_cmpgt_epi32(_mm_sub_epi32(l->y[1], at), before));
+}
+
+/* b where the mask m is set, else a. */
+static inline __m128i pick(__m128i m, __m128i a, __m128i b)
+{
+	return _mm_or_si128(_mm_and_si128(m, b), _mm_andnot_si128(m, a));
+}
+
+/* Both rows' blends of four pairs of samples by the horizontal weights
+ * wx, then by the vertical ones wy. */
+static inline __m128i blend4(__m128i top_pairs, __m128i bot_pairs, __m128i wx,
+			     __m128i wy)
+{
+	const __m128i byte = _mm_set1_epi32(255);
+	const __m128i top = _mm_madd_epi16(top_pairs, wx);
+	const __m128i bot = _mm_madd_epi16(bot_pairs, wx);
+	const __m128i hi =
+		_mm_or_si128(_mm_srli_epi32(top, 8),
+			     _mm_slli_epi32(_mm_srli_epi32(bot, 8), 16));
+	const __m128i lo =
+		_mm_or_si128(_mm_and_si128(top, byte),
+			     _mm_slli_epi32(_mm_and_si128(bot, byte), 16));
+	const __m128i sum = _mm_add_epi32(
+		_mm_add_epi32(_mm_slli_epi32(_mm_madd_epi16(hi, wy), 8),
+			      _mm_madd_epi16(lo, wy)),
+		_mm_set1_epi32(32768));
+	return _mm_srli_epi32(sum, 16);
+}
+
+/* Grey: the eight pixels from (X, Y) into out, their rows as rows8 gives
+ * them (a constant where it is inlined); the lanes move on by eight. */
+static inline __attribute__((always_inline)) void
+group_grey8(const kho_warp_src *s, lanes8 *l, int64_t X, int64_t top, int rows,
+	    uint8_t *out)
+{
+	const __m128i zero = _mm_setzero_si128();
+	const __m128i lower = rows == 2 ? lower8(l, top) : zero;
+	__m128i wx[2], wy[2];
+	lanes8_next(l, wx, wy);
+	const uint8_t *r0 = src_row(s, top) + (X >> 16);
+	const uint8_t *r1 = src_row(s, top + 1) + (X >> 16);
+	__m128i p0 =
+		_mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)r0), zero);
+	__m128i q0 = _mm_unpacklo_epi8(
+		_mm_loadl_epi64((const __m128i *)(r0 + 1)), zero);
+	__m128i p1 =
+		_mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)r1), zero);
+	__m128i q1 = _mm_unpacklo_epi8(
+		_mm_loadl_epi64((const __m128i *)(r1 + 1)), zero);
+	if (rows == 2) {
+		/* the pixels past the change of row: rows top + 1 and
+		 * top + 2 */
+		const uint8_t *r2 = src_row(s, top + 2) + (X >> 16);
+		p0 = pick(lower, p0, p1);
+		q0 = pick(lower, q0, q1);
+		p1 = pick(lower, p1,
+			  _mm_unpacklo_epi8(
+				  _mm_loadl_epi64((const __m128i *)r2), zero));
+		q1 = pick(lower, q1,
+			  _mm_unpacklo_epi8(
+				  _mm_loadl_epi64((const __m128i *)(r2 + 1)),
+				  zero));
+	}
+	const __m128i a = blend4(_mm_unpacklo_epi16(p0, q0),
+				 _mm_unpacklo_epi16(p1, q1), wx[0], wy[0]);
+	const __m128i b = blend4(_mm_unpackhi_epi16(p0, q0),
+				 _mm_unpackhi_epi16(p1, q1), wx[1], wy[1]);
+	_mm_storel_epi64((__m128i *)out,
+			 _mm_packus_epi16(_mm_packs_epi32(a, b), zero));
+}
+
+/* The groups that cross a change of row, out of line: the loop over the
+ * others keeps its registers. */
+static __attribute__((noinline)) void group_grey8_across(const kho_warp_src *s,
+							 lanes8 *l, int64_t X,
+							 int64_t top,
+							 uint8_t *out)
+{
+	group_grey8(s, l, X, top, 2, out);
+}
+
+/* Eight pixels' weights (pixels 0-3 in w[0], 4-7 in w[1]) over their 24
+ * bytes: bytes 0-3 are pixels 0 0 0 1, 4-7 are 1 1 2 2, 8-11 are 2 3 3 3;
+ * the same for pixels 4-7 in bytes 12-23. */
+static inline void spread_rgb(const __m128i w[2], __m128i out[6])
+{
+	for (int h = 0; h < 2; h++) {
+		out[3 * h] = _mm_shuffle_epi32(w[h], _MM_SHUFFLE(1, 0, 0, 0));
+		out[3 * h + 1] =
+			_mm_shuffle_epi32(w[h], _MM_SHUFFLE(2, 2, 1, 1));
+		out[3 * h + 2] =
+			_mm_shuffle_epi32(w[h], _MM_SHUFFLE(3, 3, 3, 2));
+	}
+}
+
+/* 24 bytes as 16-bit values: bytes 0-7, 8-15, 16-23. */
+static inline void widen24(const uint8_t *b, __m128i v[3])
+{
+	const __m128i zero = _mm_setzero_si128();
+	const __m128i lo = _mm_loadu_si128((const __m128i *)b);
+	v[0] = _mm_unpacklo_epi8(lo, zero);
+	v[1] = _mm_unpackhi_epi8(lo, zero);
+	v[2] = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(b + 16)),
+				 zero);
+}
+
+/* Colour: eight pixels whose columns follow each other are 24 bytes that
+ * follow each other, each blended with the byte 3 further on, by its
+ * pixel's weights (each pixel's weight spread over its three bytes by
+ * shuffles); as group_grey8 otherwise. */
+static inline __attribute__((always_inline)) void
+group_rgb8(const kho_warp_src *s, lanes8 *l, int64_t X, int64_t top, int rows,
+	   uint8_t *out)
+{
+	const __m128i zero = _mm_setzero_si128();
+	const __m128i lower = rows == 2 ? lower8(l, top) : zero;
+	__m128i wx[2], wy[2];
+	lanes8_next(l, wx, wy);
+	__m128i bx[6], by[6];
+	spread_rgb(wx, bx);
+	spread_rgb(wy, by);
+	const uint8_t *r0 = src_row(s, top) + (X >> 16) * 3;
+	const uint8_t *r1 = src_row(s, top + 1) + (X >> 16) * 3;
+	/* 24 bytes of each pixel and of its right neighbour: the last read
+	 * is byte 26, the third of column xi + 8, inside the row as the run
+	 * is */
+	__m128i P[3], Q[3], R[3], S[3];
+	widen24(r0, P);
+	widen24(r0 + 3, Q);
+	widen24(r1, R);
+	widen24(r1 + 3, S);
+	if (rows == 2) {
+		/* the pixels past the change of row: rows top + 1 and
+		 * top + 2, each pixel's mask over its bytes */
+		const uint8_t *r2 = src_row(s, top + 2) + (X >> 16) * 3;
+		const __m128i by_pixel[2] = {_mm_unpacklo_epi16(lower, lower),
+					     _mm_unpackhi_epi16(lower, lower)};
+		__m128i T[3], U[3], m32[6];
+		widen24(r2, T);
+		widen24(r2 + 3, U);
+		spread_rgb(by_pixel, m32);
+		for (int k = 0; k < 3; k++) {
+			const __m128i m =
+				_mm_packs_epi32(m32[2 * k], m32[2 * k + 1]);
+			P[k] = pick(m, P[k], R[k]);
+			Q[k] = pick(m, Q[k], S[k]);
+			R[k] = pick(m, R[k], T[k]);
+			S[k] = pick(m, S[k], U[k]);
+		}
+	}
+	__m128i res[6];
+	for (int k = 0; k < 3; k++) {
+		res[2 * k] = blend4(_mm_unpacklo_epi16(P[k], Q[k]),
+				    _mm_unpacklo_epi16(R[k], S[k]), bx[2 * k],
+				    by[2 * k]);
+		res[2 * k + 1] = blend4(_mm_unpackhi_epi16(P[k], Q[k]),
+					_mm_unpackhi_epi16(R[k], S[k]),
+					bx[2 * k + 1], by[2 * k + 1]);
+	}
+	const __m128i first = _mm_packus_epi16(_mm_packs_epi32(res[0], res[1]),
+					       _mm_packs_epi32(res[2], res[3]));
+	const __m128i last =
+		_mm_packus_epi16(_mm_packs_epi32(res[4], res[5]), zero);
+	_mm_storeu_si128((__m128i *)out, first);
+	_mm_storel_epi64((__m128i *)(out + 16), last);
+}
+
+static __attribute__((noinline)) void group_rgb8_across(const kho_warp_src *s,
+							lanes8 *l, int64_t X,
+							int64_t top,
+							uint8_t *out)
+{
+	group_rgb8(s, l, X, top, 2, out);
+}
+
+/* The run of a row inside the page eight pixels at a time, c channels (a
+ * constant where it is inlined), while the groups read neighbouring
+ * columns of at most three rows: returns how many pixels it made (a
+ * multiple of 8); the caller makes the rest. */
+static inline __attribute__((always_inline)) int64_t
+run_inside8(const kho_warp_src *s, int64_t X, int64_t Y, int64_t DX, int64_t DY,
+	    int64_t n, int c, uint8_t *out)
+{
+	lanes8 l;
+	lanes8_init(&l, X, Y, DX, DY);
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8, X += 8 * DX, Y += 8 * DY) {
+		int64_t top;
+		const int rows = rows8(&l, X, Y, &top);
+		if (!rows)
+			break;
+		uint8_t *o = out + i * c;
+		if (c == 1 && rows == 1)
+			group_grey8(s, &l, X, top, 1, o);
+		else if (c == 1)
+			group_grey8_across(s, &l, X, top, o);
+		else if (rows == 1)
+			group_rgb8(s, &l, X, top, 1, o);
+		else
+			group_rgb8_across(s, &l, X, top, o);
+	}
+	return i;
+}
+
+static int64_t run_inside_grey8(const kho_warp_src *s, int64_t X, int64_t Y,
+				int64_t DX, int64_t DY, int64_t n, uint8_t *out)
+{
+	return run_inside8(s, X, Y, DX, DY, n, 1, out);
+}
+
+static int64_t run_inside_rgb8(const kho_warp_src *s, int64_t X, int64_t Y,
+			       int64_t DX, int64_t DY, int64_t n, uint8_t *out)
+{
+	return run_inside8(s, X, Y, DX, DY, n, 3, out);
+}
+#endif
+
+/* One pixel near or past the edge: white comes in from outside. */
+static void pixel_edge(const kho_warp_src *s, int64_t X, int64_t Y, uint8_t *d)
+{
+	const int c = s->channels;
+	const int64_t xi = X >> 16, yi = Y >> 16;
+	uint8_t quad[2][2][3];
+	for (int q = 0; q < 4; q++) {
+		const int64_t px = xi + (q & 1), py = yi + (q >> 1);
+		uint8_t *v = quad[q >> 1][q & 1];
+		if (px < 0 || py < 0 || px >= s->width || py >= s->height)
+			memset(v, 255, (size_t)c);
+		else
+			memcpy(v, src_row(s, py) + px * c, (size_t)c);
+	}
+	/* blend wants each row's two pixels side by side, c apart */
+	uint8_t top[6], bot[6];
+	memcpy(top, quad[0][0], (size_t)c);
+	memcpy(top + c, quad[0][1], (size_t)c);
+	memcpy(bot, quad[1][0], (size_t)c);
+	memcpy(bot + c, quad[1][1], (size_t)c);
+	blend(top, bot, (uint32_t)(X >> 8) & 255u, (uint32_t)(Y >> 8) & 255u, c,
+	      d);
+}
+
+static int inside(const kho_warp_src *s, int64_t X, int64_t Y)
+{
+	const int64_t x = X >> 16, y = Y >> 16;
+	return x >= 0 && y >= 0 && x + 1 < s->width && y + 1 < s->height;
+}
+
+/* One row by the general map, bilinear, in 16.16 fixed point: the part
+ * inside the page in a tight loop, the edges pixel by pixel. */
+static void sample_bilinear(const kho_warp_src *s, const kho_warp_map *g,
+			    uint32_t j, uint8_t *out)
+{
+	const int c = s->channels;
+	int64_t X = llround((g->a0 + g->ay * j) * 65536.0);
+	int64_t Y = llround((g->b0 + g->by * j) * 65536.0);
+	const int64_t DX = llround(g->ax * 65536.0);
+	const int64_t DY = llround(g->bx * 65536.0);
+	const int64_t n = g->width;
+	int64_t i = 0;
+	/* The map is affine, so the inside part of the row is one run. */
+	while (i < n && !inside(s, X + DX * i, Y + DY * i)) {
+		pixel_edge(s, X + DX * i, Y + DY * i, out + i * c);
+		i++;
+	}
+	/* The last inside pixel, by bisection: the inside of a line is
+	 * one interval. */
+	int64_t end = i;
+	if (i < n) {
+		int64_t lo = i, hi = n; /* lo inside, hi outside or the end */
+		while (hi - lo > 1) {
+			const int64_t mid = lo + (hi - lo) / 2;
+			if (inside(s, X + DX * mid, Y + DY * mid))
+				lo = mid;
+			else
+				hi = mid;
+		}
+		end = hi;
+	}
+	if (end > i) {
+#if defined(__SSE2__)
+		/* in stretches: eight at a time where they can be, one by
+		 * one across a change of source row */
+		while (i < end) {
+			i += c == 1 ? run_inside_grey8(s, X + DX * i,
+						       Y + DY * i, DX, DY,
+						       end - i, out + i)
+				    : run_inside_rgb8(s, X + DX * i, Y + DY * i,
+						      DX, DY, end - i,
+						      out + i * 3);
+			const int64_t one = KHO_MIN(end - i, (int64_t)8);
+			if (one > 0)
+				run_inside_any(s, X + DX * i, Y + DY * i, DX,
+					       DY, one, c, out + i * c);
+			i += one;
+		}
+#else
+		run_inside_any(s, X + DX * i, Y + DY * i, DX, DY, end - i, c,
+			       out + i * c);
+#endif
+	}
+	for (i = end; i < n; i++)
+		pixel_edge(s, X + DX * i, Y + DY * i, out + i * c);
+}
+
+void kho_warp_row(const kho_warp_src *s, const kho_warp_map *m, uint32_t j,
+		  uint8_t *out)
+{
+	if (m->exact)
+		sample_exact(s, m, j, out);
+	else
+		sample_bilinear(s, m, j, out);
+}

@@ -338,3 +338,9 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	kho_ink_release(&ink);
 	return KHO_OK;
 }
+
+int kho_analysis_wants_finer(const kho_analysis *a)
+{
+	return !a->blank && a->orient.skew.points > 0 &&
+	       a->orient.skew.points < KHO_SPARSE_POINTS;
+}

@@ -58,4 +58,11 @@ typedef struct kho_analysis {
 int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 		     int source_bits, kho_analysis *out, kho_error *err);
 
+/* Whether a page analysed at a reduced size is worth analysing again at
+ * twice the resolution: not blank, with some ink but too little to place
+ * its lines (a page number, a short note).  A page with no ink at all
+ * (bleed-through on the back of a one-sided sheet) has none there either:
+ * a printed stroke a pixel wide is still ink averaged 2 x 2. */
+int kho_analysis_wants_finer(const kho_analysis *a);
+
 #endif

@@ -71,7 +71,7 @@ int kho_plan_measure(const kho_session *s, const kho_page *pg,
 	/* A page with a few words (a page number, a short note) has too
 	 * little ink at the reduced size to place its lines: the caller
 	 * measures it again at twice the resolution. */
-	if (scale > 1 && !a.blank && a.orient.skew.points < KHO_SPARSE_POINTS) {
+	if (scale > 1 && kho_analysis_wants_finer(&a)) {
 		*finer = 1;
 		return KHO_OK;
 	}

@@ -160,8 +160,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: %s\n", path, err.msg);
 			return 1;
 		}
-		if (scale > 1 && !a.blank &&
-		    a.orient.skew.points < KHO_SPARSE_POINTS) {
+		if (scale > 1 && kho_analysis_wants_finer(&a)) {
 			/* as the stage does: again at twice the resolution */
 			scale /= 2;
 			kho_image_release(&raw);

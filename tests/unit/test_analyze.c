@@ -114,6 +114,8 @@ static void test_text_is_bitonal(void **state)
 	assert_string_equal(a.skew_source, "text");
 	assert_true(fabs(a.skew - -1.1) <= 0.05);
 	assert_true(a.skew_confidence >= KHO_SKEW_TRUST);
+	/* ink enough to place its lines at this size */
+	assert_false(kho_analysis_wants_finer(&a));
 	kho_image_release(&img);
 	synth_page_release(&pg);
 }
@@ -151,6 +153,7 @@ static void test_empty_page_is_blank(void **state)
 	assert_int_equal(a.rotation, 0);
 	assert_true(a.skew == 0);
 	assert_string_equal(a.skew_source, "none");
+	assert_false(kho_analysis_wants_finer(&a));
 	kho_image_release(&img);
 	synth_page_release(&pg);
 }
@@ -190,6 +193,11 @@ static void test_page_number_is_not_blank(void **state)
 		snprintf(page, sizeof(page), "a page with only its number %u",
 			 numbers[i].value);
 		expect_blank(&a, 0, page);
+		/* too little ink to place its line: worth measuring at
+		 * twice the resolution */
+		if (!kho_analysis_wants_finer(&a))
+			fail_msg("%s: %zu ink points, not measured finer", page,
+				 a.orient.skew.points);
 		kho_image_release(&img);
 		synth_page_release(&pg);
 	}
@@ -212,6 +220,9 @@ static void test_bleed_through_is_not_blank(void **state)
 		fail_msg("bleed-through: faint lines %.3f, want %g or more",
 			 a.faint_lines, KHO_FAINT_LINES);
 	expect_blank(&a, 0, "a page with bleed-through");
+	/* No ink, and none at twice the resolution: not measured again. */
+	assert_int_equal(a.orient.skew.points, 0);
+	assert_false(kho_analysis_wants_finer(&a));
 	kho_image_release(&img);
 	synth_page_release(&pg);
 }

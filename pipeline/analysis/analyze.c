@@ -1,4 +1,5 @@
 #include "analysis/analyze.h"
+#include "analysis/integral.h"
 
 #include <math.h>
 
@@ -45,9 +46,8 @@ static int to_grey(const kho_image *img, uint8_t **grey, uint8_t **chroma,
 static double box_mean(const uint32_t *ii, size_t w1, long x0, long x1,
 		       long y0, long y1)
 {
-	const uint32_t sum = ii[(size_t)y1 * w1 + x1] - ii[(size_t)y0 * w1 + x1] -
-			     ii[(size_t)y1 * w1 + x0] + ii[(size_t)y0 * w1 + x0];
-	return (double)sum / ((x1 - x0) * (y1 - y0));
+	return (double)kho_box_sum(ii, w1, x0, y0, x1, y1) /
+	       ((x1 - x0) * (y1 - y0));
 }
 
 /* Whether c is at least 2 darker than both halves of a window cut at
@@ -69,18 +69,10 @@ static double faint_structure(const uint8_t *grey, uint32_t w, uint32_t h,
 			      const uint8_t *usable, kho_error *err)
 {
 	const size_t w1 = (size_t)w + 1;
-	uint32_t *ii = calloc(w1 * ((size_t)h + 1), sizeof(*ii));
+	uint32_t *ii = kho_integral_image(grey, w, h);
 	if (!ii) {
 		kho_error_set(err, KHO_FATAL, "out of memory");
 		return 0;
-	}
-	for (uint32_t y = 0; y < h; y++) {
-		uint32_t run = 0;
-		for (uint32_t x = 0; x < w; x++) {
-			run += grey[(size_t)y * w + x];
-			ii[(size_t)(y + 1) * w1 + x + 1] =
-				ii[(size_t)y * w1 + x + 1] + run;
-		}
 	}
 	kho_ink marks = KHO_INK_INIT;
 	marks.width = w;
@@ -97,25 +89,24 @@ static double faint_structure(const uint8_t *grey, uint32_t w, uint32_t h,
 		const long y0 = KHO_MAX(0L, (long)y - R);
 		const long y1 = KHO_MIN((long)h, (long)y + R + 1);
 		for (uint32_t x = mx; x + mx < w; x++) {
+			const long x0 = KHO_MAX(0L, (long)x - R);
+			const long x1 = KHO_MIN((long)w, (long)x + R + 1);
+			const uint32_t sum =
+				kho_box_sum(ii, w1, x0, y0, x1, y1);
+			const uint32_t near =
+				kho_box_sum(ii, w1, (long)x - 1, (long)y - 1,
+					    (long)x + 2, (long)y + 2);
+			const double d = (double)sum / ((x1 - x0) * (y1 - y0)) -
+					 near / 9.0;
+			/* most pixels are grain: told by d before the paper
+			 * around them is looked up */
+			if (d < 2)
+				continue;
 			if (usable && !(usable[(size_t)y * w + x] &&
 					usable[(size_t)(y - my) * w + x] &&
 					usable[(size_t)(y + my) * w + x] &&
 					usable[(size_t)y * w + x - mx] &&
 					usable[(size_t)y * w + x + mx]))
-				continue;
-			const long x0 = KHO_MAX(0L, (long)x - R);
-			const long x1 = KHO_MIN((long)w, (long)x + R + 1);
-			const uint32_t sum = ii[(size_t)y1 * w1 + x1] -
-					     ii[(size_t)y0 * w1 + x1] -
-					     ii[(size_t)y1 * w1 + x0] +
-					     ii[(size_t)y0 * w1 + x0];
-			const uint32_t near = ii[(size_t)(y + 2) * w1 + x + 2] -
-					      ii[(size_t)(y - 1) * w1 + x + 2] -
-					      ii[(size_t)(y + 2) * w1 + x - 1] +
-					      ii[(size_t)(y - 1) * w1 + x - 1];
-			const double d = (double)sum / ((x1 - x0) * (y1 - y0)) -
-					 near / 9.0;
-			if (d < 2)
 				continue;
 			/* A faint mark is darker than the paper on every side
 			 * of it (a line's own pixels are a small part of each
@@ -154,7 +145,7 @@ static double largest_mark(const uint8_t *grey, uint32_t w, uint32_t h,
 			   kho_error *err)
 {
 	const size_t n = (size_t)w * h, w1 = (size_t)w + 1;
-	uint32_t *ii = calloc(w1 * ((size_t)h + 1), sizeof(*ii));
+	uint32_t *ii = kho_integral_image(grey, w, h);
 	uint8_t *mark = calloc(n ? n : 1, 1);
 	uint32_t *queue = malloc(sizeof(*queue) * (n ? n : 1));
 	if (!ii || !mark || !queue) {
@@ -163,14 +154,6 @@ static double largest_mark(const uint8_t *grey, uint32_t w, uint32_t h,
 		free(queue);
 		kho_error_set(err, KHO_FATAL, "out of memory");
 		return 0;
-	}
-	for (uint32_t y = 0; y < h; y++) {
-		uint32_t run = 0;
-		for (uint32_t x = 0; x < w; x++) {
-			run += grey[(size_t)y * w + x];
-			ii[(size_t)(y + 1) * w1 + x + 1] =
-				ii[(size_t)y * w1 + x + 1] + run;
-		}
 	}
 	const long R = 10;
 	const double step = paper / 5.0;
@@ -183,10 +166,8 @@ static double largest_mark(const uint8_t *grey, uint32_t w, uint32_t h,
 				continue;
 			const long x0 = KHO_MAX(0L, (long)x - R);
 			const long x1 = KHO_MIN((long)w, (long)x + R + 1);
-			const uint32_t sum = ii[(size_t)y1 * w1 + x1] -
-					     ii[(size_t)y0 * w1 + x1] -
-					     ii[(size_t)y1 * w1 + x0] +
-					     ii[(size_t)y0 * w1 + x0];
+			const uint32_t sum =
+				kho_box_sum(ii, w1, x0, y0, x1, y1);
 			mark[i] = grey[i] <
 				  (double)sum / ((x1 - x0) * (y1 - y0)) - step;
 		}

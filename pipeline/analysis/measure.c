@@ -1,10 +1,8 @@
 #include "analysis/measure.h"
 #include "analysis/bytes16.h"
+#include "analysis/integral.h"
 
 #include <math.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 /* Chroma (max - min of R, G, B, once the paper's tint is divided out)
  * above this is colour. */
@@ -28,53 +26,6 @@
 static inline int luma(const uint8_t *p)
 {
 	return (p[0] * 77 + p[1] * 150 + p[2] * 29) >> 8;
-}
-
-/* Sum of a box of the integral image. */
-static inline uint32_t box_sum(const uint32_t *ii, size_t w1, long x0,
-			       long y0, long x1, long y1)
-{
-	return ii[(size_t)y1 * w1 + (size_t)x1] - ii[(size_t)y0 * w1 + (size_t)x1] -
-	       ii[(size_t)y1 * w1 + (size_t)x0] + ii[(size_t)y0 * w1 + (size_t)x0];
-}
-
-/* Row y of the integral image from the one above: cur[x + 1] is above[x +
- * 1] plus the row's first x + 1 pixels; cur[0] is 0.  Four pixels at a
- * time where it can (SSE2): the running sums of four lanes by two shifts,
- * the row's sum so far carried in every lane. */
-static void integral_row(const uint8_t *l, uint32_t W, const uint32_t *above,
-			 uint32_t *cur)
-{
-	uint32_t run = 0, x = 0;
-	cur[0] = 0;
-#if defined(__SSE2__)
-	const __m128i zero = _mm_setzero_si128();
-	__m128i carry = zero;
-	for (; x + 16 <= W; x += 16) {
-		const __m128i v = _mm_loadu_si128((const __m128i *)(l + x));
-		const __m128i half[2] = {_mm_unpacklo_epi8(v, zero),
-					 _mm_unpackhi_epi8(v, zero)};
-		for (int k = 0; k < 4; k++) {
-			__m128i t =
-				k % 2 ? _mm_unpackhi_epi16(half[k / 2], zero)
-				      : _mm_unpacklo_epi16(half[k / 2], zero);
-			t = _mm_add_epi32(t, _mm_slli_si128(t, 4));
-			t = _mm_add_epi32(t, _mm_slli_si128(t, 8));
-			t = _mm_add_epi32(t, carry);
-			carry = _mm_shuffle_epi32(t, _MM_SHUFFLE(3, 3, 3, 3));
-			const size_t at = (size_t)x + 1 + 4 * (size_t)k;
-			const __m128i up =
-				_mm_loadu_si128((const __m128i *)(above + at));
-			_mm_storeu_si128((__m128i *)(cur + at),
-					 _mm_add_epi32(t, up));
-		}
-	}
-	run = (uint32_t)_mm_cvtsi128_si32(carry);
-#endif
-	for (; x < W; x++) {
-		run += l[x];
-		cur[x + 1] = above[x + 1] + run;
-	}
 }
 
 int kho_measure_paper(const kho_image *img, const uint8_t *grey,
@@ -118,7 +69,7 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 		const uint8_t *l = L + (size_t)y * W;
 		const uint32_t *above = ii + (size_t)y * w1;
 		uint32_t *cur = ii + (size_t)(y + 1) * w1;
-		integral_row(l, W, above, cur);
+		kho_integral_row(l, W, above, cur);
 		const uint8_t *ok = usable ? usable + (size_t)y * W : NULL;
 		if (!ok) {
 			for (uint32_t x = 0; x < W; x++)
@@ -280,8 +231,9 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 				continue;
 			const long x0 = KHO_MAX(0L, (long)x - R);
 			const long x1 = KHO_MIN((long)W, (long)x + R + 1);
-			const double bg = (double)box_sum(ii, w1, x0, y0, x1, y1) /
-					  (double)((x1 - x0) * (y1 - y0));
+			const double bg =
+				(double)kho_box_sum(ii, w1, x0, y0, x1, y1) /
+				(double)((x1 - x0) * (y1 - y0));
 			if (v < bg - FAINT_STEP &&
 			    (l[x + 1] < bg - FAINT_STEP ||
 			     l[x + W] < bg - FAINT_STEP))

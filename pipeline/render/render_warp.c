@@ -204,6 +204,17 @@ static inline __m128i blend4(__m128i top_pairs, __m128i bot_pairs, __m128i wx,
 	return _mm_srli_epi32(sum, 16);
 }
 
+/* A group's start: the eight pixels' weights into wx and wy, the lanes
+ * moved on by eight; returns which pixels read from row top + 1 on when
+ * the group crosses a row (rows 2), else none. */
+static inline __m128i group_start(lanes8 *l, int64_t top, int rows,
+				  __m128i wx[2], __m128i wy[2])
+{
+	const __m128i lower = rows == 2 ? lower8(l, top) : _mm_setzero_si128();
+	lanes8_next(l, wx, wy);
+	return lower;
+}
+
 /* Grey: the eight pixels from (X, Y) into out, their rows as rows8 gives
  * them (a constant where it is inlined); the lanes move on by eight. */
 static inline __attribute__((always_inline)) void
@@ -211,9 +222,8 @@ group_grey8(const kho_warp_src *s, lanes8 *l, int64_t X, int64_t top, int rows,
 	    uint8_t *out)
 {
 	const __m128i zero = _mm_setzero_si128();
-	const __m128i lower = rows == 2 ? lower8(l, top) : zero;
 	__m128i wx[2], wy[2];
-	lanes8_next(l, wx, wy);
+	const __m128i lower = group_start(l, top, rows, wx, wy);
 	const uint8_t *r0 = src_row(s, top) + (X >> 16);
 	const uint8_t *r1 = src_row(s, top + 1) + (X >> 16);
 	__m128i p0 =
@@ -290,9 +300,8 @@ group_rgb8(const kho_warp_src *s, lanes8 *l, int64_t X, int64_t top, int rows,
 	   uint8_t *out)
 {
 	const __m128i zero = _mm_setzero_si128();
-	const __m128i lower = rows == 2 ? lower8(l, top) : zero;
 	__m128i wx[2], wy[2];
-	lanes8_next(l, wx, wy);
+	const __m128i lower = group_start(l, top, rows, wx, wy);
 	__m128i bx[6], by[6];
 	spread_rgb(wx, bx);
 	spread_rgb(wy, by);

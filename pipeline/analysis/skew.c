@@ -192,20 +192,22 @@ static int strips_for(const kho_ink *ink)
 	return n < 1 ? 1 : n > 6 ? 6 : n;
 }
 
+/* Every point of ink in one strip: its own arrays. */
+static points all_points(const kho_ink *ink)
+{
+	return (points){.x = ink->x, .y = ink->y, .w = ink->w, .n = ink->n};
+}
+
 /* Takes every step-th point of ink into pts, and the start of its
  * strip's profile, strips profiles stride bins apart; KHO_FATAL when out
  * of memory. */
 static int points_take(const kho_ink *ink, size_t step, int strips,
 		       size_t stride, points *pts, kho_error *err)
 {
-	memset(pts, 0, sizeof(*pts));
-	pts->n = (ink->n + step - 1) / step;
-	if (step == 1 && strips == 1) {
-		pts->x = ink->x;
-		pts->y = ink->y;
-		pts->w = ink->w;
+	*pts = all_points(ink);
+	if (step == 1 && strips == 1)
 		return KHO_OK;
-	}
+	pts->n = (ink->n + step - 1) / step;
 	const size_t n = pts->n ? pts->n : 1;
 	if (stride * (size_t)strips > INT32_MAX)
 		return kho_error_set(err, KHO_FATAL,
@@ -319,12 +321,6 @@ static double energy_into(const kho_ink *ink, const points *pts, double degrees,
 static size_t bins_needed(const kho_ink *ink, double bin)
 {
 	return (size_t)((ink->width + ink->height) / bin) + 8;
-}
-
-/* Every point of ink in one strip: its own arrays. */
-static points all_points(const kho_ink *ink)
-{
-	return (points){.x = ink->x, .y = ink->y, .w = ink->w, .n = ink->n};
 }
 
 double kho_skew_energy(const kho_ink *ink, double degrees, double bin)

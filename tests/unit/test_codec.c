@@ -1993,6 +1993,47 @@ static void test_realdata_sweep(void **state)
 
 /* ---- the reducing scaler, through a TIFF ---- */
 
+/* The mean of box (ox, oy) of k x k pixels of channel c of a w x h
+ * image of ch channels, rounded half up; fewer pixels at the edges. */
+static unsigned box_mean(const uint8_t *img, uint32_t w, uint32_t h, int ch,
+			 unsigned k, uint32_t ox, uint32_t oy, int c)
+{
+	uint32_t sum = 0, n = 0;
+	for (uint32_t y = oy * k; y < KHO_MIN(h, oy * k + k); y++)
+		for (uint32_t x = ox * k; x < KHO_MIN(w, ox * k + k); x++, n++)
+			sum += img[((size_t)y * w + x) * ch + c];
+	return (sum + n / 2) / n;
+}
+
+/* The page of o read at 1/k: every box its mean. */
+static void expect_box_means(struct opened *o, const uint8_t *img, uint32_t w,
+			     uint32_t h, int ch, unsigned k)
+{
+	kho_page_info info;
+	kho_image out;
+	read_page(o, 0, k, &info, &out);
+	assert_int_equal(out.width, (w + k - 1) / k);
+	assert_int_equal(out.height, (h + k - 1) / k);
+	assert_int_equal(out.channels, ch);
+	for (uint32_t oy = 0; oy < out.height; oy++)
+		for (uint32_t ox = 0; ox < out.width; ox++)
+			for (int c = 0; c < ch; c++) {
+				const unsigned want =
+					box_mean(img, w, h, ch, k, ox, oy, c);
+				const unsigned got =
+					out.pixels[(size_t)oy * out.stride +
+						   (size_t)ox * ch + c];
+				if (got != want)
+					fail_msg(
+						"%ux%u, %d channels, scale %u, "
+						"box (%u, %u) channel %d: %u, "
+						"the mean %u",
+						w, h, ch, k, ox, oy, c, got,
+						want);
+			}
+	kho_image_release(&out);
+}
+
 /* Every box's mean, rounded half up, against the sums by definition:
  * sizes that leave partial boxes, one and three channels, scales 2, 4
  * and 8, values crowding 0 and 255. */
@@ -2027,33 +2068,10 @@ static void test_scaler_box_means(void **state)
 				tiff_write(path, &spec, img);
 				struct opened o;
 				open_path(&o, path);
-				for (size_t si = 0; si < KHO_ARRAY_SIZE(scales); si++) {
-					const unsigned k = scales[si];
-					kho_page_info info;
-					kho_image out;
-					read_page(&o, 0, k, &info, &out);
-					assert_int_equal(out.width, (w + k - 1) / k);
-					assert_int_equal(out.height, (h + k - 1) / k);
-					assert_int_equal(out.channels, ch);
-					for (uint32_t oy = 0; oy < out.height; oy++)
-						for (uint32_t ox = 0; ox < out.width; ox++)
-							for (int c = 0; c < ch; c++) {
-								uint32_t sum = 0, n = 0;
-								for (uint32_t y = oy * k; y < KHO_MIN(h, oy * k + k); y++)
-									for (uint32_t x = ox * k; x < KHO_MIN(w, ox * k + k); x++, n++)
-										sum += img[((size_t)y * w + x) * ch + c];
-								const unsigned want = (sum + n / 2) / n;
-								const unsigned got = out.pixels[(size_t)oy * out.stride +
-												(size_t)ox * ch + c];
-								if (got != want)
-									fail_msg("%ux%u, %d channels, scale %u, "
-										 "box (%u, %u) channel %d: %u, "
-										 "the mean %u",
-										 w, h, ch, k, ox, oy, c, got,
-										 want);
-							}
-					kho_image_release(&out);
-				}
+				for (size_t si = 0; si < KHO_ARRAY_SIZE(scales);
+				     si++)
+					expect_box_means(&o, img, w, h, ch,
+							 scales[si]);
 				close_opened(&o);
 				free(img);
 			}

@@ -244,6 +244,57 @@ static void edge_angle(kho_paper *p)
 	}
 }
 
+/* The level the brightest want pixels of hist reach, counting those at
+ * or above from alone. */
+static int level_of_brightest(const uint64_t hist[256], int from, uint64_t want)
+{
+	uint64_t acc = 0;
+	for (int v = 255; v >= from; v--) {
+		acc += hist[v];
+		if (acc >= want)
+			return v;
+	}
+	return from;
+}
+
+/* The paper's level in the histogram of the mask's n pixels, the bed at
+ * bed: the level the brightest 40% reach, most of a scan being paper.
+ * *small: 1 where that level is too close to the bed's and the pixels
+ * well above the bed make a twentieth of the image, not a few bright
+ * marks; then *small_level is the level the brightest 40% of those reach.
+ * That is a sheet smaller than the bed (a receipt, an A5 form on an A3
+ * flatbed) if the bright pixels make one (sheet_shaped). */
+static int paper_level(const uint64_t hist[256], size_t n, int bed, int *small,
+		       int *small_level)
+{
+	const int paper = level_of_brightest(hist, 0, (uint64_t)n * 2 / 5);
+	const int above = bed + KHO_PAPER_CONTRAST + 1;
+	*small = 0;
+	*small_level = paper;
+	if (paper - bed > KHO_PAPER_CONTRAST || above > 255)
+		return paper;
+	uint64_t bright = 0;
+	for (int v = above; v < 256; v++)
+		bright += hist[v];
+	if (bright * 20 < n)
+		return paper;
+	*small = 1;
+	*small_level = level_of_brightest(hist, above, bright * 2 / 5);
+	return paper;
+}
+
+/* Whether the paper of p (paper_n mask pixels) is a sheet: it fills the
+ * box it makes when turned straight by its edges' angle, as a sheet of
+ * any size does, at any angle, and the light parts of a photo with a
+ * dark background do not. */
+static int sheet_shaped(const kho_paper *p, size_t paper_n)
+{
+	double x, y, w, h;
+	kho_paper_box(p, p->edge_angle, 0, &x, &y, &w, &h);
+	const double area = (double)paper_n * p->factor * p->factor;
+	return area >= 0.85 * w * h;
+}
+
 int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 		   uint32_t width, uint32_t height, double dpi, kho_paper *p,
 		   kho_error *err)
@@ -280,16 +331,6 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 	uint64_t hist[256] = { 0 };
 	for (size_t i = 0; i < mn; i++)
 		hist[low[i]]++;
-	uint64_t acc = 0;
-	int paper = 255;
-	for (int v = 255; v >= 0; v--) {
-		acc += hist[v];
-		if (acc >= mn * 2 / 5) {
-			paper = v;
-			break;
-		}
-	}
-	p->paper_level = paper;
 	/* The bed's level: the darker tenth of the image's outer ring. */
 	uint64_t ring[256] = { 0 }, ring_n = 0;
 	for (uint32_t y = 0; y < p->mh; y++)
@@ -299,14 +340,17 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 				ring_n++;
 			}
 	int bed = 0;
-	for (acc = 0; bed < 255; bed++) {
+	for (uint64_t acc = 0; bed < 255; bed++) {
 		acc += ring[bed];
 		if (acc * 10 >= ring_n)
 			break;
 	}
 	p->bed_level = bed;
+	int small = 0, paper = 0;
+	const int usual = paper_level(hist, mn, bed, &small, &paper);
+	p->paper_level = paper;
 	const int threshold = (paper + bed) / 2;
-	const int has_dark_ring = paper - bed > 60;
+	const int has_dark_ring = paper - bed > KHO_PAPER_CONTRAST;
 
 	/* Coloured pixels (chroma over 40, tint of paper included) are
 	 * print, never the bed. */
@@ -375,11 +419,23 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 	p->sides[n_sides] = '\0';
 	p->bed = n_sides > 0 && p->bed_share >= 0.002 &&
 		 p->bed_spread <= KHO_BED_SPREAD;
+	if (p->bed)
+		edge_angle(p);
+	/* Nothing but bed is no bed: a page dark all over.  Where the bed
+	 * was looked for under a small sheet, the light parts must make
+	 * one; else there is no bed, as if it had not been looked for. */
+	if (bed_n == mn ||
+	    (small && !(p->bed && sheet_shaped(p, mn - bed_n)))) {
+		p->bed = 0;
+		p->paper_level = usual;
+		p->bed_share = 0;
+		p->bed_spread = 0;
+		p->edge_angle = 0;
+		p->edge_weight = 0;
+	}
 	if (!p->bed) {
 		memset(p->mask, 1, mn);
 		p->sides[0] = '\0';
-	} else {
-		edge_angle(p);
 	}
 
 	/* Usable: paper two mask pixels (a millimetre) away from the bed,

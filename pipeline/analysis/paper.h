@@ -7,7 +7,9 @@
  * (text, rules, a page number near the edge) have been opened away, so
  * that no printed mark can join it; the paper is everything else.  Content
  * printed on the paper is therefore inside the paper, whatever is near the
- * edge.
+ * edge.  Most of a scan is paper; where most of it is bed (a receipt, an
+ * A5 form on an A3 flatbed), the paper is the light part of the image, if
+ * that has a sheet's shape.
  */
 #ifndef KHO_PAPER_H
 #define KHO_PAPER_H
@@ -37,6 +39,9 @@ typedef struct kho_paper {
 /* A bed's levels spread no wider than this (grey levels, standard
  * deviation at about 50 dpi): anything more textured is content. */
 #define KHO_BED_SPREAD 14.0
+
+/* The paper stands more than this (grey levels) above a dark bed. */
+#define KHO_PAPER_CONTRAST 60
 
 /* Finds the paper in a grey image of dpi dots per inch.  chroma, when not
  * NULL, is each pixel's colour (max - min of R, G, B, same layout as

@@ -85,6 +85,8 @@ for i in 1 2 3 4 5 6 7 8; do
 	cp "$R/pillow-malformed/g4_orientation_$i.tif" "real/G4-$i.tif"
 done
 cp "$R/unpaper/source_images/imgsrc001.png" real/UP-1.png
+python3 "$KHO_SOURCE_DIR/tests/tools/pbm_to_png.py" \
+	"$R/unpaper/golden_images/goldenC1.pbm" real/GC-1.png
 "$KHO" init rroot >/dev/null
 expect_exit 0 ingest --root rroot real
 expect_exit 0 normalize --root rroot
@@ -112,4 +114,14 @@ case "$flags" in *border*) ;; *) fail "imgsrc001: no border found ($flags)" ;; e
 # once the page is straight) and not the text (from about 440).
 cx=$(sqlite3 rroot/catalog.db "SELECT CAST(pl.crop_x AS INTEGER) FROM plans pl JOIN pages p ON p.id=pl.page JOIN records r ON r.id=p.record WHERE r.record_id='UP-1';")
 [ "$cx" -ge 280 ] && [ "$cx" -le 430 ] || fail "imgsrc001: the crop starts at x $cx"
+# unpaper's goldenC1: an A5 sheet in the middle of a black A4 bed, which
+# covers three quarters of the scan.  The sheet is found (1240 x 1754
+# pixels at 623, 877), the page cropped to it and its text measured.
+gc=$(sqlite3 rroot/catalog.db "SELECT pl.flags || ' ' || CAST(pl.crop_x AS INTEGER) || ' ' || CAST(pl.crop_y AS INTEGER) || ' ' || CAST(pl.crop_w AS INTEGER) || ' ' || CAST(pl.crop_h AS INTEGER) || ' ' || (pl.skew_confidence >= 0.5) FROM plans pl JOIN pages p ON p.id=pl.page JOIN records r ON r.id=p.record WHERE r.record_id='GC-1';")
+read -r gflags gx gy gw gh gsure <<<"$gc"
+case "$gflags" in *border*) ;; *) fail "goldenC1: no border found ($gc)" ;; esac
+[ "$gsure" = 1 ] || fail "goldenC1: the skew is not measured ($gc)"
+[ "$gx" -ge 600 ] && [ "$gx" -le 640 ] && [ "$gy" -ge 855 ] && [ "$gy" -le 895 ] &&
+	[ "$gw" -ge 1200 ] && [ "$gw" -le 1280 ] && [ "$gh" -ge 1710 ] && [ "$gh" -le 1790 ] ||
+	fail "goldenC1: the crop is not the sheet ($gc)"
 echo ok

@@ -271,6 +271,11 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 
 	/* The content's orientation only when the page says it clearly. */
 	out->rotation = out->orient.confidence >= 0.5 ? out->orient.rotation : 0;
+	/* Sure lines that run along the page, too few to read which way
+	 * up: the page is left as it is, and said to be so. */
+	out->sideways = out->rotation == 0 && out->orient.rotation % 180 &&
+			out->orient.along >= KHO_SIDEWAYS_PEAK &&
+			out->orient.skew.confidence >= KHO_SKEW_TRUST;
 	if (out->orient.skew.confidence >= KHO_SKEW_TRUST) {
 		out->skew = out->orient.skew.angle;
 		out->skew_confidence = out->orient.skew.confidence;

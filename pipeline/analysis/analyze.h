@@ -15,6 +15,11 @@
 /* Below this, a skew found is not trusted and the page is left as it is. */
 #define KHO_SKEW_TRUST 0.5
 
+/* Lines along the page whose profile peaks at least this high are text
+ * (a photo's stripes peak lower): a page whose up and down cannot be told
+ * is flagged as lying sideways. */
+#define KHO_SIDEWAYS_PEAK 1.5
+
 /* With fewer ink points than this, a page is worth measuring again at a
  * higher resolution. */
 #define KHO_SPARSE_POINTS 4000
@@ -33,6 +38,9 @@ typedef struct kho_analysis {
 	double dpi;
 	kho_orientation orient;  /* content rotation, skew */
 	int rotation;            /* clockwise turn to apply after the tags */
+	int sideways;		 /* the text's lines run along the page, but
+				  * which way up it reads is not clear (a
+				  * line or two): left unturned */
 	double skew;             /* applied: 0 when not trusted */
 	double skew_confidence;
 	const char *skew_source; /* "text", "paper edge", "none" */

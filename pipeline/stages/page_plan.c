@@ -102,6 +102,8 @@ int kho_plan_measure(const kho_session *s, const kho_page *pg,
 
 	if (a.rotation)
 		add_flag(plan, "orientation-from-content");
+	else if (a.sideways)
+		add_flag(plan, "orientation-uncertain");
 	if (strcmp(a.skew_source, "none") == 0 && !a.blank)
 		add_flag(plan, "skew-uncertain");
 	else if (strcmp(a.skew_source, "paper edge") == 0)

@@ -1,7 +1,8 @@
 /*
  * The whole analysis of synthetic pages at 150 dpi: the mode (a red seal,
  * plain text, a photo), blank or not (empty, a page number, bleed-through,
- * noise), and the crop of a sheet lying crooked on the scanner's bed.
+ * noise), the crop of a sheet lying crooked on the scanner's bed, and a
+ * page too sparse to be turned that lies sideways.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -346,6 +347,57 @@ static void test_crop_keeps_the_sheet_edge_out(void **state)
 	}
 }
 
+/* ---- orientation ---- */
+
+/* Two lines of text, the page stored at a quarter turn: the lines run
+ * along it, clearly, but two lines cannot tell up from down, so the page
+ * is not turned (which way would be a guess) and is said to lie
+ * sideways.  The same page upright is not; a full page stored at a
+ * quarter turn is turned, and not said to be sideways either. */
+static void test_two_lines_sideways_are_flagged(void **state)
+{
+	static const struct {
+		int lines;
+		int stored_at;
+		int rotation, sideways;
+	} pages[] = {
+		{2, 0, 0, 0},
+		{2, 90, 0, 1},
+		{2, 270, 0, 1},
+		{30, 90, 270, 0},
+	};
+	for (size_t i = 0; i < KHO_ARRAY_SIZE(pages); i++) {
+		synth_page pg;
+		synth_page_new(&pg, PAGE_W, PAGE_H, 1, 2, SYNTH_GREY(PAPER));
+		synth_rng rng = {40 + i};
+		synth_text t = synth_latin(110, 120, 1130, 0, SYNTH_GREY(INK));
+		const double lh = synth_line_height(&t);
+		t.y1 = t.y0 + (pages[i].lines - 1) * 1.6 * lh + lh + 1;
+		const int lines = synth_text_block(&pg, &t, &rng);
+		assert_int_equal(lines, pages[i].lines);
+		kho_image img, stored;
+		scan(&pg, 1.2, 2, 41 + i, &img);
+		kho_error err = KHO_ERROR_INIT;
+		assert_int_equal(kho_image_turn(&img, 0, pages[i].stored_at,
+						&stored, &err),
+				 KHO_OK);
+		const kho_analysis a = analyze(&stored);
+		if (a.rotation != pages[i].rotation ||
+		    a.sideways != pages[i].sideways)
+			fail_msg("%d lines stored at %d: turned %d, sideways "
+				 "%d; want %d, %d (across %.2f, along %.2f, "
+				 "confidence %.2f)",
+				 lines, pages[i].stored_at, a.rotation,
+				 a.sideways, pages[i].rotation,
+				 pages[i].sideways, a.orient.across,
+				 a.orient.along, a.orient.confidence);
+		assert_string_equal(a.skew_source, "text");
+		kho_image_release(&stored);
+		kho_image_release(&img);
+		synth_page_release(&pg);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_blank_sheet_on_a_lighter_lid),
 		cmocka_unit_test(test_crop_of_a_sheet_on_the_bed),
 		cmocka_unit_test(test_crop_keeps_the_sheet_edge_out),
+		cmocka_unit_test(test_two_lines_sideways_are_flagged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

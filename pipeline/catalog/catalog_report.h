@@ -225,6 +225,7 @@ typedef struct kho_failure_group {
 	int64_t count;
 	char **items;	/* owned: record ids (or 'inbox entries') */
 	size_t n_items; /* at most the limit given */
+	int64_t all_items; /* how many there are in all */
 } kho_failure_group;
 
 /* The failures of the run of kho_run_get (current records and inbox
@@ -233,6 +234,16 @@ typedef struct kho_failure_group {
 int kho_run_failures(kho_catalog *cat, size_t max_items,
 		     kho_failure_group **out, size_t *n, kho_error *err);
 void kho_failure_groups_free(kho_failure_group *g, size_t n);
+
+/* The pages the run of kho_run_get normalized (current records) whose
+ * plan carries one of the n_flags flags: a group for each flag that some
+ * page carries, in the order given, with stage "normalize", the flag as
+ * its reason, the pages as its count, and their records as its items
+ * ("HT-2021-00042 page 3", "HT-2021-00042 pages 1-3, 5"), by id, at most
+ * max_items of them. */
+int kho_run_flagged(kho_catalog *cat, const char *const *flags, size_t n_flags,
+		    size_t max_items, kho_failure_group **out, size_t *n,
+		    kho_error *err);
 
 /* The reason of a message: every quoted name replaced by '…' and "page N"
  * for every page number, so that failures group by what went wrong.

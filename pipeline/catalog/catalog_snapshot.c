@@ -695,6 +695,150 @@ static int add_item(kho_failure_group *g, const char *item)
 	return 0;
 }
 
+/* Whether the comma-separated list has the flag. */
+static int has_flag(const char *list, const char *flag)
+{
+	const size_t n = strlen(flag);
+	for (const char *p = list; *p;) {
+		const char *end = strchr(p, ',');
+		const size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == n && memcmp(p, flag, n) == 0)
+			return 1;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return 0;
+}
+
+/* One record's pages with a flag, as the rows come: "ID page 3" or "ID
+ * pages 1-3, 5". */
+typedef struct flagged_record {
+	char id[64];
+	char pages[192];
+	size_t len;
+	int64_t first, last, n;
+} flagged_record;
+
+static void pages_close_range(flagged_record *r)
+{
+	if (!r->n || r->len >= sizeof(r->pages))
+		return;
+	const size_t room = sizeof(r->pages) - r->len;
+	const int w =
+		r->first == r->last
+			? snprintf(r->pages + r->len, room, "%s%lld",
+				   r->len ? ", " : "", (long long)r->first)
+			: snprintf(r->pages + r->len, room, "%s%lld-%lld",
+				   r->len ? ", " : "", (long long)r->first,
+				   (long long)r->last);
+	r->len = w < 0 ? r->len : KHO_MIN(r->len + (size_t)w, sizeof(r->pages));
+}
+
+/* The item of the record gathered so far, added to g while it has room;
+ * then none gathered. */
+static int flagged_close(flagged_record *r, kho_failure_group *g,
+			 size_t max_items)
+{
+	if (!r->n)
+		return 0;
+	pages_close_range(r);
+	int rc = 0;
+	if (g->n_items < max_items) {
+		char item[sizeof(r->id) + sizeof(r->pages) + 16];
+		snprintf(item, sizeof(item), "%s page%s %s", r->id,
+			 r->n > 1 ? "s" : "", r->pages);
+		rc = add_item(g, item);
+	}
+	g->all_items++;
+	r->n = 0;
+	r->len = 0;
+	r->pages[0] = '\0';
+	return rc;
+}
+
+static void flagged_add(flagged_record *r, const char *id, int64_t page)
+{
+	if (r->n && r->last + 1 == page) {
+		r->last = page;
+	} else {
+		pages_close_range(r);
+		r->first = r->last = page;
+	}
+	if (!r->n)
+		snprintf(r->id, sizeof(r->id), "%s", id);
+	r->n++;
+}
+
+int kho_run_flagged(kho_catalog *cat, const char *const *flags, size_t n_flags,
+		    size_t max_items, kho_failure_group **out, size_t *n,
+		    kho_error *err)
+{
+	static const char sql[] =
+		"SELECT r.record_id, p.page_no, pl.flags"
+		" FROM (SELECT DISTINCT record, record_id FROM temp.run_jobs"
+		"  WHERE stage = 'normalize' AND state = 'done'"
+		"  AND current = 1) r"
+		" JOIN pages p ON p.record = r.record"
+		" JOIN plans pl ON pl.page = p.id"
+		" WHERE pl.flags <> ''"
+		" ORDER BY r.record_id, p.page_no;";
+	*out = NULL;
+	*n = 0;
+	kho_failure_group *groups = calloc(n_flags + 1, sizeof(*groups));
+	flagged_record *cur = calloc(n_flags + 1, sizeof(*cur));
+	if (!groups || !cur) {
+		free(groups);
+		free(cur);
+		return kho_error_set(err, KHO_FATAL, "out of memory");
+	}
+	for (size_t f = 0; f < n_flags; f++)
+		snprintf(groups[f].stage, sizeof(groups[f].stage), "normalize");
+	sqlite3_stmt *st = prepare(cat, sql, err);
+	if (!st) {
+		free(groups);
+		free(cur);
+		return KHO_FATAL;
+	}
+	int step = SQLITE_ERROR, oom = 0;
+	while (!oom && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = kho_col_text(st, 0);
+		const int64_t page = sqlite3_column_int64(st, 1);
+		const char *list = kho_col_text(st, 2);
+		for (size_t f = 0; f < n_flags && !oom; f++) {
+			if (!has_flag(list, flags[f]))
+				continue;
+			if (cur[f].n && strcmp(cur[f].id, id) != 0)
+				oom = flagged_close(&cur[f], &groups[f],
+						    max_items) != 0;
+			flagged_add(&cur[f], id, page);
+			groups[f].count++;
+		}
+	}
+	sqlite3_finalize(st);
+	for (size_t f = 0; f < n_flags && !oom; f++)
+		oom = flagged_close(&cur[f], &groups[f], max_items) != 0;
+	free(cur);
+	/* The flags no page carries are left out. */
+	size_t kept = 0;
+	for (size_t f = 0; f < n_flags; f++) {
+		if (!groups[f].count)
+			continue;
+		groups[kept] = groups[f];
+		if (!oom && !(groups[kept].reason = strdup(flags[f])))
+			oom = 1;
+		kept++;
+	}
+	if (oom || step != SQLITE_DONE) {
+		kho_failure_groups_free(groups, kept);
+		return oom ? kho_error_set(err, KHO_FATAL, "out of memory")
+			   : kho_catalog_error(cat, err);
+	}
+	*out = groups;
+	*n = kept;
+	return KHO_OK;
+}
+
 int kho_run_failures(kho_catalog *cat, size_t max_items,
 		     kho_failure_group **out, size_t *n, kho_error *err)
 {
@@ -746,6 +890,7 @@ int kho_run_failures(kho_catalog *cat, size_t max_items,
 			snprintf(g->stage, sizeof(g->stage), "%s", stage);
 			g->reason = strdup(reason);
 			g->count = sqlite3_column_int64(st, 3);
+			g->all_items = g->count;
 			if (!g->reason) {
 				oom = 1;
 				break;

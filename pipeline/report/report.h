@@ -133,6 +133,10 @@ typedef struct kho_morning {
 	kho_failure_group *failures;
 	size_t n_failures;
 	int64_t failed; /* failures in all groups */
+	/* pages the run normalized whose plan asks for a look
+	 * (kho_morning_look_flags), a group per flag */
+	kho_failure_group *flagged;
+	size_t n_flagged;
 	int have_before, have_after;
 	kho_snapshot before, after;
 	kho_trend trend;
@@ -147,6 +151,11 @@ typedef struct kho_morning {
  * every root, added up (run must be 0). */
 int kho_morning_build(kho_catalog *cat, const kho_report_opts *o, int64_t run,
 		      kho_morning **out, kho_error *err);
+
+/* The plan flags that ask for a look at the page (docs/PLAN.md), as
+ * normalize writes them. */
+extern const char *const kho_morning_look_flags[];
+extern const size_t kho_morning_n_look_flags;
 void kho_morning_free(kho_morning *m);
 int kho_morning_text(const kho_morning *m, FILE *out, kho_error *err);
 int kho_morning_json(const kho_morning *m, FILE *out, kho_error *err);

@@ -10,6 +10,10 @@
 
 enum { ITEMS_MAX = 12 };
 
+const char *const kho_morning_look_flags[] = {
+	"skew-uncertain", "orientation-uncertain", "below-standard-dpi"};
+const size_t kho_morning_n_look_flags = KHO_ARRAY_SIZE(kho_morning_look_flags);
+
 void kho_morning_free(kho_morning *m)
 {
 	if (!m)
@@ -17,6 +21,7 @@ void kho_morning_free(kho_morning *m)
 	kho_cov_rows_free(m->by_year, m->n_by_year);
 	kho_cov_rows_free(m->by_agency, m->n_by_agency);
 	kho_failure_groups_free(m->failures, m->n_failures);
+	kho_failure_groups_free(m->flagged, m->n_flagged);
 	kho_trend_release(&m->trend);
 	free(m->runs);
 	free(m);
@@ -40,6 +45,10 @@ static int gather(kho_catalog *cat, kho_morning *m, int64_t run, kho_error *err)
 	if (rc == KHO_OK)
 		rc = kho_run_failures(cat, ITEMS_MAX, &m->failures,
 				      &m->n_failures, err);
+	if (rc == KHO_OK)
+		rc = kho_run_flagged(cat, kho_morning_look_flags,
+				     kho_morning_n_look_flags, ITEMS_MAX,
+				     &m->flagged, &m->n_flagged, err);
 	kho_run_done(cat);
 	for (size_t i = 0; rc == KHO_OK && i < m->n_failures; i++)
 		m->failed += m->failures[i].count;
@@ -202,6 +211,27 @@ static void roots_runs(FILE *out, const kho_morning *m, const char *start,
 	}
 }
 
+/* A group's items, wrapped under it, each but the last followed by sep,
+ * and how many more it has. */
+static void group_items(FILE *out, const kho_failure_group *g, const char *sep)
+{
+	size_t col = 0;
+	for (size_t k = 0; k < g->n_items; k++) {
+		const char *after = k + 1 < g->n_items ? sep : "";
+		size_t w = strlen(g->items[k]) + strlen(after) + 1;
+		if (col == 0 || col + w > 62) {
+			fprintf(out, "%s%17s", col ? "\n" : "", "");
+			col = 0;
+		}
+		fprintf(out, " %s%s", g->items[k], after);
+		col += w;
+	}
+	if ((int64_t)g->n_items < g->all_items)
+		fprintf(out, "%s%17s and %lld more", col ? "\n" : "", "",
+			(long long)(g->all_items - (int64_t)g->n_items));
+	fprintf(out, "\n");
+}
+
 int kho_morning_text(const kho_morning *m, FILE *out, kho_error *err)
 {
 	const kho_run_row *r = &m->run;
@@ -283,23 +313,19 @@ int kho_morning_text(const kho_morning *m, FILE *out, kho_error *err)
 			const kho_failure_group *g = &m->failures[i];
 			fprintf(out, "%6lld  %-9s %s\n", (long long)g->count,
 				g->stage, g->reason);
-			size_t col = 0;
-			for (size_t k = 0; k < g->n_items; k++) {
-				size_t w = strlen(g->items[k]) + 1;
-				if (col == 0 || col + w > 62) {
-					fprintf(out, "%s%17s", col ? "\n" : "",
-						"");
-					col = 0;
-				}
-				fprintf(out, " %s", g->items[k]);
-				col += w;
-			}
-			if ((int64_t)g->n_items < g->count)
-				fprintf(out, "%s%17s and %lld more",
-					col ? "\n" : "", "",
-					(long long)(g->count -
-						    (int64_t)g->n_items));
-			fprintf(out, "\n");
+			group_items(out, g, "");
+		}
+	}
+	if (m->n_flagged) {
+		fprintf(out, "\npages to look at, by their plan's flag "
+			     "(docs/PLAN.md; kho plan RECORD PAGE\nKEY=VALUE "
+			     "sets a plan right):\n");
+		for (size_t i = 0; i < m->n_flagged; i++) {
+			const kho_failure_group *g = &m->flagged[i];
+			fprintf(out, "%6lld  %s, page(s) of %lld record(s)\n",
+				(long long)g->count, g->reason,
+				(long long)g->all_items);
+			group_items(out, g, ";");
 		}
 	}
 	coverage(out, m);
@@ -445,6 +471,19 @@ int kho_morning_json(const kho_morning *m, FILE *out, kho_error *err)
 	json_object_set_new(doc, "failures",
 			    json_pack("{s:I, s:o}", "count",
 				      (json_int_t)m->failed, "groups", groups));
+	json_t *flagged = json_array();
+	for (size_t i = 0; i < m->n_flagged; i++) {
+		const kho_failure_group *g = &m->flagged[i];
+		json_t *items = json_array();
+		for (size_t k = 0; k < g->n_items; k++)
+			json_array_append_new(items, json_string(g->items[k]));
+		json_array_append_new(
+			flagged,
+			json_pack("{s:s, s:I, s:I, s:o}", "flag", g->reason,
+				  "pages", (json_int_t)g->count, "records",
+				  (json_int_t)g->all_items, "items", items));
+	}
+	json_object_set_new(doc, "flagged", flagged);
 	json_object_set_new(doc, "coverage",
 			    json_pack("{s:o, s:o}", "before",
 				      snapshot_json(&m->before, m->have_before),

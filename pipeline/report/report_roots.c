@@ -219,29 +219,32 @@ static int by_agency(const void *a, const void *b)
 	return strcmp(x->agency, y->agency);
 }
 
-static int merge_failures(kho_morning *m, const kho_failure_group *src,
-			  size_t ns)
+/* Adds the groups src to *dst (*nd of them), a group of the same stage
+ * and reason counted as one. */
+static int merge_groups(kho_failure_group **dst, size_t *nd,
+			const kho_failure_group *src, size_t ns)
 {
 	for (size_t i = 0; i < ns; i++) {
 		const kho_failure_group *x = &src[i];
 		kho_failure_group *g = NULL;
-		for (size_t k = 0; k < m->n_failures && !g; k++)
-			if (strcmp(m->failures[k].stage, x->stage) == 0 &&
-			    strcmp(m->failures[k].reason, x->reason) == 0)
-				g = &m->failures[k];
+		for (size_t k = 0; k < *nd && !g; k++)
+			if (strcmp((*dst)[k].stage, x->stage) == 0 &&
+			    strcmp((*dst)[k].reason, x->reason) == 0)
+				g = &(*dst)[k];
 		if (!g) {
-			kho_failure_group *p = realloc(
-				m->failures, (m->n_failures + 1) * sizeof(*p));
+			kho_failure_group *p =
+				realloc(*dst, (*nd + 1) * sizeof(*p));
 			if (!p)
 				return -1;
-			m->failures = p;
-			g = &p[m->n_failures++];
+			*dst = p;
+			g = &p[(*nd)++];
 			memset(g, 0, sizeof(*g));
 			snprintf(g->stage, sizeof(g->stage), "%s", x->stage);
 			if (!(g->reason = strdup(x->reason)))
 				return -1;
 		}
 		g->count += x->count;
+		g->all_items += x->all_items;
 		char **items = realloc(g->items, (g->n_items + x->n_items + 1) *
 							 sizeof(*items));
 		if (!items)
@@ -276,19 +279,34 @@ static int by_group(const void *a, const void *b)
 	return r ? r : strcmp(x->reason, y->reason);
 }
 
-/* Each group's first records by id, as one root lists them. */
-static void cut_items(kho_morning *m)
+static size_t look_rank(const char *flag)
 {
-	for (size_t i = 0; i < m->n_failures; i++) {
-		kho_failure_group *g = &m->failures[i];
+	size_t i = 0;
+	while (i < kho_morning_n_look_flags &&
+	       strcmp(kho_morning_look_flags[i], flag) != 0)
+		i++;
+	return i;
+}
+
+/* kho_run_flagged's order: the flags' own. */
+static int by_flag(const void *a, const void *b)
+{
+	const size_t x = look_rank(((const kho_failure_group *)a)->reason);
+	const size_t y = look_rank(((const kho_failure_group *)b)->reason);
+	return (x > y) - (x < y);
+}
+
+/* Each group's first items by name, as one root lists them (a record
+ * id, or one and its pages: "ID page 3" sorts by the id). */
+static void cut_items(kho_failure_group *groups, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		kho_failure_group *g = &groups[i];
 		if (g->n_items > 1)
 			qsort(g->items, g->n_items, sizeof(*g->items), by_text);
 		while (g->n_items > ITEMS_MAX)
 			free(g->items[--g->n_items]);
 	}
-	if (m->n_failures > 1)
-		qsort(m->failures, m->n_failures, sizeof(*m->failures),
-		      by_group);
 }
 
 /* The runs together: from the first start to the last end (none while
@@ -339,26 +357,32 @@ static int gather_one(kho_catalog *cat, kho_morning *m, size_t k,
 	}
 	kho_cov_row *years = NULL, *agencies = NULL;
 	size_t ny = 0, na = 0;
-	kho_failure_group *groups = NULL;
-	size_t ng = 0;
+	kho_failure_group *groups = NULL, *flagged = NULL;
+	size_t ng = 0, nfl = 0;
 	if (rc == KHO_OK)
 		rc = kho_run_archived(cat, KHO_COV_YEAR, &years, &ny, err);
 	if (rc == KHO_OK)
 		rc = kho_run_archived(cat, KHO_COV_AGENCY, &agencies, &na, err);
 	if (rc == KHO_OK)
 		rc = kho_run_failures(cat, ITEMS_MAX, &groups, &ng, err);
+	if (rc == KHO_OK)
+		rc = kho_run_flagged(cat, kho_morning_look_flags,
+				     kho_morning_n_look_flags, ITEMS_MAX,
+				     &flagged, &nfl, err);
 	kho_run_done(cat);
 	if (rc == KHO_OK &&
 	    (merge_rows(&m->by_year, &m->n_by_year, years, ny, KHO_COV_YEAR) ||
 	     merge_rows(&m->by_agency, &m->n_by_agency, agencies, na,
 			KHO_COV_AGENCY) ||
-	     merge_failures(m, groups, ng)))
+	     merge_groups(&m->failures, &m->n_failures, groups, ng) ||
+	     merge_groups(&m->flagged, &m->n_flagged, flagged, nfl)))
 		rc = kho_error_set(err, KHO_FATAL, "out of memory");
 	for (size_t i = 0; i < ng; i++)
 		m->failed += groups[i].count;
 	kho_cov_rows_free(years, ny);
 	kho_cov_rows_free(agencies, na);
 	kho_failure_groups_free(groups, ng);
+	kho_failure_groups_free(flagged, nfl);
 	if (rc == KHO_OK) {
 		rc = kho_snapshot_kept_of_run(cat, r->id, after, err);
 		*have_after = rc == KHO_OK;
@@ -406,7 +430,14 @@ int kho_morning_gather_roots(kho_catalog *cat, kho_morning *m, kho_error *err)
 		if (m->n_by_agency > 1)
 			qsort(m->by_agency, m->n_by_agency,
 			      sizeof(*m->by_agency), by_agency);
-		cut_items(m);
+		cut_items(m->failures, m->n_failures);
+		if (m->n_failures > 1)
+			qsort(m->failures, m->n_failures, sizeof(*m->failures),
+			      by_group);
+		cut_items(m->flagged, m->n_flagged);
+		if (m->n_flagged > 1)
+			qsort(m->flagged, m->n_flagged, sizeof(*m->flagged),
+			      by_flag);
 		m->have_after = kho_snapshot_add_up(&m->o, pa, n, &m->after);
 		m->have_before = kho_snapshot_add_up(&m->o, pb, n, &m->before);
 	}

@@ -196,6 +196,43 @@ assert m["archived"]["records"] == m["stages"]["pack"]["done"]
 assert sum(g["count"] for g in m["failures"]["groups"]) == m["failures"]["count"]
 assert all(len(g["records"]) <= g["count"] for g in m["failures"]["groups"])
 PY
+# The pages to look at: those the run normalized whose plan has a flag
+# docs/PLAN.md marks so, each flag's pages and records as the catalog has
+# them, the first twelve records by id with their pages.
+python3 - "$T/out" root/catalog.db <<'PY' || fail "morning JSON: the pages to look at"
+import json, sqlite3, sys
+m = json.load(open(sys.argv[1]))
+db = sqlite3.connect(sys.argv[2])
+rows = db.execute("""SELECT r.record_id, p.page_no, pl.flags FROM records r
+    JOIN pages p ON p.record = r.id JOIN plans pl ON pl.page = p.id
+    WHERE r.current = 1 AND r.id IN (SELECT record FROM jobs
+      WHERE run = 1 AND stage = 'normalize' AND state = 'done')
+    ORDER BY r.record_id, p.page_no""").fetchall()
+want = []
+for flag in ("skew-uncertain", "orientation-uncertain", "below-standard-dpi"):
+    pages = {}
+    for rid, page, flags in rows:
+        if flag in flags.split(","):
+            pages.setdefault(rid, []).append(page)
+    if not pages:
+        continue
+    items = []
+    for rid in sorted(pages)[:12]:
+        ps, runs = pages[rid], []
+        for p in ps:
+            if runs and runs[-1][1] + 1 == p:
+                runs[-1][1] = p
+            else:
+                runs.append([p, p])
+        text = ", ".join(str(a) if a == b else "%d-%d" % (a, b) for a, b in runs)
+        items.append("%s page%s %s" % (rid, "s" if len(ps) > 1 else "", text))
+    want.append({"flag": flag, "pages": sum(len(v) for v in pages.values()),
+                 "records": len(pages), "items": items})
+assert want, "the sample has no page to look at: the test would check nothing"
+assert m["flagged"] == want, (m["flagged"], want)
+PY
+expect_in morning.txt "pages to look at, by their plan's flag"
+expect_in morning.txt "below-standard-dpi, page(s) of"
 
 # ---- a second run: another snapshot ----
 expect_exit 0 run --root root -j 2
@@ -206,6 +243,7 @@ expect_exit 0 run --root root -j 2
 expect_exit 0 report --root root --morning
 expect_in out "run 2 (kho run):"
 expect_in out "nothing failed in this run"
+grep -q "pages to look at" "$T/out" && fail "run 2 normalized nothing, yet lists pages to look at"
 # A stage on its own leaves none.
 expect_exit 0 pack --root root
 [ "$(sql root "SELECT count(*) FROM snapshots WHERE kind = 'run';")" = 2 ] ||

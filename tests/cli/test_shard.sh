@@ -128,6 +128,7 @@ for k in ("records", "pages", "by_year", "by_agency"):
     assert a["archived"][k] == b["archived"][k], (k, a["archived"][k], b["archived"][k])
 assert a["stages"] == b["stages"], (a["stages"], b["stages"])
 assert a["failures"] == b["failures"], (a["failures"], b["failures"])
+assert a["flagged"] and a["flagged"] == b["flagged"], (a["flagged"], b["flagged"])
 for k in ("before", "after"):
     x, y = a["coverage"][k], b["coverage"][k]
     x.pop("taken_at"); y.pop("taken_at")

@@ -8,6 +8,8 @@
 #   scripts/bench.sh compress [ARGS]    rendering and the PDF vs Leptonica, ImageMagick, the floor
 #   scripts/bench.sh coverage [ARGS]    register import and report on a million records
 #   scripts/bench.sh rendered [ARGS]    the skew left in kho's result pages, read by Leptonica
+#   scripts/bench.sh realpages [ARGS]   normalize on ../shared/realdata's pages turned by known
+#                                       angles, on a bed, blurred or faded; Leptonica beside it
 #   scripts/bench.sh scaling [ARGS]     kho run -j 1, 2, 4 ... up to the cores: the speed-up curve
 #   scripts/bench.sh all                each of them but scaling with its defaults
 set -euo pipefail
@@ -20,9 +22,10 @@ normalize) exec "$here/bench/normalize.sh" "$@" ;;
 compress) exec "$here/bench/compress.sh" "$@" ;;
 coverage) exec "$here/bench_coverage.sh" "$@" ;;
 rendered) exec "$here/bench/rendered.sh" "$@" ;;
+realpages) exec "$here/bench/realpages.sh" "$@" ;;
 scaling) exec "$here/bench/scaling.sh" "$@" ;;
 all)
-	for b in pipeline normalize compress coverage rendered; do
+	for b in pipeline normalize compress coverage rendered realpages; do
 		echo "== $b"
 		"$0" "$b"
 		echo

@@ -260,10 +260,11 @@ static int level_of_brightest(const uint64_t hist[256], int from, uint64_t want)
 /* The paper's level in the histogram of the mask's n pixels, the bed at
  * bed: the level the brightest 40% reach, most of a scan being paper.
  * *small: 1 where that level is too close to the bed's and the pixels
- * well above the bed make a twentieth of the image, not a few bright
- * marks; then *small_level is the level the brightest 40% of those reach.
- * That is a sheet smaller than the bed (a receipt, an A5 form on an A3
- * flatbed) if the bright pixels make one (sheet_shaped). */
+ * well above the bed make a fiftieth of the image (a business card on an
+ * A3 bed is a twenty-fifth), not a few bright marks; then *small_level is
+ * the level the brightest 40% of those reach.  That is a sheet smaller
+ * than the bed (a receipt, an A5 form on an A3 flatbed) if the bright
+ * pixels make one (sheet_shaped). */
 static int paper_level(const uint64_t hist[256], size_t n, int bed, int *small,
 		       int *small_level)
 {
@@ -276,7 +277,7 @@ static int paper_level(const uint64_t hist[256], size_t n, int bed, int *small,
 	uint64_t bright = 0;
 	for (int v = above; v < 256; v++)
 		bright += hist[v];
-	if (bright * 20 < n)
+	if (bright * 50 < n)
 		return paper;
 	*small = 1;
 	*small_level = level_of_brightest(hist, above, bright * 2 / 5);
@@ -284,15 +285,24 @@ static int paper_level(const uint64_t hist[256], size_t n, int bed, int *small,
 }
 
 /* Whether the paper of p (paper_n mask pixels) is a sheet: it fills the
- * box it makes when turned straight by its edges' angle, as a sheet of
- * any size does, at any angle, and the light parts of a photo with a
- * dark background do not. */
+ * box it makes when turned straight, as a sheet of any size does, and the
+ * light parts of a photo with a dark background do not.  Straight by its
+ * edges' angle, else (edges too short or too far in to be fitted, as a
+ * card's in the middle of the bed are) by the best of +-15 degrees in
+ * half-degree steps. */
 static int sheet_shaped(const kho_paper *p, size_t paper_n)
 {
+	const double area = (double)paper_n * p->factor * p->factor;
 	double x, y, w, h;
 	kho_paper_box(p, p->edge_angle, 0, &x, &y, &w, &h);
-	const double area = (double)paper_n * p->factor * p->factor;
-	return area >= 0.85 * w * h;
+	if (area >= 0.85 * w * h)
+		return 1;
+	for (int step = -30; step <= 30; step++) {
+		kho_paper_box(p, step * 0.5, 0, &x, &y, &w, &h);
+		if (area >= 0.85 * w * h)
+			return 1;
+	}
+	return 0;
 }
 
 int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,

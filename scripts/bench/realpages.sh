@@ -5,7 +5,7 @@
 # a dark scanner bed, by angles up to 13 degrees, blurred and JPEG'd or
 # faded; each is also stored at a quarter and a half turn; and unpaper's
 # goldenC1 (an A5 sheet) lies crooked on a black bed three times its
-# size.  Leptonica's pixFindSkew (scripts/peers/lept_ref) reads the same
+# size, and made a card, on one 25 times its size.  Leptonica's pixFindSkew (scripts/peers/lept_ref) reads the same
 # pages in the same run.
 #
 #   scripts/bench/realpages.sh [--realdata DIR] [--keep DIR]
@@ -16,8 +16,9 @@
 # Prints per reader the mean, median and worst error and the share within
 # 0.1 degree; kho's orientation at the quarter and half turns; whether
 # the crop keeps everything printed on the page (its content's box, turned
-# the same way, inside the crop), and the small sheet's crop against its
-# size.  Needs: scripts/deps.sh --bench (ImageMagick, Leptonica).
+# the same way, inside the crop), and the small sheet's and the card's
+# crop against their size.  Needs: scripts/deps.sh --bench (ImageMagick,
+# Leptonica).
 set -euo pipefail
 
 realdata="" keep=""
@@ -97,15 +98,22 @@ for file in "${sources[@]}"; do
 		done
 	done
 done
-# The A5 sheet on a black A4 bed, crooked.
+# The A5 sheet on a black A4 bed, crooked; and the same made a card (a
+# sheet of 496 x 702 pixels, 4% of the bed).
 for a in 0 -3.3 2.1 7.5; do
-	n=$((n + 1))
-	id=$(printf 'RP-2021-%05d' "$n")
-	echo "$id sheet $a 0 black" >>"$W/pages.txt"
-	convert "$R/unpaper/golden_images/goldenC1.pbm" -colorspace gray \
-		-depth 8 -background black -rotate "$a" -seed 1 -attenuate 0.3 \
-		+noise Gaussian -density 300 -units PixelsPerInch -quality 85 \
-		"$W/in/$id.jpg" &
+	for what in sheet card; do
+		n=$((n + 1))
+		id=$(printf 'RP-2021-%05d' "$n")
+		echo "$id $what $a 0 black" >>"$W/pages.txt"
+		size=()
+		[ $what = card ] && size=(-resize 40% -gravity center
+			-background black -extent 2480x3508)
+		convert "$R/unpaper/golden_images/goldenC1.pbm" -colorspace \
+			gray -depth 8 "${size[@]}" -background black \
+			-rotate "$a" -seed 1 -attenuate 0.3 +noise Gaussian \
+			-density 300 -units PixelsPerInch -quality 85 \
+			"$W/in/$id.jpg" &
+	done
 done
 wait
 
@@ -153,10 +161,10 @@ def errors(read, most=90):
     turned by at most most degrees."""
     base, out = {}, []
     for pid, (file, a, turn, look) in pages.items():
-        if turn == 0 and a == 0 and file != "sheet" and pid in read:
+        if turn == 0 and a == 0 and file in boxes and pid in read:
             base[(file, look)] = read[pid]
     for pid, (file, a, turn, look) in pages.items():
-        if turn or file == "sheet" or a == 0 or abs(a) > most or \
+        if turn or file not in boxes or a == 0 or abs(a) > most or \
                 (file, look) not in base:
             continue
         if pid not in read:
@@ -199,7 +207,7 @@ print(f"\norientation: {len(right)}/{len(turned)} pages stored at a quarter"
 # straight page kho crops: turned back by kho's skew.
 cut = []
 for pid, (file, a, turn, look) in pages.items():
-    if turn or file == "sheet" or pid not in kho:
+    if turn or file not in boxes or pid not in kho:
         continue
     w, h, x0, y0, x1, y1 = boxes[file]
     k = kho[pid]
@@ -214,21 +222,22 @@ for pid, (file, a, turn, look) in pages.items():
                max(p[0] for p in pts) - cx - cw, max(p[1] for p in pts) - cy - ch)
     if over > 3:
         cut.append(f"{pid} by {over:.0f} px")
-checked = sum(1 for v in pages.values() if not v[2] and v[0] != "sheet")
+checked = sum(1 for v in pages.values() if not v[2] and v[0] in boxes)
 print(f"crop: {checked - len(cut)}/{checked} upright pages keep all their"
       " content" + ("" if not cut else "; cut: " + ", ".join(cut)))
 
-sheets = [p for p, v in pages.items() if v[0] == "sheet"]
-good = []
-for p in sheets:
-    k = kho.get(p)
-    if not k:
-        continue
-    cw, ch = k["crop"][2], k["crop"][3]
-    err = abs(k["skew"] - pages[p][1])
-    if "border" in k["flags"] and abs(cw - 1240) <= 40 and abs(ch - 1754) <= 40 and err <= 0.1:
-        good.append(p)
-print(f"small sheet on a black bed: {len(good)}/{len(sheets)} found, cropped to"
-      " the sheet (1240 x 1754, within 40 px) and straightened within 0.1"
-      " degree")
+for what, w, h in (("sheet", 1240, 1754), ("card", 496, 702)):
+    sheets = [p for p, v in pages.items() if v[0] == what]
+    good = []
+    for p in sheets:
+        k = kho.get(p)
+        if not k:
+            continue
+        cw, ch = k["crop"][2], k["crop"][3]
+        err = abs(k["skew"] - pages[p][1])
+        if "border" in k["flags"] and abs(cw - w) <= 40 and abs(ch - h) <= 40 \
+                and err <= 0.1:
+            good.append(p)
+    print(f"{what} on a black bed: {len(good)}/{len(sheets)} found, cropped to"
+          f" it ({w} x {h}, within 40 px) and straightened within 0.1 degree")
 PY

@@ -233,6 +233,27 @@ int kho_records_originals(kho_catalog *cat, int64_t record,
 	return KHO_OK;
 }
 
+/* kho_plan_turn_crop for a page of the catalog. */
+static int turn_measured_crop(kho_catalog *cat, int64_t page, int from,
+			      kho_plan *plan, kho_error *err)
+{
+	static const char sql[] =
+		"SELECT width, height FROM pages WHERE id = ?;";
+	sqlite3_stmt *st = kho_catalog_stmt(cat, sql, err);
+	if (!st)
+		return KHO_FATAL;
+	sqlite3_bind_int64(st, 1, page);
+	const int step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		kho_plan_turn_crop(plan, from,
+				   (uint32_t)sqlite3_column_int64(st, 0),
+				   (uint32_t)sqlite3_column_int64(st, 1));
+	sqlite3_reset(st);
+	return step == SQLITE_ROW || step == SQLITE_DONE
+		       ? KHO_OK
+		       : kho_catalog_error(cat, err);
+}
+
 /* Fills plan->overrides with the archivist's keys as a JSON object, and
  * applies them to the plan. */
 static int load_overrides(kho_catalog *cat, int64_t page, kho_plan *plan,
@@ -245,7 +266,8 @@ static int load_overrides(kho_catalog *cat, int64_t page, kho_plan *plan,
 		return KHO_FATAL;
 	sqlite3_bind_int64(st, 1, page);
 	json_t *o = json_object();
-	int step, rc = KHO_OK;
+	const int measured_rotation = plan->rotation;
+	int step, rc = KHO_OK, turned = 0, cropped = 0;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *key = kho_col_text(st, 0);
 		const char *value = kho_col_text(st, 1);
@@ -254,10 +276,18 @@ static int load_overrides(kho_catalog *cat, int64_t page, kho_plan *plan,
 		 * have changed since, what was measured stays. */
 		kho_error ignored = KHO_ERROR_INIT;
 		kho_plan_set(plan, key, value, &ignored);
+		turned |= strcmp(key, "rotate") == 0;
+		cropped |= strcmp(key, "crop") == 0;
 	}
 	sqlite3_reset(st);
 	if (step != SQLITE_DONE)
 		rc = kho_catalog_error(cat, err);
+	/* The archivist's turn of a page measured at another one: the
+	 * measured crop turns with it (kho plan does the same). */
+	if (rc == KHO_OK && turned && !cropped &&
+	    plan->rotation != measured_rotation)
+		rc = turn_measured_crop(cat, page, measured_rotation, plan,
+					err);
 	char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	snprintf(plan->overrides, sizeof(plan->overrides), "%s",
 		 text ? text : "{}");

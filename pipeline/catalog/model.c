@@ -159,3 +159,36 @@ int kho_plan_set(kho_plan *plan, const char *key, const char *value,
 			     "blank, dpi)",
 			     key);
 }
+
+void kho_plan_turn_crop(kho_plan *plan, int from_rotation, uint32_t width,
+			uint32_t height)
+{
+	if (plan->crop_w <= 0 || plan->crop_h <= 0)
+		return;
+	/* The page as turned by from_rotation, then a quarter turn
+	 * clockwise at a time: (x, y) goes to (page height - y, x). */
+	int64_t fw = from_rotation % 180 ? height : width;
+	int64_t fh = from_rotation % 180 ? width : height;
+	int64_t x = plan->crop_x, y = plan->crop_y;
+	int64_t w = plan->crop_w, h = plan->crop_h;
+	const int turns =
+		((plan->rotation - from_rotation) % 360 + 360) % 360 / 90;
+	for (int t = 0; t < turns; t++) {
+		const int64_t nx = fh - y - h, ny = x;
+		x = nx;
+		y = ny;
+		const int64_t nw = h, nh = w;
+		w = nw;
+		h = nh;
+		const int64_t f = fw;
+		fw = fh;
+		fh = f;
+	}
+	/* A crop set on the page lies on it; cut to it all the same. */
+	x = KHO_MAX(x, 0);
+	y = KHO_MAX(y, 0);
+	plan->crop_x = (int)x;
+	plan->crop_y = (int)y;
+	plan->crop_w = (int)KHO_MAX(1, KHO_MIN(w, fw - x));
+	plan->crop_h = (int)KHO_MAX(1, KHO_MIN(h, fh - y));
+}

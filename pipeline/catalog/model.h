@@ -60,6 +60,13 @@ typedef struct kho_plan {
 int kho_plan_set(kho_plan *plan, const char *key, const char *value,
 		 kho_error *err);
 
+/* The crop, set on the page turned by from_rotation, moved onto the page
+ * turned by plan->rotation, as the paper turns with it (width x height:
+ * the page as stored).  For a rotate= without a crop=, whose crop is the
+ * one measured at another rotation. */
+void kho_plan_turn_crop(kho_plan *plan, int from_rotation, uint32_t width,
+			uint32_t height);
+
 typedef struct kho_page {
 	int64_t id;
 	int page_no;             /* 1-based, the record's order */

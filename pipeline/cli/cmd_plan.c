@@ -39,6 +39,7 @@ static int set_plan(kho_session *s, const char *id, int page_no,
 	}
 	/* Check every pair before changing anything. */
 	kho_plan plan = pg->plan;
+	int turned = 0, cropped = 0;
 	for (int i = 0; rc == KHO_OK && i < n; i++) {
 		char *eq = strchr(pairs[i], '=');
 		if (!eq) {
@@ -48,8 +49,15 @@ static int set_plan(kho_session *s, const char *id, int page_no,
 		}
 		*eq = '\0';
 		rc = kho_plan_set(&plan, pairs[i], eq + 1, err);
+		turned |= strcmp(pairs[i], "rotate") == 0;
+		cropped |= strcmp(pairs[i], "crop") == 0;
 		*eq = '=';
 	}
+	/* A page turned another way takes its crop with it; a crop given
+	 * with the turn is on the page as turned. */
+	if (rc == KHO_OK && turned && !cropped)
+		kho_plan_turn_crop(&plan, pg->plan.rotation, pg->width,
+				   pg->height);
 	/* A crop lies on the page as it stands after the rotation. */
 	const uint32_t tw = plan.rotation % 180 ? pg->height : pg->width;
 	const uint32_t th = plan.rotation % 180 ? pg->width : pg->height;

@@ -34,6 +34,23 @@ expect_exit 0 run --root root
 [ "$(sql root "SELECT pl.rotation || ' ' || pl.skew || ' ' || pl.mode FROM plans pl JOIN pages p ON p.id=pl.page JOIN records r ON r.id=p.record WHERE r.record_id='$rec' AND r.current=1 AND p.page_no=1;")" = "90 1.5 grey" ] ||
 	fail "the override did not survive normalize"
 
+# A turn alone takes the measured crop with the page, here a half turn:
+# the box's corner moves to the opposite one; and so again once the page
+# is measured afresh.
+rec2=$(cut -d, -f1 sample/truth.csv | sed -n 3p)
+[ "$rec2" != "$rec" ] || fail "the sample has one record"
+plan2() {
+	sql root "SELECT pl.rotation || ' ' || pl.crop_x || ' ' || pl.crop_y || ' ' || pl.crop_w || ' ' || pl.crop_h || ' ' || p.width || ' ' || p.height FROM plans pl JOIN pages p ON p.id=pl.page JOIN records r ON r.id=p.record WHERE r.record_id='$rec2' AND r.current=1 AND p.page_no=1;"
+}
+read -r r0 x0 y0 w0 h0 pw ph <<<"$(plan2)"
+[ "$r0" = 0 ] || fail "$rec2 page 1 is measured at rotate $r0; the test wants 0"
+want="180 $((pw - x0 - w0)) $((ph - y0 - h0)) $w0 $h0 $pw $ph"
+expect_exit 0 plan --root root "$rec2" 1 rotate=180
+[ "$(plan2)" = "$want" ] || fail "rotate=180: plan $(plan2), want $want"
+expect_exit 0 retry --root root normalize --record "$rec2"
+expect_exit 0 run --root root
+[ "$(plan2)" = "$want" ] || fail "rotate=180 measured again: plan $(plan2), want $want"
+
 # The rendered page is turned: its first page is now landscape.
 mkdir x
 tar xf root/warehouse/vol-000002.tar -C x

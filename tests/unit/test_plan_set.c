@@ -1,7 +1,8 @@
 /*
  * kho_plan_set, the parser behind `kho plan RECORD PAGE KEY=VALUE`: every
  * key with good and bad values, and the values found by fuzzing that once
- * reached undefined behaviour (a rotation or a crop out of int's range).
+ * reached undefined behaviour (a rotation or a crop out of int's range);
+ * and the crop turned with the page when only the rotation is set.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -107,6 +108,62 @@ static void test_mode_blank_dpi(void **state)
 	assert_int_equal(set(&p, "colour", "yes"), KHO_USAGE);
 }
 
+static void expect_crop(const kho_plan *p, int x, int y, int w, int h)
+{
+	if (p->crop_x != x || p->crop_y != y || p->crop_w != w ||
+	    p->crop_h != h)
+		fail_msg("crop %d,%d,%d,%d at rotate %d, want %d,%d,%d,%d",
+			 p->crop_x, p->crop_y, p->crop_w, p->crop_h,
+			 p->rotation, x, y, w, h);
+}
+
+/* A page stored 300 x 200, its paper the box 10,20,250,150: turned a
+ * quarter clockwise (200 x 300), the box's top left comes from its bottom
+ * left; a half turn, from its bottom right; three quarters, its top
+ * right.  Each turn, undone, gives the box back. */
+static void test_turn_crop(void **state)
+{
+	static const struct {
+		int rotation, x, y, w, h;
+	} turned[] = {
+		{0, 10, 20, 250, 150},
+		{90, 30, 10, 150, 250},
+		{180, 40, 30, 250, 150},
+		{270, 20, 40, 150, 250},
+	};
+	for (size_t i = 0; i < KHO_ARRAY_SIZE(turned); i++) {
+		kho_plan p;
+		memset(&p, 0, sizeof(p));
+		p.crop_x = 10;
+		p.crop_y = 20;
+		p.crop_w = 250;
+		p.crop_h = 150;
+		p.rotation = turned[i].rotation;
+		kho_plan_turn_crop(&p, 0, 300, 200);
+		expect_crop(&p, turned[i].x, turned[i].y, turned[i].w,
+			    turned[i].h);
+		const int at = p.rotation;
+		p.rotation = 0;
+		kho_plan_turn_crop(&p, at, 300, 200);
+		expect_crop(&p, 10, 20, 250, 150);
+	}
+	/* From 90 to 270: a half turn of the page as it stood. */
+	kho_plan p;
+	memset(&p, 0, sizeof(p));
+	p.crop_x = 30;
+	p.crop_y = 10;
+	p.crop_w = 150;
+	p.crop_h = 250;
+	p.rotation = 270;
+	kho_plan_turn_crop(&p, 90, 300, 200);
+	expect_crop(&p, 20, 40, 150, 250);
+	/* No crop set (no plan measured yet): none made. */
+	memset(&p, 0, sizeof(p));
+	p.rotation = 90;
+	kho_plan_turn_crop(&p, 0, 300, 200);
+	expect_crop(&p, 0, 0, 0, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -114,6 +171,7 @@ int main(void)
 		cmocka_unit_test(test_skew),
 		cmocka_unit_test(test_crop),
 		cmocka_unit_test(test_mode_blank_dpi),
+		cmocka_unit_test(test_turn_crop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -359,6 +359,14 @@ static json_t *snapshot_json(const kho_snapshot *s, int have)
 	return o;
 }
 
+static json_t *items_json(const kho_failure_group *g)
+{
+	json_t *items = json_array();
+	for (size_t k = 0; k < g->n_items; k++)
+		json_array_append_new(items, json_string(g->items[k]));
+	return items;
+}
+
 int kho_morning_json(const kho_morning *m, FILE *out, kho_error *err)
 {
 	const kho_run_row *r = &m->run;
@@ -459,14 +467,11 @@ int kho_morning_json(const kho_morning *m, FILE *out, kho_error *err)
 	json_t *groups = json_array();
 	for (size_t i = 0; i < m->n_failures; i++) {
 		const kho_failure_group *g = &m->failures[i];
-		json_t *items = json_array();
-		for (size_t k = 0; k < g->n_items; k++)
-			json_array_append_new(items, json_string(g->items[k]));
 		json_array_append_new(groups,
 				      json_pack("{s:s, s:s, s:I, s:o}", "stage",
 						g->stage, "reason", g->reason,
 						"count", (json_int_t)g->count,
-						"records", items));
+						"records", items_json(g)));
 	}
 	json_object_set_new(doc, "failures",
 			    json_pack("{s:I, s:o}", "count",
@@ -474,14 +479,12 @@ int kho_morning_json(const kho_morning *m, FILE *out, kho_error *err)
 	json_t *flagged = json_array();
 	for (size_t i = 0; i < m->n_flagged; i++) {
 		const kho_failure_group *g = &m->flagged[i];
-		json_t *items = json_array();
-		for (size_t k = 0; k < g->n_items; k++)
-			json_array_append_new(items, json_string(g->items[k]));
-		json_array_append_new(
-			flagged,
-			json_pack("{s:s, s:I, s:I, s:o}", "flag", g->reason,
-				  "pages", (json_int_t)g->count, "records",
-				  (json_int_t)g->all_items, "items", items));
+		json_array_append_new(flagged,
+				      json_pack("{s:s, s:I, s:I, s:o}", "flag",
+						g->reason, "pages",
+						(json_int_t)g->count, "records",
+						(json_int_t)g->all_items,
+						"items", items_json(g)));
 	}
 	json_object_set_new(doc, "flagged", flagged);
 	json_object_set_new(doc, "coverage",

@@ -45,3 +45,17 @@ bench_peers() {
 		fi
 	done
 }
+
+# bench_workdir KEEP NAME: W is the folder KEEP, emptied, when one is
+# given (to look at afterwards), else a new one under $TMPDIR, removed on
+# exit.
+bench_workdir() {
+	if [ -n "$1" ]; then
+		W=$1
+		rm -rf "$W"
+		mkdir -p "$W"
+	else
+		W=$(mktemp -d "${TMPDIR:-/tmp}/kho-bench-$2-XXXXXX")
+		trap 'rm -rf "$W"' EXIT
+	fi
+}

@@ -37,14 +37,7 @@ bench_need "scripts/deps.sh --bench" convert python3 sqlite3
 bench_build
 bench_peers
 
-if [ -n "$keep" ]; then
-	W=$keep
-	rm -rf "$W"
-	mkdir -p "$W"
-else
-	W=$(mktemp -d)
-	trap 'rm -rf "$W"' EXIT
-fi
+bench_workdir "$keep" realpages
 mkdir -p "$W/in"
 
 sources=(tesseract-test/8087_054.3B.tif unpaper/source_images/imgsrc002.png

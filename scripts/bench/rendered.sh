@@ -29,14 +29,7 @@ bench_need "scripts/deps.sh --bench" pdftoppm pdfinfo python3
 bench_build
 bench_peers
 
-if [ -n "$keep" ]; then
-	W=$keep
-	rm -rf "$W"
-	mkdir -p "$W"
-else
-	W=$(mktemp -d)
-	trap 'rm -rf "$W"' EXIT
-fi
+bench_workdir "$keep" rendered
 
 "$build/kho-genscans" --out "$W/gen" --seed "$seed" --records "$records" \
 	--no-damaged >/dev/null

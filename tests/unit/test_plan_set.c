@@ -108,6 +108,19 @@ static void test_mode_blank_dpi(void **state)
 	assert_int_equal(set(&p, "colour", "yes"), KHO_USAGE);
 }
 
+/* A plan at rotation with the crop x, y, w, h and nothing else. */
+static kho_plan cropped(int rotation, int x, int y, int w, int h)
+{
+	kho_plan p;
+	memset(&p, 0, sizeof(p));
+	p.rotation = rotation;
+	p.crop_x = x;
+	p.crop_y = y;
+	p.crop_w = w;
+	p.crop_h = h;
+	return p;
+}
+
 static void expect_crop(const kho_plan *p, int x, int y, int w, int h)
 {
 	if (p->crop_x != x || p->crop_y != y || p->crop_w != w ||
@@ -132,13 +145,7 @@ static void test_turn_crop(void **state)
 		{270, 20, 40, 150, 250},
 	};
 	for (size_t i = 0; i < KHO_ARRAY_SIZE(turned); i++) {
-		kho_plan p;
-		memset(&p, 0, sizeof(p));
-		p.crop_x = 10;
-		p.crop_y = 20;
-		p.crop_w = 250;
-		p.crop_h = 150;
-		p.rotation = turned[i].rotation;
+		kho_plan p = cropped(turned[i].rotation, 10, 20, 250, 150);
 		kho_plan_turn_crop(&p, 0, 300, 200);
 		expect_crop(&p, turned[i].x, turned[i].y, turned[i].w,
 			    turned[i].h);
@@ -148,18 +155,11 @@ static void test_turn_crop(void **state)
 		expect_crop(&p, 10, 20, 250, 150);
 	}
 	/* From 90 to 270: a half turn of the page as it stood. */
-	kho_plan p;
-	memset(&p, 0, sizeof(p));
-	p.crop_x = 30;
-	p.crop_y = 10;
-	p.crop_w = 150;
-	p.crop_h = 250;
-	p.rotation = 270;
+	kho_plan p = cropped(270, 30, 10, 150, 250);
 	kho_plan_turn_crop(&p, 90, 300, 200);
 	expect_crop(&p, 20, 40, 150, 250);
 	/* No crop set (no plan measured yet): none made. */
-	memset(&p, 0, sizeof(p));
-	p.rotation = 90;
+	p = cropped(90, 0, 0, 0, 0);
 	kho_plan_turn_crop(&p, 0, 300, 200);
 	expect_crop(&p, 0, 0, 0, 0);
 }

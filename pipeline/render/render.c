@@ -372,7 +372,8 @@ static int pipeline_init(pipeline *p, uint32_t width, uint32_t height,
 				     width, height);
 	}
 	rc = kho_layers_new(&p->layers, plan->mode, p->g.out_w, p->g.out_h,
-			    plan->dpi, opts ? opts->background_dpi : 0, err);
+			    plan->dpi, opts ? opts->background_dpi : 0,
+			    opts ? opts->paper_level : 0, err);
 	if (rc == KHO_OK)
 		rc = kho_resampler_init(&p->rs, p->g.map.width, p->g.warp_h,
 					p->g.out_w, p->g.out_h, p->work_ch,

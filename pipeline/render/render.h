@@ -27,6 +27,9 @@
 
 typedef struct kho_render_opts {
 	int background_dpi; /* of a mixed page's colour layer */
+	double paper_level; /* the page's paper, grey 0..255, as normalize
+			     * measured it (0: not known): on dark paper
+			     * the text layer takes less as ink */
 	const uint8_t *icc; /* the page's embedded ICC profile, or NULL */
 	size_t icc_size;
 } kho_render_opts;

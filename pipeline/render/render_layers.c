@@ -124,7 +124,8 @@ static int store_image_row(void *ctx, uint32_t y, const uint8_t *row,
 }
 
 int kho_layers_new(kho_layers **out, kho_mode mode, uint32_t width,
-		   uint32_t height, int dpi, int background_dpi, kho_error *err)
+		   uint32_t height, int dpi, int background_dpi,
+		   double paper_level, kho_error *err)
 {
 	*out = NULL;
 	kho_layers *l = calloc(1, sizeof(*l));
@@ -144,6 +145,7 @@ int kho_layers_new(kho_layers **out, kho_mode mode, uint32_t width,
 					   "out of memory for the text layer");
 		if (rc == KHO_OK)
 			rc = kho_sauvola_new(&l->sv, width, height, dpi,
+					     kho_sauvola_floor(paper_level),
 					     store_bits, l, err);
 	}
 	if (rc == KHO_OK && mode == KHO_MODE_GREY)

@@ -74,9 +74,11 @@ typedef struct kho_layers kho_layers;
 /* Rows of width x height at dpi come in with 1 channel (bitonal, grey) or
  * 3 (colour, mixed): kho_layers_channels(). */
 int kho_layers_channels(kho_mode mode);
+/* paper_level: the page's paper (its plan's measurement), for the text
+ * layer's ink floor (kho_sauvola_floor); 0 when not known. */
 int kho_layers_new(kho_layers **out, kho_mode mode, uint32_t width,
 		   uint32_t height, int dpi, int background_dpi,
-		   kho_error *err);
+		   double paper_level, kho_error *err);
 /* A kho_row_fn. */
 int kho_layers_push(void *layers, uint32_t y, const uint8_t *row,
 		    kho_error *err);

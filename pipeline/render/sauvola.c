@@ -15,8 +15,7 @@
 #define SAUVOLA_K 0.34f
 #define SAUVOLA_R 128.0f
 
-/* Darker than this is ink whatever its surroundings (inside a large dark
- * area the deviation is small and Sauvola alone would open holes). */
+/* kho_sauvola_floor() on paper of the usual brightness. */
 #define INK_FLOOR 48
 
 /* A window of about 3 mm: wider than a stroke with paper on both sides,
@@ -26,6 +25,7 @@
 struct kho_sauvola {
 	uint32_t w, h;
 	int radius; /* half-window, in blocks */
+	int floor;  /* kho_sauvola_floor() */
 	kho_bits_fn fn;
 	void *ctx;
 
@@ -70,8 +70,15 @@ static uint8_t *mask_row(const kho_sauvola *s, uint32_t y)
 	return s->mask + (size_t)(y % 5) * s->stride;
 }
 
+int kho_sauvola_floor(double paper_level)
+{
+	if (!(paper_level > 0) || paper_level >= 2 * INK_FLOOR)
+		return INK_FLOOR;
+	return (int)(paper_level / 2);
+}
+
 int kho_sauvola_new(kho_sauvola **out, uint32_t width, uint32_t height, int dpi,
-		    kho_bits_fn fn, void *ctx, kho_error *err)
+		    int floor, kho_bits_fn fn, void *ctx, kho_error *err)
 {
 	*out = NULL;
 	if (width == 0 || height == 0)
@@ -85,6 +92,7 @@ int kho_sauvola_new(kho_sauvola **out, uint32_t width, uint32_t height, int dpi,
 	s->h = height;
 	s->fn = fn;
 	s->ctx = ctx;
+	s->floor = KHO_MAX(0, KHO_MIN(floor, 255));
 	const double px = (dpi > 0 ? dpi : 300) * WINDOW_MM / 25.4;
 	s->radius = KHO_MAX(1, (int)lround(px / BLOCK / 2));
 	s->nbx = (width + BLOCK - 1) / BLOCK;
@@ -237,20 +245,21 @@ static void compute_thresholds(kho_sauvola *s, uint32_t j)
  * nine blocks wide, so neighbouring blocks differ by little, and this
  * keeps the per-pixel work to one comparison.
  */
-void kho_sauvola_spread(const float *tr, uint32_t nbx, uint32_t w, uint8_t *T)
+void kho_sauvola_spread(const float *tr, uint32_t nbx, uint32_t w, int floor,
+			uint8_t *T)
 {
 	uint32_t i = 0;
 #if defined(__SSE2__) && BLOCK == 4
 	/* Four blocks (16 pixels) at a time, the same steps as below:
 	 * truncate, up by one where that fell below, clamp, each byte
 	 * four times. */
-	const __m128i floor_v = _mm_set1_epi32(INK_FLOOR);
+	const __m128i floor_v = _mm_set1_epi32(floor);
 	for (; (i + 4) * BLOCK <= w; i += 4) {
 		const __m128 t = _mm_loadu_ps(tr + i);
 		__m128i c = _mm_cvttps_epi32(t);
 		c = _mm_sub_epi32(c, _mm_castps_si128(
 					     _mm_cmplt_ps(_mm_cvtepi32_ps(c), t)));
-		/* max(c, INK_FLOOR), then packus clamps at 255 */
+		/* max(c, floor), then packus clamps at 255 */
 		const __m128i gt = _mm_cmpgt_epi32(c, floor_v);
 		c = _mm_or_si128(_mm_and_si128(gt, c),
 				 _mm_andnot_si128(gt, floor_v));
@@ -265,9 +274,9 @@ void kho_sauvola_spread(const float *tr, uint32_t nbx, uint32_t w, uint8_t *T)
 		/* g < t for a whole g is g < ceil(t); no libm */
 		int c = (int)tr[i];
 		c += (float)c < tr[i];
-		const uint8_t v = (uint8_t)(c <= INK_FLOOR ? INK_FLOOR
-					    : c >= 255	   ? 255
-							   : c);
+		const uint8_t v = (uint8_t)(c <= floor ? floor
+					    : c >= 255 ? 255
+						       : c);
 		const uint32_t x0 = i * BLOCK;
 		if (x0 + BLOCK <= w) {
 			/* a fixed-size copy: one store, no call */
@@ -340,7 +349,7 @@ static void binarize_row(kho_sauvola *s, uint32_t y)
 	for (uint32_t i = 0; i < nbx; i++)
 		tr[i] = t0[i] + fy * (t1[i] - t0[i]);
 	uint8_t *T = s->thr_px;
-	kho_sauvola_spread(tr, nbx, s->w, T);
+	kho_sauvola_spread(tr, nbx, s->w, s->floor, T);
 	const uint8_t *g = s->grey + (size_t)(y % s->grey_cap) * s->w;
 	uint8_t *m = mask_row(s, y);
 	const uint32_t whole = s->w / 8;
@@ -588,7 +597,7 @@ int kho_sauvola_image(const kho_image *grey, int dpi, uint8_t **bits,
 		return kho_error_set(err, KHO_FATAL, "out of memory");
 	kho_sauvola *s = NULL;
 	int rc = kho_sauvola_new(&s, grey->width, grey->height, dpi,
-				 collect_row, &c, err);
+				 kho_sauvola_floor(0), collect_row, &c, err);
 	for (uint32_t y = 0; rc == KHO_OK && y < grey->height; y++)
 		rc = kho_sauvola_push(
 			s, grey->pixels + (size_t)y * grey->stride, err);

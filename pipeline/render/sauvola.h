@@ -27,9 +27,17 @@ typedef int (*kho_bits_fn)(void *ctx, uint32_t y, const uint8_t *bits,
 
 typedef struct kho_sauvola kho_sauvola;
 
-/* dpi sets the window (about 3 mm) and the speck size. */
+/* Darker than the floor is ink whatever its surroundings (inside a large
+ * dark area the deviation is small and Sauvola alone would open holes):
+ * 48 on paper of the usual brightness, or unknown (paper_level 0); on
+ * paper darker than 96 (a dark sheet, an underexposed scan), half the
+ * paper's level, else all of that paper would be ink. */
+int kho_sauvola_floor(double paper_level);
+
+/* dpi sets the window (about 3 mm) and the speck size; floor is
+ * kho_sauvola_floor()'s. */
 int kho_sauvola_new(kho_sauvola **out, uint32_t width, uint32_t height, int dpi,
-		    kho_bits_fn fn, void *ctx, kho_error *err);
+		    int floor, kho_bits_fn fn, void *ctx, kho_error *err);
 /* One grey row of width bytes, in order.  Rows come out with a delay of
  * about 30 rows; the last ones at kho_sauvola_finish(). */
 int kho_sauvola_push(kho_sauvola *s, const uint8_t *grey, kho_error *err);
@@ -41,8 +49,8 @@ void kho_sauvola_free(kho_sauvola *s);
 
 /* A row of thresholds at block centres (nbx floats, a block four pixels
  * wide) spread to one byte a pixel (w): the ceiling of each, clamped to
- * 48 .. 255. */
-void kho_sauvola_spread(const float *tr, uint32_t nbx, uint32_t w,
+ * floor .. 255. */
+void kho_sauvola_spread(const float *tr, uint32_t nbx, uint32_t w, int floor,
 			uint8_t *T);
 
 /* The despeckle of the middle row of five binarized rows (MSB first,

@@ -19,6 +19,8 @@
 
 #include "kho_version.h"
 
+#include <jansson.h>
+
 typedef struct source {
 	char sha[KHO_SHA256_HEX];
 	kho_file_map map;
@@ -122,6 +124,30 @@ typedef struct outputs {
 	int background_dpi;
 } outputs;
 
+/* A number of the plan's measurements, or 0 where they do not say. */
+static double measured(const json_t *m, const char *key)
+{
+	const json_t *v = m ? json_object_get(m, key) : NULL;
+	return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+/* The paper's level for the text layer's ink floor (kho_render_opts): as
+ * normalize measured it where the page has ink darker than its paper (a
+ * dark sheet, an underexposed scan, whose paper the usual floor would
+ * blacken); 0, the usual floor, for a 1-bit scan, whose two levels are
+ * as they are, and for a dark page with no darker ink on it (white on
+ * black, a negative), which the usual floor keeps as it is. */
+static double text_paper_level(const kho_page *pg)
+{
+	if (pg->bits <= 1)
+		return 0;
+	json_t *m = json_loads(pg->plan.measurements, 0, NULL);
+	const double paper = measured(m, "paper_level");
+	const double ink = measured(m, "ink_fraction");
+	json_decref(m);
+	return ink > 0 ? paper : 0;
+}
+
 static int render_page(kho_session *s, source *src, const kho_page *pg,
 		       kho_task *task, outputs *o, kho_error *err)
 {
@@ -143,6 +169,7 @@ static int render_page(kho_session *s, source *src, const kho_page *pg,
 		kho_task_page(task, pg->page_no, "rendering");
 		const kho_render_opts opts = {
 			.background_dpi = o->background_dpi,
+			.paper_level = text_paper_level(pg),
 			.icc = icc,
 			.icc_size = icc_size,
 		};

@@ -107,4 +107,62 @@ vol=$(ls root/warehouse/*.tar | tail -1)
 tar tf "$vol" >"$T/members"
 grep -q "/data/$rec/master.tif$" "$T/members" || { ls root/warehouse; cat "$T/members"; fail "master.tif is not in the bag"; }
 check_bags root
+
+# A dark sheet (an underexposed scan: paper at 30, strokes of words at 5,
+# a scanner's noise) keeps its text black on white, where it used to come
+# out black all over; a negative (white strokes on black) stays as it is.
+mkdir dark
+python3 - dark <<'PY'
+import os, random, struct, sys, zlib
+def png(path, paper, ink, noise):
+    w, h = 1240, 1754
+    rnd = random.Random(5)
+    rows = []
+    for y in range(h):
+        line = bytearray(rnd.randint(paper - noise, paper + noise) for _ in range(w))
+        # lines of words: strokes 3 pixels wide, 24 high, in the top half
+        if y < 877 and y % 48 < 24:
+            for x in range(120, 1120):
+                if x % 9 < 3 and (x // 90) % 4 != 3:
+                    line[x] = ink
+        rows.append(b"\0" + bytes(line))
+    def chunk(kind, body):
+        return (struct.pack(">I", len(body)) + kind + body +
+                struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n")
+        f.write(chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)))
+        f.write(chunk(b"IDAT", zlib.compress(b"".join(rows), 6)))
+        f.write(chunk(b"IEND", b""))
+png(os.path.join(sys.argv[1], "DK-2021-00001.png"), 30, 5, 3)
+png(os.path.join(sys.argv[1], "DK-2021-00002.png"), 8, 230, 0)
+PY
+"$KHO" init droot >/dev/null
+expect_exit 0 run --root droot --inbox dark
+for id in DK-2021-00001 DK-2021-00002; do
+	sha=$(sql droot "SELECT o.sha256 FROM outputs o JOIN records r ON r.id=o.record WHERE r.record_id='$id' AND r.current=1 AND o.name='result.pdf' AND o.stage='describe';")
+	[ "$(sql droot "SELECT pl.mode FROM plans pl JOIN pages p ON p.id=pl.page JOIN records r ON r.id=p.record WHERE r.record_id='$id';")" = bitonal ] ||
+		fail "$id is not rendered bitonal"
+	pdftoppm -r 50 -gray -singlefile "droot/store/${sha:0:2}/$sha" "$T/$id"
+done
+python3 - "$T/DK-2021-00001.pgm" "$T/DK-2021-00002.pgm" <<'PY' || fail "dark pages"
+import sys
+def read(path):
+    data = open(path, "rb").read()
+    parts = data.split(maxsplit=4)
+    w, h = int(parts[1]), int(parts[2])
+    return w, h, parts[4][-w * h:]
+def black(path, top, bottom):
+    w, h, px = read(path)
+    # the page below the QR band: its rows from top to bottom (shares)
+    y0, y1 = int(h * top), int(h * bottom)
+    rows = px[y0 * w:y1 * w]
+    return sum(1 for v in rows if v < 128) / len(rows)
+# dark paper: the lower half, plain paper, white; the upper, words
+plain, words = black(sys.argv[1], 0.75, 0.95), black(sys.argv[1], 0.2, 0.45)
+assert plain < 0.01 and 0.05 < words < 0.5, (plain, words)
+# the negative: black, but for its white strokes
+neg = black(sys.argv[2], 0.75, 0.95)
+assert neg > 0.95, neg
+PY
 echo ok

@@ -17,6 +17,7 @@
 
 #include "common/internal.h"
 #include "render/render_private.h"
+#include "render/sauvola.h"
 
 #include <lcms2.h>
 #include "testutil.h"
@@ -1008,6 +1009,70 @@ static void test_render_page_skew(void **state)
 	kho_image_release(&src);
 }
 
+/* The share of black pixels of a text layer, and of those inside the
+ * columns [x0, x1). */
+static double black_share(const kho_rendered *r, uint32_t x0, uint32_t x1)
+{
+	size_t black = 0;
+	for (uint32_t y = 0; y < r->height; y++)
+		for (uint32_t x = x0; x < x1; x++)
+			black += r->bits[y * r->bits_stride + x / 8] >>
+					 (7 - x % 8) &
+				 1;
+	return (double)black / ((double)r->height * (x1 - x0));
+}
+
+/*
+ * Was a bug, fixed: a page whose paper is darker than 48 (a dark sheet,
+ * an underexposed scan: here paper at 30 with a scanner's noise, strokes
+ * at 5) came out black all over, its text lost, as everything darker
+ * than 48 was ink whatever its surroundings.  Given the paper's level,
+ * the floor is half of it: the strokes stay black, the paper white.
+ */
+static void test_dark_paper_keeps_its_text(void **state)
+{
+	enum { W = 600, H = 400, STROKES_TO = 300 };
+	kho_image src;
+	alloc_image(&src, W, H, 1);
+	uint64_t seed = 7;
+	for (uint32_t y = 0; y < H; y++)
+		for (uint32_t x = 0; x < W; x++) {
+			seed = seed * 6364136223846793005ULL +
+			       1442695040888963407ULL;
+			/* strokes 3 pixels wide every 12 in the left half */
+			const int stroke = x < STROKES_TO && x % 12 < 3;
+			*px(&src, x, y) =
+				(uint8_t)(stroke ? 5 : 27 + (seed >> 61));
+		}
+	kho_plan p = plan_of(0, 300, 300, KHO_MODE_BITONAL);
+	p.crop_w = W;
+	p.crop_h = H;
+	kho_error err = KHO_ERROR_INIT;
+	kho_rendered r = KHO_RENDERED_INIT;
+	kho_render_opts opts = {.paper_level = 30};
+	if (kho_render_image(&src, W, H, 1, &p, &opts, &r, &err))
+		fail_msg("render: %s", err.msg);
+	const double strokes = black_share(&r, 0, STROKES_TO);
+	const double paper = black_share(&r, STROKES_TO + 20, W - 20);
+	kho_rendered_release(&r);
+	if (strokes < 0.2 || strokes > 0.3 || paper > 0.01)
+		fail_msg("on paper at 30: %.3f of the strokes' half black "
+			 "(0.25 are strokes), %.3f of the plain paper",
+			 strokes, paper);
+	/* Not knowing the paper, the usual floor: all of it ink. */
+	opts.paper_level = 0;
+	if (kho_render_image(&src, W, H, 1, &p, &opts, &r, &err))
+		fail_msg("render: %s", err.msg);
+	assert_true(black_share(&r, STROKES_TO + 20, W - 20) > 0.99);
+	kho_rendered_release(&r);
+	kho_image_release(&src);
+	assert_int_equal(kho_sauvola_floor(30), 15);
+	assert_int_equal(kho_sauvola_floor(95), 47);
+	assert_int_equal(kho_sauvola_floor(96), 48);
+	assert_int_equal(kho_sauvola_floor(240), 48);
+	assert_int_equal(kho_sauvola_floor(0), 48);
+}
+
 static void test_decode_scale(void **state)
 {
 	assert_int_equal(kho_render_decode_scale(600, 300), 2);
@@ -1026,6 +1091,7 @@ static void test_decode_scale(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dark_paper_keeps_its_text),
 		cmocka_unit_test(test_orient_literal),
 		cmocka_unit_test(test_orient_against_reference),
 		cmocka_unit_test(test_orient_padded_stride),

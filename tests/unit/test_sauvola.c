@@ -182,9 +182,10 @@ static void test_streaming_order_and_lag(void **state)
 		rows r = {calloc(h, (w + 7) / 8), (w + 7) / 8, 0};
 		kho_error err = KHO_ERROR_INIT;
 		kho_sauvola *s = NULL;
-		assert_int_equal(
-			kho_sauvola_new(&s, w, h, 300, take_row, &r, &err),
-			KHO_OK);
+		assert_int_equal(kho_sauvola_new(&s, w, h, 300,
+						 kho_sauvola_floor(0), take_row,
+						 &r, &err),
+				 KHO_OK);
 		for (uint32_t y = 0; y < h; y++) {
 			assert_int_equal(
 				kho_sauvola_push(s, at(&img, 0, y), &err),
@@ -265,11 +266,15 @@ static void test_spread_is_the_clamped_ceiling(void **state)
 				tr[i] = trial % 2 ? edge[r % 16]
 						  : (float)(r % 300000) / 1000.0f;
 			}
+			/* the usual floor on odd trials, a dark paper's
+			 * on even ones */
+			const int floor = trial % 2 ? kho_sauvola_floor(0)
+						    : kho_sauvola_floor(30);
 			memset(T, 0xa5, sizeof(T));
-			kho_sauvola_spread(tr, nbx, w, T);
+			kho_sauvola_spread(tr, nbx, w, floor, T);
 			for (uint32_t x = 0; x < w; x++) {
 				double c = ceil((double)tr[x / 4]);
-				c = c < 48 ? 48 : c > 255 ? 255 : c;
+				c = c < floor ? floor : c > 255 ? 255 : c;
 				if (T[x] != (uint8_t)c)
 					fail_msg("width %u x %u: threshold %.6f "
 						 "gave %u, not %u",
@@ -362,7 +367,8 @@ static void test_missing_rows(void **state)
 	kho_error err = KHO_ERROR_INIT;
 	kho_sauvola *s = NULL;
 	rows r = {calloc(10, 2), 2, 0};
-	assert_int_equal(kho_sauvola_new(&s, 10, 10, 300, take_row, &r, &err),
+	assert_int_equal(kho_sauvola_new(&s, 10, 10, 300, kho_sauvola_floor(0),
+					 take_row, &r, &err),
 			 KHO_OK);
 	uint8_t row[10];
 	memset(row, 200, sizeof(row));
@@ -371,7 +377,8 @@ static void test_missing_rows(void **state)
 	assert_non_null(strstr(err.msg, "1 of 10 rows"));
 	kho_sauvola_free(s);
 	free(r.bits);
-	assert_int_equal(kho_sauvola_new(&s, 0, 10, 300, take_row, &r, &err),
+	assert_int_equal(kho_sauvola_new(&s, 0, 10, 300, kho_sauvola_floor(0),
+					 take_row, &r, &err),
 			 KHO_FAIL);
 }
 

@@ -3,6 +3,10 @@
 
 #include <math.h>
 
+/* Faint marks this far below the paper are read for a faded page's skew:
+ * past the grain of paper and scanner, which is some 10 levels. */
+#define FAINT_TEXT_STEP 20
+
 /* The grey levels, and for a colour image each pixel's chroma. */
 static int to_grey(const kho_image *img, uint8_t **grey, uint8_t **chroma,
 		   kho_error *err)
@@ -231,6 +235,74 @@ static void turn_box(double W, double H, int r, double *x, double *y,
 	}
 }
 
+/* The box about each pixel whose mean is its background: about 4 mm. */
+#define FAINT_BOX_MM 4.0
+
+/*
+ * Faded print (a carbon copy, thermal paper, ink gone brown) has too
+ * little ink darker than 55% of the paper to place its lines: where the
+ * ink's skew is not sure and faint marks outweigh the ink (the page the
+ * mode calls faint), the marks FAINT_TEXT_STEP or more below their own
+ * background (the mean of the box about them, so that a pale scanner bed
+ * or a shadow is no mark) are read for the skew alone, across the page or
+ * along it; not for which way up the page reads, as their lines may be
+ * bleed-through, mirrored.
+ */
+static int faint_skew(const uint8_t *grey, uint32_t width, uint32_t height,
+		      const kho_paper *paper, double dpi, kho_analysis *out,
+		      kho_error *err)
+{
+	const kho_page_stats *st = &out->stats;
+	if (out->orient.skew.confidence >= KHO_SKEW_TRUST ||
+	    !(st->faint_fraction > KHO_FAINT_TEXT &&
+	      st->faint_fraction > st->ink_fraction))
+		return KHO_OK;
+	const size_t n = (size_t)width * height;
+	uint32_t *ii = kho_integral_image(grey, width, height);
+	uint8_t *flat = malloc(n ? n : 1);
+	if (!ii || !flat) {
+		free(ii);
+		free(flat);
+		return kho_error_set(err, KHO_FATAL,
+				     "out of memory measuring faint print");
+	}
+	/* Each pixel against its background, on the paper's level. */
+	const int level = (int)st->paper_level;
+	const long r = KHO_MAX(2L, lround(dpi * FAINT_BOX_MM / 25.4 / 2));
+	const size_t w1 = (size_t)width + 1;
+	for (uint32_t y = 0; y < height; y++) {
+		const long y0 = KHO_MAX(0L, (long)y - r);
+		const long y1 = KHO_MIN((long)height, (long)y + r + 1);
+		for (uint32_t x = 0; x < width; x++) {
+			const long x0 = KHO_MAX(0L, (long)x - r);
+			const long x1 = KHO_MIN((long)width, (long)x + r + 1);
+			const long bg =
+				(long)(kho_box_sum(ii, w1, x0, y0, x1, y1) /
+				       (uint32_t)((x1 - x0) * (y1 - y0)));
+			const long v = grey[(size_t)y * width + x] - bg + level;
+			flat[(size_t)y * width + x] =
+				(uint8_t)KHO_MAX(0L, KHO_MIN(255L, v));
+		}
+	}
+	free(ii);
+	kho_ink faint = KHO_INK_INIT;
+	kho_orientation o;
+	int rc = kho_ink_from_grey(flat, width, width, height, paper->usable,
+				   level, level - FAINT_TEXT_STEP,
+				   (int)KHO_MAX(5.0, dpi * 1.5 / 25.4), &faint,
+				   err);
+	free(flat);
+	if (rc == KHO_OK)
+		rc = kho_orientation_find(&faint, &o, err);
+	kho_ink_release(&faint);
+	if (rc == KHO_OK) {
+		out->faint_skew = o.skew;
+		out->faint_along = o.rotation % 180 != 0;
+		out->faint_along_peak = o.along;
+	}
+	return rc;
+}
+
 int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 		     int source_bits, kho_analysis *out, kho_error *err)
 {
@@ -257,6 +329,9 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 				       err);
 	if (rc == KHO_OK)
 		rc = kho_orientation_find(&ink, &out->orient, err);
+	if (rc == KHO_OK)
+		rc = faint_skew(grey, img->width, img->height, &paper, dpi, out,
+				err);
 	if (rc) {
 		free(grey);
 		kho_paper_release(&paper);
@@ -276,10 +351,19 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	out->sideways = out->rotation == 0 && out->orient.rotation % 180 &&
 			out->orient.along >= KHO_SIDEWAYS_PEAK &&
 			out->orient.skew.confidence >= KHO_SKEW_TRUST;
+	/* ... and so for faded print, whose way up is never read. */
+	if (out->orient.skew.confidence < KHO_SKEW_TRUST &&
+	    out->faint_skew.confidence >= KHO_SKEW_TRUST && out->faint_along &&
+	    out->faint_along_peak >= KHO_SIDEWAYS_PEAK)
+		out->sideways = 1;
 	if (out->orient.skew.confidence >= KHO_SKEW_TRUST) {
 		out->skew = out->orient.skew.angle;
 		out->skew_confidence = out->orient.skew.confidence;
 		out->skew_source = "text";
+	} else if (out->faint_skew.confidence >= KHO_SKEW_TRUST) {
+		out->skew = out->faint_skew.angle;
+		out->skew_confidence = out->faint_skew.confidence;
+		out->skew_source = "faint text";
 	} else if (paper.bed && paper.edge_weight >= 0.3) {
 		out->skew = paper.edge_angle;
 		out->skew_confidence = KHO_MIN(0.9, paper.edge_weight);

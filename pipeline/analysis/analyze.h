@@ -37,13 +37,19 @@ typedef struct kho_analysis {
 	uint32_t height;
 	double dpi;
 	kho_orientation orient;  /* content rotation, skew */
+	kho_skew faint_skew;	 /* of the faint marks, where the ink's is
+				  * not sure and they outweigh it (faded
+				  * print); else all 0 */
+	int faint_along;	 /* ... their lines run along the page */
+	double faint_along_peak;
 	int rotation;            /* clockwise turn to apply after the tags */
 	int sideways;		 /* the text's lines run along the page, but
 				  * which way up it reads is not clear (a
 				  * line or two): left unturned */
 	double skew;             /* applied: 0 when not trusted */
 	double skew_confidence;
-	const char *skew_source; /* "text", "paper edge", "none" */
+	const char *skew_source; /* "text", "faint text", "paper edge",
+				  * "none" */
 	int bed;                 /* a scanner bed was found */
 	char sides[5];
 	double edge_angle;

@@ -296,7 +296,7 @@ kho_mode kho_stats_mode(const kho_page_stats *st, int source_channels,
 		*reason = "continuous tone (a photo, shading)";
 		return KHO_MODE_GREY;
 	}
-	if (st->faint_fraction > 0.002 &&
+	if (st->faint_fraction > KHO_FAINT_TEXT &&
 	    st->faint_fraction > st->ink_fraction) {
 		*reason = "faint marks a threshold would lose (pencil)";
 		return KHO_MODE_GREY;

@@ -51,6 +51,11 @@ int kho_stats_is_colour(const kho_page_stats *st);
 double kho_stats_blank_score(const kho_page_stats *st);
 int kho_stats_is_blank(const kho_page_stats *st);
 
+/* A page whose faint marks are more than this share of it, and more than
+ * its ink, holds what a threshold would lose (pencil, faded print): it is
+ * kept grey, and its skew read from those marks. */
+#define KHO_FAINT_TEXT 0.002
+
 /* The mode a page is rendered in, with the reason in words: bitonal for
  * black text and lines on paper, grey for continuous tone, colour for
  * large areas of meaningful colour, mixed for text with a little colour

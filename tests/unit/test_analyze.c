@@ -228,6 +228,75 @@ static void test_bleed_through_is_not_blank(void **state)
 	synth_page_release(&pg);
 }
 
+/*
+ * Was a bug, fixed: faded print (a carbon copy, ink gone pale: strokes 35
+ * levels below the paper, none darker than 55% of it) kept the page grey,
+ * rightly, but gave no skew at all ("skew-uncertain"): the skew was read
+ * from ink alone.  Its faint marks are read now, against the background
+ * about them.
+ */
+static void test_faded_print_is_straightened(void **state)
+{
+	const double skew = 2.5;
+	synth_page pg;
+	synth_page_new(&pg, PAGE_W, PAGE_H, 1, 2, SYNTH_GREY(PAPER));
+	text(&pg, 1640, SYNTH_GREY(PAPER - 35), 13);
+	kho_image img, stored;
+	scan(&pg, skew, 2, 14, &img);
+	/* Upright; and stored at a quarter turn, where its lines run
+	 * along the page and its way up is not read: not turned, said to
+	 * lie sideways, its skew the same. */
+	for (int turn = 0; turn <= 90; turn += 90) {
+		kho_error err = KHO_ERROR_INIT;
+		assert_int_equal(kho_image_turn(&img, 0, turn, &stored, &err),
+				 KHO_OK);
+		const kho_analysis a = analyze(&stored);
+		expect_mode(&a, KHO_MODE_GREY, "faded print");
+		if (strcmp(a.skew_source, "faint text") != 0 ||
+		    fabs(a.skew - skew) > 0.1 || a.rotation != 0 ||
+		    a.sideways != (turn != 0))
+			fail_msg("faded print at %g degrees stored at %d: "
+				 "skew %.3f from %s (confidence %.2f; the "
+				 "ink's %.2f, faint %.4f, ink %.6f), turned "
+				 "%d, sideways %d",
+				 skew, turn, a.skew, a.skew_source,
+				 a.skew_confidence, a.orient.skew.confidence,
+				 a.stats.faint_fraction, a.stats.ink_fraction,
+				 a.rotation, a.sideways);
+		kho_image_release(&stored);
+	}
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
+/* Faded print on a sheet lying crooked on a pale lid (30 levels below the
+ * paper, in a scanner's noise of 8: too light to be taken for a bed, as
+ * dark as the faint marks, a third of the image): the lid is no mark
+ * against its own background, and the print's lines give the skew; read
+ * against the paper instead, the lid's grain drowns them. */
+static void test_faded_print_on_a_pale_lid(void **state)
+{
+	const double skew = 4;
+	synth_page pg;
+	synth_page_new(&pg, 1000, 1450, 1, 2, SYNTH_GREY(PAPER));
+	synth_rng rng = {15};
+	const synth_text t =
+		synth_latin(60, 60, 940, 1390, SYNTH_GREY(PAPER - 35));
+	assert_true(synth_text_block(&pg, &t, &rng) > 20);
+	kho_image img;
+	synth_render(&pg, skew, PAGE_W, PAGE_H, SYNTH_GREY(PAPER - 30), &img);
+	synth_noise(&img, 8, &rng);
+	const kho_analysis a = analyze(&img);
+	if (strcmp(a.skew_source, "faint text") != 0 ||
+	    fabs(a.skew - skew) > 0.1)
+		fail_msg("faded print on a pale lid at %g degrees: skew %.3f "
+			 "from %s (confidence %.2f; faint %.4f, bed %d)",
+			 skew, a.skew, a.skew_source, a.skew_confidence,
+			 a.stats.faint_fraction, a.bed);
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
 /* ---- the crop ---- */
 
 enum { SHEET_W = 1080, SHEET_H = 1560 };
@@ -412,6 +481,8 @@ int main(void)
 		cmocka_unit_test(test_crop_of_a_sheet_on_the_bed),
 		cmocka_unit_test(test_crop_keeps_the_sheet_edge_out),
 		cmocka_unit_test(test_two_lines_sideways_are_flagged),
+		cmocka_unit_test(test_faded_print_is_straightened),
+		cmocka_unit_test(test_faded_print_on_a_pale_lid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,8 +3,8 @@
 
 #include <math.h>
 
-/* Faint marks this far below the paper are read for a faded page's skew:
- * past the grain of paper and scanner, which is some 10 levels. */
+/* Faint marks this far below their background are read for a faded
+ * page's skew: past the grain of paper and scanner, some 10 levels. */
 #define FAINT_TEXT_STEP 20
 
 /* The grey levels, and for a colour image each pixel's chroma. */

@@ -244,6 +244,98 @@ static void edge_angle(kho_paper *p)
 	}
 }
 
+/* The standard deviation of the bed's levels (low where m is 2, its
+ * inside only) about the plane a + b x + c y that fits them best by
+ * least squares; a bed too small or thin to fit a plane to, about its
+ * mean. */
+static double plane_spread(const uint8_t *m, const uint8_t *low, uint32_t w,
+			   uint32_t h)
+{
+	/* Sums of 1, u, t, uu, ut, tt, v, uv, tv, vv, u and t from the
+	 * centre. */
+	double s[10] = {0};
+	const double cx = w / 2.0, cy = h / 2.0;
+	for (uint32_t y = 1; y + 1 < h; y++)
+		for (uint32_t x = 1; x + 1 < w; x++) {
+			const size_t i = (size_t)y * w + x;
+			if (m[i] != 2 || m[i - 1] != 2 || m[i + 1] != 2 ||
+			    m[i - w] != 2 || m[i + w] != 2)
+				continue;
+			const double u = x - cx, t = y - cy, v = low[i];
+			const double row[10] = {1,     u, t,	 u * u, u * t,
+						t * t, v, u * v, t * v, v * v};
+			for (int k = 0; k < 10; k++)
+				s[k] += row[k];
+		}
+	if (s[0] == 0)
+		return 0;
+	const double mean = s[6] / s[0];
+	const double flat = sqrt(KHO_MAX(0.0, s[9] / s[0] - mean * mean));
+	/* The normal equations, by Cramer's rule. */
+	const double A[3][3] = {
+		{s[0], s[1], s[2]}, {s[1], s[3], s[4]}, {s[2], s[4], s[5]}};
+	const double r[3] = {s[6], s[7], s[8]};
+#define DET3(M)                                                                \
+	((M)[0][0] * ((M)[1][1] * (M)[2][2] - (M)[1][2] * (M)[2][1]) -         \
+	 (M)[0][1] * ((M)[1][0] * (M)[2][2] - (M)[1][2] * (M)[2][0]) +         \
+	 (M)[0][2] * ((M)[1][0] * (M)[2][1] - (M)[1][1] * (M)[2][0]))
+	const double det = DET3(A);
+	if (!(fabs(det) > 1e-9 * s[0] * s[3] * s[5]))
+		return flat;
+	double rss = s[9];
+	for (int k = 0; k < 3; k++) {
+		double B[3][3];
+		memcpy(B, A, sizeof(B));
+		for (int i = 0; i < 3; i++)
+			B[i][k] = r[i];
+		rss -= DET3(B) / det * r[k];
+	}
+#undef DET3
+	return KHO_MIN(flat, sqrt(KHO_MAX(0.0, rss / s[0])));
+}
+
+/* How far the paper stands above the bed across its edge: the median,
+ * over the paper's mask pixels beside the bed, of the paper's level two
+ * pixels in less the bed's two pixels out.  A sheet's edge is a step;
+ * shading that crosses the threshold is a slope, and gives little. */
+static int edge_step(const uint8_t *m, const uint8_t *low, uint32_t w,
+		     uint32_t h)
+{
+	uint64_t hist[511] = {0}, n = 0;
+	static const int dirs[4][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
+	for (uint32_t y = 0; y < h; y++)
+		for (uint32_t x = 0; x < w; x++) {
+			if (m[(size_t)y * w + x] == 2)
+				continue;
+			for (int d = 0; d < 4; d++) {
+				const long dx = dirs[d][0], dy = dirs[d][1];
+				const long ox = (long)x + 3 * dx,
+					   oy = (long)y + 3 * dy;
+				const long ix = (long)x - 2 * dx,
+					   iy = (long)y - 2 * dy;
+				if (ox < 0 || oy < 0 || ox >= (long)w ||
+				    oy >= (long)h || ix < 0 || iy < 0 ||
+				    ix >= (long)w || iy >= (long)h)
+					continue;
+				const size_t next =
+					(size_t)(y + dy) * w + (size_t)(x + dx);
+				const size_t out = (size_t)oy * w + (size_t)ox;
+				const size_t in = (size_t)iy * w + (size_t)ix;
+				if (m[next] != 2 || m[out] != 2 || m[in] == 2)
+					continue;
+				hist[255 + low[in] - low[out]]++;
+				n++;
+			}
+		}
+	uint64_t acc = 0;
+	for (int k = 0; k < 511; k++) {
+		acc += hist[k];
+		if (2 * acc >= n && n)
+			return k - 255;
+	}
+	return 0;
+}
+
 /* The level the brightest want pixels of hist reach, counting those at
  * or above from alone. */
 static int level_of_brightest(const uint64_t hist[256], int from, uint64_t want)
@@ -429,6 +521,18 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 	p->sides[n_sides] = '\0';
 	p->bed = n_sides > 0 && p->bed_share >= 0.002 &&
 		 p->bed_spread <= KHO_BED_SPREAD;
+	/* A lid left open over the sheet: the light that gets in fades
+	 * across the glass, and the bed is even only about that slope.  It
+	 * is a bed where it lies all round a sheet with a sharp edge (a
+	 * photo's shading lies to one side and crosses the threshold
+	 * gently). */
+	const int lid =
+		!p->bed && strcmp(p->sides, "tlbr") == 0 &&
+		p->bed_share >= 0.002 &&
+		plane_spread(dark, low, p->mw, p->mh) <= KHO_BED_SPREAD &&
+		edge_step(dark, low, p->mw, p->mh) > KHO_PAPER_CONTRAST;
+	if (lid)
+		p->bed = 1;
 	if (p->bed)
 		edge_angle(p);
 	/* Nothing but bed is no bed: a page dark all over.  Where the bed
@@ -440,6 +544,10 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 		p->paper_level = usual;
 		p->bed_share = 0;
 		p->bed_spread = 0;
+		p->edge_angle = 0;
+		p->edge_weight = 0;
+	} else if (lid && !sheet_shaped(p, mn - bed_n)) {
+		p->bed = 0;
 		p->edge_angle = 0;
 		p->edge_weight = 0;
 	}

@@ -9,7 +9,8 @@
  * printed on the paper is therefore inside the paper, whatever is near the
  * edge.  Most of a scan is paper; where most of it is bed (a receipt, an
  * A5 form on an A3 flatbed), the paper is the light part of the image, if
- * that has a sheet's shape.
+ * that has a sheet's shape.  A bed is even, or (a lid left open) even
+ * about a slope, all round a sheet with a sharp edge.
  */
 #ifndef KHO_PAPER_H
 #define KHO_PAPER_H

@@ -276,9 +276,7 @@ static int faint_skew(const uint8_t *grey, uint32_t width, uint32_t height,
 		for (uint32_t x = 0; x < width; x++) {
 			const long x0 = KHO_MAX(0L, (long)x - r);
 			const long x1 = KHO_MIN((long)width, (long)x + r + 1);
-			const long bg =
-				(long)(kho_box_sum(ii, w1, x0, y0, x1, y1) /
-				       (uint32_t)((x1 - x0) * (y1 - y0)));
+			const long bg = (long)box_mean(ii, w1, x0, x1, y0, y1);
 			const long v = grey[(size_t)y * width + x] - bg + level;
 			flat[(size_t)y * width + x] =
 				(uint8_t)KHO_MAX(0L, KHO_MIN(255L, v));

@@ -244,16 +244,17 @@ static void edge_angle(kho_paper *p)
 	}
 }
 
-/* The standard deviation of the bed's levels (low where m is 2, its
- * inside only) about the plane a + b x + c y that fits them best by
- * least squares; a bed too small or thin to fit a plane to, about its
- * mean. */
-static double plane_spread(const uint8_t *m, const uint8_t *low, uint32_t w,
-			   uint32_t h)
+/* The sums over the bed's levels (low where m is 2, its inside only:
+ * the sheet's edge blends the two levels) of 1, u, t, uu, ut, tt, v, uv,
+ * tv and vv, u and t a pixel's place from the centre, v its level. */
+typedef struct bed_sums {
+	double s[10];
+} bed_sums;
+
+static bed_sums bed_sums_of(const uint8_t *m, const uint8_t *low, uint32_t w,
+			    uint32_t h)
 {
-	/* Sums of 1, u, t, uu, ut, tt, v, uv, tv, vv, u and t from the
-	 * centre. */
-	double s[10] = {0};
+	bed_sums b = {{0}};
 	const double cx = w / 2.0, cy = h / 2.0;
 	for (uint32_t y = 1; y + 1 < h; y++)
 		for (uint32_t x = 1; x + 1 < w; x++) {
@@ -265,12 +266,29 @@ static double plane_spread(const uint8_t *m, const uint8_t *low, uint32_t w,
 			const double row[10] = {1,     u, t,	 u * u, u * t,
 						t * t, v, u * v, t * v, v * v};
 			for (int k = 0; k < 10; k++)
-				s[k] += row[k];
+				b.s[k] += row[k];
 		}
+	return b;
+}
+
+/* The standard deviation of the bed's levels about their mean. */
+static double flat_spread(const bed_sums *b)
+{
+	const double *s = b->s;
 	if (s[0] == 0)
 		return 0;
 	const double mean = s[6] / s[0];
-	const double flat = sqrt(KHO_MAX(0.0, s[9] / s[0] - mean * mean));
+	return sqrt(KHO_MAX(0.0, s[9] / s[0] - mean * mean));
+}
+
+/* ... about the plane that fits them best by least squares; a bed too
+ * small or thin to fit a plane to, about its mean. */
+static double plane_spread(const bed_sums *b)
+{
+	const double *s = b->s;
+	const double flat = flat_spread(b);
+	if (s[0] == 0)
+		return 0;
 	/* The normal equations, by Cramer's rule. */
 	const double A[3][3] = {
 		{s[0], s[1], s[2]}, {s[1], s[3], s[4]}, {s[2], s[4], s[5]}};
@@ -487,22 +505,8 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 	/* A bed is even: the spread of its levels is the scanner's noise.
 	 * A photo or a dark drawing that runs off the edge of a scan with no
 	 * bed is textured, and is content, never to be cut away. */
-	/* (its inside only: the sheet's edge blends the two levels) */
-	double sum = 0, sum2 = 0, inside = 0;
-	for (uint32_t y = 1; y + 1 < p->mh; y++)
-		for (uint32_t x = 1; x + 1 < p->mw; x++) {
-			const size_t i = (size_t)y * p->mw + x;
-			if (dark[i] != 2 || dark[i - 1] != 2 || dark[i + 1] != 2 ||
-			    dark[i - p->mw] != 2 || dark[i + p->mw] != 2)
-				continue;
-			sum += low[i];
-			sum2 += (double)low[i] * low[i];
-			inside++;
-		}
-	const double mean = inside > 0 ? sum / inside : 0;
-	p->bed_spread = inside > 0
-				? sqrt(KHO_MAX(0.0, sum2 / inside - mean * mean))
-				: 0;
+	const bed_sums sums = bed_sums_of(dark, low, p->mw, p->mh);
+	p->bed_spread = flat_spread(&sums);
 
 	/* The sides where the bed shows along at least a twentieth. */
 	const char names[4] = { 't', 'l', 'b', 'r' };
@@ -526,11 +530,10 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 	 * is a bed where it lies all round a sheet with a sharp edge (a
 	 * photo's shading lies to one side and crosses the threshold
 	 * gently). */
-	const int lid =
-		!p->bed && strcmp(p->sides, "tlbr") == 0 &&
-		p->bed_share >= 0.002 &&
-		plane_spread(dark, low, p->mw, p->mh) <= KHO_BED_SPREAD &&
-		edge_step(dark, low, p->mw, p->mh) > KHO_PAPER_CONTRAST;
+	const int lid = !p->bed && strcmp(p->sides, "tlbr") == 0 &&
+			p->bed_share >= 0.002 &&
+			plane_spread(&sums) <= KHO_BED_SPREAD &&
+			edge_step(dark, low, p->mw, p->mh) > KHO_PAPER_CONTRAST;
 	if (lid)
 		p->bed = 1;
 	if (p->bed)

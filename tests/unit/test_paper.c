@@ -506,6 +506,21 @@ static void test_plain_page(void **state)
 	synth_page_release(&pg);
 }
 
+/* The page pg, upright, scanned on a ground of that level with the
+ * scanner's noise: no bed.  Releases pg. */
+static void expect_no_bed_on(synth_page *pg, int ground, synth_rng *rng,
+			     const char *page)
+{
+	kho_image img;
+	synth_render(pg, 0, IMAGE_W, IMAGE_H, SYNTH_GREY(ground), &img);
+	synth_noise(&img, 2, rng);
+	kho_paper p = find(&img, NULL);
+	expect_no_bed(&p, page);
+	kho_paper_release(&p);
+	kho_image_release(&img);
+	synth_page_release(pg);
+}
+
 static void test_photo_off_the_bottom_edge(void **state)
 {
 	/* A borderless print: a dark photo bleeds off the bottom of the
@@ -517,14 +532,7 @@ static void test_photo_off_the_bottom_edge(void **state)
 	synth_text_block(&pg, &t, &rng);
 	synth_photo(&pg, 0, 1170, IMAGE_W, IMAGE_H - 1170 + 10, 0, 10, 150, 30,
 		    &rng);
-	kho_image img;
-	synth_render(&pg, 0, IMAGE_W, IMAGE_H, SYNTH_GREY(245), &img);
-	synth_noise(&img, 2, &rng);
-	kho_paper p = find(&img, NULL);
-	expect_no_bed(&p, "a photo running off the bottom edge");
-	kho_paper_release(&p);
-	kho_image_release(&img);
-	synth_page_release(&pg);
+	expect_no_bed_on(&pg, 245, &rng, "a photo running off the bottom edge");
 }
 
 /* A dark photo (a still life on black, as in libtiff's quad-lzw test
@@ -541,14 +549,7 @@ static void test_light_objects_on_dark_ground(void **state)
 		for (int col = 0; col < 3; col++)
 			synth_photo(&pg, 120 + col * 360, 160 + row * 390, 200,
 				    180, 0, 170, 250, 30, &rng);
-	kho_image img;
-	synth_render(&pg, 0, IMAGE_W, IMAGE_H, SYNTH_GREY(20), &img);
-	synth_noise(&img, 2, &rng);
-	kho_paper p = find(&img, NULL);
-	expect_no_bed(&p, "light objects on a dark ground");
-	kho_paper_release(&p);
-	kho_image_release(&img);
-	synth_page_release(&pg);
+	expect_no_bed_on(&pg, 20, &rng, "light objects on a dark ground");
 }
 
 /* A photo's shading: light at the top left, fading to black towards

@@ -1,6 +1,7 @@
 #include "analysis/measure.h"
 #include "analysis/bytes16.h"
 #include "analysis/integral.h"
+#include "analysis/shading.h"
 
 #include <math.h>
 
@@ -26,6 +27,51 @@
 static inline int luma(const uint8_t *p)
 {
 	return (p[0] * 77 + p[1] * 150 + p[2] * 29) >> 8;
+}
+
+/* Whether ink touches pixel (x, y) of the grey image L (w pixels a row)
+ * or its eight neighbours; and the spread of their levels. */
+static inline int beside_ink(const uint8_t *L, const uint8_t *ink,
+			     uint32_t w, uint32_t x, uint32_t y, int *spread)
+{
+	int near_ink = 0, lo = 255, hi = 0;
+	for (int dy = -1; dy <= 1; dy++) {
+		const size_t o = (size_t)(y + dy) * w + x;
+		for (int dx = -1; dx <= 1; dx++) {
+			near_ink |= ink[o + dx];
+			lo = KHO_MIN(lo, L[o + dx]);
+			hi = KHO_MAX(hi, L[o + dx]);
+		}
+	}
+	*spread = hi - lo;
+	return near_ink;
+}
+
+/* The flat mid-tones, counted as kho_measure_paper counts them (every
+ * other pixel of every other row, none beside ink), but below the
+ * shaded paper where each lies rather than the page's one level. */
+static uint64_t shaded_midtones(const uint8_t *L, const uint8_t *ink,
+				const uint8_t *usable, uint32_t w, uint32_t h,
+				const kho_shading *shade)
+{
+	uint64_t n = 0;
+	for (uint32_t y = 1; y + 1 < h; y += 2) {
+		const uint8_t *l = L + (size_t)y * w;
+		const uint8_t *ok = usable ? usable + (size_t)y * w : NULL;
+		const uint8_t *paper = shade->level +
+			(size_t)(y / KHO_SHADING_BLOCK) * shade->blocks_x;
+		for (uint32_t x = 1; x + 1 < w; x += 2) {
+			const int here = paper[x / KHO_SHADING_BLOCK];
+			const int v = l[x];
+			if ((ok && !ok[x]) || v <= (int)(here * 0.55) ||
+			    v >= (int)(here * 0.8))
+				continue;
+			int spread;
+			if (!beside_ink(L, ink, w, x, y, &spread) && spread < 20)
+				n++;
+		}
+	}
+	return n;
 }
 
 int kho_measure_paper(const kho_image *img, const uint8_t *grey,
@@ -60,6 +106,7 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 		}
 	}
 	const uint8_t *L = grey ? grey : own;
+	int rc = KHO_OK;
 	/* The integral image (for the paper around a faint mark), and the
 	 * histogram of the usable pixels. */
 	memset(ii, 0, w1 * sizeof(*ii));
@@ -214,18 +261,10 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 			const int v = l[x];
 			if (v >= paper - FAINT_STEP && (v <= thr || v >= mid_hi))
 				continue; /* paper: neither faint nor mid-tone */
-			int near_ink = 0, lo = 255, hi = 0;
-			for (int dy = -1; dy <= 1; dy++) {
-				const size_t o = (size_t)(y + dy) * W + x;
-				for (int dx = -1; dx <= 1; dx++) {
-					near_ink |= ink[o + dx];
-					lo = KHO_MIN(lo, L[o + dx]);
-					hi = KHO_MAX(hi, L[o + dx]);
-				}
-			}
-			if (near_ink)
+			int spread;
+			if (beside_ink(L, ink, W, x, y, &spread))
 				continue;
-			if (v > thr && v < mid_hi && hi - lo < 20)
+			if (v > thr && v < mid_hi && spread < 20)
 				n_mid++;
 			if (v >= paper - FAINT_STEP)
 				continue;
@@ -245,11 +284,25 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 	out->midtone_fraction = (double)n_mid / seen;
 	out->colour_fraction = (double)n_col / seen;
 	out->colour_ink_fraction = n_col ? (double)n_col_ink / (double)n_col : 0;
+	/* Mid-tones enough to make the page grey: where the paper's light
+	 * falls across the page, they are counted again below the paper
+	 * where they lie, for shaded paper is not a photo. */
+	if (out->midtone_fraction > MIDTONE_PAGE) {
+		kho_shading shade;
+		rc = kho_shading_find(L, W, H, usable, &shade, err);
+		if (rc == KHO_OK && shade.level) {
+			out->shading = shade.top - shade.bottom;
+			out->midtone_fraction =
+				(double)shaded_midtones(L, ink, usable, W, H,
+							&shade) / seen;
+			kho_shading_free(&shade);
+		}
+	}
 done:
 	free(own);
 	free(ink);
 	free(ii);
-	return KHO_OK;
+	return rc;
 }
 
 void kho_measure_page(const kho_image *img, kho_page_stats *out)
@@ -301,7 +354,8 @@ kho_mode kho_stats_mode(const kho_page_stats *st, int source_channels,
 		*reason = "faint marks a threshold would lose (pencil)";
 		return KHO_MODE_GREY;
 	}
-	*reason = "black text and lines on paper";
+	*reason = st->shading > 0 ? "black text and lines on shaded paper"
+				  : "black text and lines on paper";
 	return KHO_MODE_BITONAL;
 }
 

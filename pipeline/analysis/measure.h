@@ -21,7 +21,12 @@ typedef struct kho_page_stats {
 				 * out */
 	double faint_fraction;  /* clearly darker than the paper around but
 				 * not ink: bleed-through, pencil, a shadow */
-	double midtone_fraction; /* flat mid-grey areas: photos, shading */
+	double midtone_fraction; /* flat mid-grey areas below the paper
+				  * where they lie: photos */
+	double shading;         /* how far the paper's light falls across
+				 * the page, in levels (kho_shading_find),
+				 * where mid-tones would make the page grey;
+				 * 0 where it is even or not looked at */
 	double colour_fraction; /* strongly coloured, once the paper's own
 				 * tint is taken out */
 	double colour_ink_fraction; /* of the coloured pixels, how many are

@@ -110,13 +110,17 @@ check_bags root
 
 # A dark sheet (an underexposed scan: paper at 30, strokes of words at 5,
 # a scanner's noise) keeps its text black on white, where it used to come
-# out black all over; a negative (white strokes on black) stays as it is.
+# out black all over; a negative (white strokes on black) stays as it is;
+# and a sheet in shadow (the light falling to 45% from its right edge to
+# its left, as where a page did not lie flat) is black text on paper, not
+# a photo: bitonal, its words kept in the shadow and the shadow white.
 mkdir dark
 python3 - dark <<'PY'
 import os, random, struct, sys, zlib
-def png(path, paper, ink, noise):
+def png(path, paper, ink, noise, shade=False):
     w, h = 1240, 1754
     rnd = random.Random(5)
+    light = [0.45 + 0.55 * x / (w - 1) if shade else 1 for x in range(w)]
     rows = []
     for y in range(h):
         line = bytearray(rnd.randint(paper - noise, paper + noise) for _ in range(w))
@@ -125,6 +129,8 @@ def png(path, paper, ink, noise):
             for x in range(120, 1120):
                 if x % 9 < 3 and (x // 90) % 4 != 3:
                     line[x] = ink
+        if shade:
+            line = bytearray(round(v * light[x]) for x, v in enumerate(line))
         rows.append(b"\0" + bytes(line))
     def chunk(kind, body):
         return (struct.pack(">I", len(body)) + kind + body +
@@ -136,33 +142,41 @@ def png(path, paper, ink, noise):
         f.write(chunk(b"IEND", b""))
 png(os.path.join(sys.argv[1], "DK-2021-00001.png"), 30, 5, 3)
 png(os.path.join(sys.argv[1], "DK-2021-00002.png"), 8, 230, 0)
+png(os.path.join(sys.argv[1], "DK-2021-00003.png"), 240, 20, 3, shade=True)
 PY
 "$KHO" init droot >/dev/null
 expect_exit 0 run --root droot --inbox dark
-for id in DK-2021-00001 DK-2021-00002; do
+for id in DK-2021-00001 DK-2021-00002 DK-2021-00003; do
 	sha=$(sql droot "SELECT o.sha256 FROM outputs o JOIN records r ON r.id=o.record WHERE r.record_id='$id' AND r.current=1 AND o.name='result.pdf' AND o.stage='describe';")
 	[ "$(sql droot "SELECT pl.mode FROM plans pl JOIN pages p ON p.id=pl.page JOIN records r ON r.id=p.record WHERE r.record_id='$id';")" = bitonal ] ||
 		fail "$id is not rendered bitonal"
 	pdftoppm -r 50 -gray -singlefile "droot/store/${sha:0:2}/$sha" "$T/$id"
 done
-python3 - "$T/DK-2021-00001.pgm" "$T/DK-2021-00002.pgm" <<'PY' || fail "dark pages"
+python3 - "$T/DK-2021-00001.pgm" "$T/DK-2021-00002.pgm" "$T/DK-2021-00003.pgm" <<'PY' || fail "dark pages"
 import sys
 def read(path):
     data = open(path, "rb").read()
     parts = data.split(maxsplit=4)
     w, h = int(parts[1]), int(parts[2])
     return w, h, parts[4][-w * h:]
-def black(path, top, bottom):
+def black(path, top, bottom, left=0.0, right=1.0):
     w, h, px = read(path)
-    # the page below the QR band: its rows from top to bottom (shares)
+    # the page below the QR band: its rows from top to bottom, its
+    # columns from left to right (shares)
     y0, y1 = int(h * top), int(h * bottom)
-    rows = px[y0 * w:y1 * w]
-    return sum(1 for v in rows if v < 128) / len(rows)
+    x0, x1 = int(w * left), int(w * right)
+    part = [px[y * w + x] for y in range(y0, y1) for x in range(x0, x1)]
+    return sum(1 for v in part if v < 128) / len(part)
 # dark paper: the lower half, plain paper, white; the upper, words
 plain, words = black(sys.argv[1], 0.75, 0.95), black(sys.argv[1], 0.2, 0.45)
 assert plain < 0.01 and 0.05 < words < 0.5, (plain, words)
 # the negative: black, but for its white strokes
 neg = black(sys.argv[2], 0.75, 0.95)
 assert neg > 0.95, neg
+# the shadow: its plain paper white, its words kept, as in the light
+for left, right in ((0.1, 0.3), (0.7, 0.9)):
+    plain = black(sys.argv[3], 0.75, 0.95, left, right)
+    words = black(sys.argv[3], 0.2, 0.45, left, right)
+    assert plain < 0.01 and 0.05 < words < 0.5, (left, plain, words)
 PY
 echo ok

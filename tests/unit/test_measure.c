@@ -408,6 +408,116 @@ static void test_seal_is_colour(void **state)
 	kho_image_release(&img);
 }
 
+/* ---- shading ---- */
+
+/* A little grain, the same on every run. */
+static void grain(kho_image *img)
+{
+	uint32_t seed = 12345;
+	for (uint32_t y = 0; y < img->height; y++) {
+		uint8_t *row = img->pixels + (size_t)y * img->stride;
+		for (uint32_t x = 0; x < img->width; x++) {
+			seed = seed * 1103515245u + 12345u;
+			const int v = row[x] + (int)((seed >> 16) % 7) - 3;
+			row[x] = (uint8_t)KHO_MAX(0, KHO_MIN(255, v));
+		}
+	}
+}
+
+/* Light falling from the right edge to 45% of it at the left, as on a
+ * page that did not lie flat: each pixel times the light where it is. */
+static void shade(kho_image *img)
+{
+	for (uint32_t y = 0; y < img->height; y++) {
+		uint8_t *row = img->pixels + (size_t)y * img->stride;
+		for (uint32_t x = 0; x < img->width; x++)
+			row[x] = (uint8_t)lround(
+				row[x] * (0.45 + 0.55 * x / (img->width - 1.0)));
+	}
+}
+
+/* A photo: patches of levels from lo to hi, a few pixels each. */
+static void photo(kho_image *img, int x0, int y0, int w, int h, int lo,
+		  int hi)
+{
+	for (int y = y0; y < y0 + h; y++)
+		for (int x = x0; x < x0 + w; x++) {
+			const int step = ((x - x0) / 9 * 7 + (y - y0) / 11 * 13) % 17;
+			put(img, x, y, (uint8_t)(lo + (hi - lo) * step / 16), 0, 0);
+		}
+}
+
+static kho_mode mode_of(const kho_page_stats *st, const char **reason)
+{
+	return kho_stats_mode(st, 1, 8, reason);
+}
+
+/* Text on paper in shadow from one side to the other: the shaded paper
+ * is not a photo's mid-tones, and the page is black text on paper. */
+static void test_shaded_text_is_not_a_photo(void **state)
+{
+	(void)state;
+	kho_image img;
+	new_page(&img, PAGE_W, PAGE_H, 1, 248, 248, 248);
+	text_lines(&img, 36, 20, 20, 20);
+	grain(&img);
+	const char *reason;
+	const kho_page_stats even = measure(&img);
+	assert_true(even.shading == 0);
+	assert_int_equal(mode_of(&even, &reason), KHO_MODE_BITONAL);
+
+	shade(&img);
+	const kho_page_stats st = measure(&img);
+	assert_true(st.shading > 100 && st.shading < 140);
+	assert_true(st.midtone_fraction < 0.001);
+	assert_int_equal(mode_of(&st, &reason), KHO_MODE_BITONAL);
+	assert_string_equal(reason, "black text and lines on shaded paper");
+	kho_image_release(&img);
+}
+
+/* A photo on that shaded page still holds mid-tones below the paper
+ * where it lies: the page stays grey. */
+static void test_photo_on_shaded_paper_stays_grey(void **state)
+{
+	(void)state;
+	kho_image img;
+	new_page(&img, PAGE_W, PAGE_H, 1, 248, 248, 248);
+	text_lines(&img, 12, 20, 20, 20);
+	photo(&img, 600, 800, 500, 500, 90, 170);
+	grain(&img);
+	shade(&img);
+	const kho_page_stats st = measure(&img);
+	assert_true(st.shading > 100);
+	assert_true(st.midtone_fraction > 0.03);
+	const char *reason;
+	assert_int_equal(mode_of(&st, &reason), KHO_MODE_GREY);
+	kho_image_release(&img);
+}
+
+/* A dark area that fades softly into the page (a photo's vignette over a
+ * corner) is not the paper's light: the blocks of paper around it do not
+ * fall with it, and the page keeps its mid-tones. */
+static void test_soft_dark_corner_is_not_shading(void **state)
+{
+	(void)state;
+	kho_image img;
+	new_page(&img, PAGE_W, PAGE_H, 1, 248, 248, 248);
+	text_lines(&img, 36, 20, 20, 20);
+	for (int y = 900; y < PAGE_H; y++)
+		for (int x = 0; x < 700; x++) {
+			const double d = KHO_MIN(700 - x, y - 900);
+			const double f = d >= 400 ? 0.5 : 1 - 0.5 * d / 400;
+			put(&img, x, y, (uint8_t)lround(248 * f), 0, 0);
+		}
+	grain(&img);
+	const kho_page_stats st = measure(&img);
+	assert_true(st.shading == 0);
+	assert_true(st.midtone_fraction > 0.03);
+	const char *reason;
+	assert_int_equal(mode_of(&st, &reason), KHO_MODE_GREY);
+	kho_image_release(&img);
+}
+
 /* ---- resolution ---- */
 
 static void dpi_is(uint32_t w, uint32_t h, double xdpi, double ydpi,
@@ -499,6 +609,9 @@ int main(void)
 		cmocka_unit_test(test_seal_is_colour),
 		cmocka_unit_test(test_faint_against_the_paper_around),
 		cmocka_unit_test(test_faint_share_counted_exactly),
+		cmocka_unit_test(test_shaded_text_is_not_a_photo),
+		cmocka_unit_test(test_photo_on_shaded_paper_stays_grey),
+		cmocka_unit_test(test_soft_dark_corner_is_not_shading),
 		cmocka_unit_test(test_dpi_from_file),
 		cmocka_unit_test(test_dpi_missing),
 		cmocka_unit_test(test_dpi_absurd),

@@ -121,6 +121,16 @@ int kho_plan_measure(const kho_session *s, const kho_page *pg,
 	double dpi = round(plan->source_dpi);
 	dpi = KHO_MIN(dpi, (double)s->conf.target_dpi);
 	dpi = KHO_MAX(dpi, (double)s->conf.min_dpi);
+	/* A grey page scanned below the standard and made bitonal is
+	 * binarized at up to twice the scan's resolution (at most the
+	 * target's): its strokes' edges lie between the scan's pixels, and
+	 * there they keep their shape (tesseract misread 10.7% of the words
+	 * of a 150 dpi page at 300 dpi, 16.6% at 200).  A 1-bit scan has no
+	 * such edges to find. */
+	if (a.mode == KHO_MODE_BITONAL && pg->bits > 1 &&
+	    plan->source_dpi < s->conf.min_dpi)
+		dpi = KHO_MAX(dpi, KHO_MIN((double)s->conf.target_dpi,
+					   2 * round(plan->source_dpi)));
 	plan->dpi = (int)dpi;
 
 	plan->mode = a.mode;

@@ -72,6 +72,57 @@ expect_in out "flags: border"
 expect_in out '"skew_source":"text"'
 expect_in out '"mode_reason":'
 
+# A page scanned at 150 dpi, below the standard: flagged; in grey, made
+# bitonal at twice its resolution (its strokes' edges lie between its
+# pixels); 1-bit, at the standard's 200 (it has no such edges).
+mkdir low
+python3 - low <<'PY'
+import os, struct, sys, zlib
+def png(path, bits):
+    w, h = 1240, 1754
+    rows = []
+    for y in range(h):
+        line = [235] * w
+        if 100 < y < 1600 and y % 30 < 12:
+            for x in range(80, 1160):
+                if x % 7 < 2 and (x // 60) % 5 != 4:
+                    line[x] = 25
+        if bits == 1:
+            packed = bytearray((w + 7) // 8)
+            for x, v in enumerate(line):
+                if v > 128:
+                    packed[x >> 3] |= 0x80 >> (x & 7)
+            rows.append(b"\0" + bytes(packed))
+        else:
+            rows.append(b"\0" + bytes(line))
+    def chunk(kind, body):
+        return (struct.pack(">I", len(body)) + kind + body +
+                struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+    ppm = round(150 / 0.0254)
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n")
+        f.write(chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, bits, 0, 0, 0, 0)))
+        f.write(chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)))
+        f.write(chunk(b"IDAT", zlib.compress(b"".join(rows), 6)))
+        f.write(chunk(b"IEND", b""))
+png(os.path.join(sys.argv[1], "LO-2021-00001.png"), 8)
+png(os.path.join(sys.argv[1], "LO-2021-00002.png"), 1)
+PY
+"$KHO" init lroot >/dev/null
+expect_exit 0 ingest --root lroot low
+expect_exit 0 normalize --root lroot
+low() {
+	sqlite3 lroot/catalog.db "SELECT pl.mode || ' ' || pl.dpi || ' ' || pl.flags FROM plans pl JOIN pages p ON p.id=pl.page JOIN records r ON r.id=p.record WHERE r.record_id='$1';"
+}
+case "$(low LO-2021-00001)" in
+"bitonal 300 "*below-standard-dpi*) ;;
+*) fail "a grey page at 150 dpi: $(low LO-2021-00001)" ;;
+esac
+case "$(low LO-2021-00002)" in
+"bitonal 200 "*below-standard-dpi*) ;;
+*) fail "a 1-bit page at 150 dpi: $(low LO-2021-00002)" ;;
+esac
+
 R=${KHO_REALDATA:-$KHO_SOURCE_DIR/../shared/realdata}
 [ -d "$R" ] || skip "$R is absent: the real pages are not checked"
 mkdir real

@@ -12,6 +12,9 @@
 /* The paper's blocks lie this close to the surface (a robust deviation,
  * in levels) on a page whose light falls smoothly. */
 #define SURFACE_SCATTER 2.0
+/* A one-sided shading (a book's gutter, a page curling up at an edge)
+ * may rise by this much against its fall, for the paper's grain. */
+#define PROFILE_SLACK 3
 /* Shading: the surface falls by this share of its top. */
 #define SHADED 0.10
 /* and by at least this many levels */
@@ -116,38 +119,47 @@ static int brightest(const uint16_t hist[256], unsigned n, double share)
 	return 0;
 }
 
-static void free_all(double *u, double *v, double *z, double *r,
-		     uint8_t *in)
+/* The blocks of plain paper: their place in the grid, their centre (the
+ * page's width and height from -1 to 1) and their paper's level. */
+typedef struct blocks {
+	size_t n, usable; /* plain blocks, and usable ones (plain or not) */
+	uint32_t *i, *j;
+	double *u, *v, *z;
+	double *pred;     /* a surface's level at each */
+	double *r;        /* room for their distances from it */
+	uint8_t *in;      /* those on it */
+} blocks;
+
+static void blocks_free(blocks *b)
 {
-	free(u);
-	free(v);
-	free(z);
-	free(r);
-	free(in);
+	free(b->i);
+	free(b->j);
+	free(b->u);
+	free(b->v);
+	free(b->z);
+	free(b->pred);
+	free(b->r);
+	free(b->in);
 }
 
-int kho_shading_find(const uint8_t *grey, uint32_t w, uint32_t h,
-		     const uint8_t *usable, kho_shading *out, kho_error *err)
+static int blocks_of(const uint8_t *grey, uint32_t w, uint32_t h,
+		     const uint8_t *usable, uint32_t bx, uint32_t by,
+		     blocks *b)
 {
-	memset(out, 0, sizeof(*out));
 	const uint32_t B = KHO_SHADING_BLOCK;
-	const uint32_t bx = (w + B - 1) / B, by = (h + B - 1) / B;
 	const size_t nb = (size_t)bx * by;
-	if (nb == 0)
-		return KHO_OK;
-	out->blocks_x = bx;
-	out->blocks_y = by;
-	double *u = malloc(nb * sizeof(*u)), *v = malloc(nb * sizeof(*v));
-	double *z = malloc(nb * sizeof(*z)), *r = malloc(nb * sizeof(*r));
-	uint8_t *in = malloc(nb);
-	if (!u || !v || !z || !r || !in) {
-		free_all(u, v, z, r, in);
-		return kho_error_set(err, KHO_FATAL,
-				     "out of memory measuring the page's shading");
-	}
-	/* Each block's paper, where the block is plain paper: at its centre,
-	 * the page's width and height from -1 to 1. */
-	size_t n = 0, n_usable = 0;
+	memset(b, 0, sizeof(*b));
+	b->i = malloc(nb * sizeof(*b->i));
+	b->j = malloc(nb * sizeof(*b->j));
+	b->u = malloc(nb * sizeof(*b->u));
+	b->v = malloc(nb * sizeof(*b->v));
+	b->z = malloc(nb * sizeof(*b->z));
+	b->pred = malloc(nb * sizeof(*b->pred));
+	b->r = malloc(nb * sizeof(*b->r));
+	b->in = malloc(nb);
+	if (!b->i || !b->j || !b->u || !b->v || !b->z || !b->pred || !b->r ||
+	    !b->in)
+		return 0;
 	for (uint32_t j = 0; j < by; j++)
 		for (uint32_t i = 0; i < bx; i++) {
 			uint16_t hist[256] = {0};
@@ -165,68 +177,176 @@ int kho_shading_find(const uint8_t *grey, uint32_t w, uint32_t h,
 			}
 			if (samples < BLOCK_MIN_SAMPLES)
 				continue;
-			n_usable++;
+			b->usable++;
 			const int paper = brightest(hist, samples, 0.4);
 			if (brightest(hist, samples, 0.1) - paper > BLOCK_GRAIN)
 				continue;
-			u[n] = centre(i, w);
-			v[n] = centre(j, h);
-			z[n] = paper;
-			n++;
+			b->i[b->n] = i;
+			b->j[b->n] = j;
+			b->u[b->n] = centre(i, w);
+			b->v[b->n] = centre(j, h);
+			b->z[b->n] = paper;
+			b->n++;
 		}
-	/* A robust fit: the blocks far from the surface (a photo's flat
-	 * parts, a dark area) are left out, and the surface fitted again. */
-	double c[TERMS] = {0}, scatter = 0;
-	size_t on = 0;
-	int ok = n > 0;
-	memset(in, 1, n);
-	for (int round = 0; ok && round < 5; round++) {
-		ok = fit(u, v, z, in, n, c);
-		if (!ok)
-			break;
+	return 1;
+}
+
+/* Which blocks lie on the surface b->pred gives: those within 2.5 robust
+ * deviations (at least 6 levels) of it.  Returns the deviation, over the
+ * blocks that were on it (all, when all is set). */
+static double hold(blocks *b, int all, size_t *on)
+{
+	size_t m = 0;
+	for (size_t k = 0; k < b->n; k++)
+		if (all || b->in[k])
+			b->r[m++] = fabs(b->z[k] - b->pred[k]);
+	if (m == 0) {
+		*on = 0;
+		return INFINITY;
+	}
+	qsort(b->r, m, sizeof(*b->r), cmp_double);
+	const double scatter = 1.4826 * b->r[m / 2];
+	const double keep = KHO_MAX(6.0, 2.5 * scatter);
+	*on = 0;
+	for (size_t k = 0; k < b->n; k++) {
+		b->in[k] = fabs(b->z[k] - b->pred[k]) <= keep;
+		*on += b->in[k];
+	}
+	return scatter;
+}
+
+/* Whether the surface is the paper's light falling across the page: most
+ * usable blocks on it, closely, and a fall worth the name; sets out's
+ * top, bottom and fit. */
+static int shaded(const blocks *b, double scatter, size_t on,
+		  kho_shading *out)
+{
+	out->top = 0;
+	out->bottom = 255;
+	for (size_t k = 0; k < b->n; k++)
+		if (b->in[k]) {
+			out->top = KHO_MAX(out->top, KHO_MIN(b->pred[k], 255.0));
+			out->bottom = KHO_MIN(out->bottom, KHO_MAX(b->pred[k], 0.0));
+		}
+	out->fit = b->usable ? (double)on / (double)b->usable : 0;
+	return on > 0 && scatter <= SURFACE_SCATTER &&
+	       out->fit >= SURFACE_SHARE &&
+	       out->bottom < (1 - SHADED) * out->top &&
+	       out->top - out->bottom >= SHADED_LEVELS;
+}
+
+/* A quadratic through the blocks, fitted again without those far from it
+ * (a photo's flat parts, a dark area).  0 when it cannot be fitted. */
+static int quadratic(blocks *b, double c[TERMS], double *scatter, size_t *on)
+{
+	memset(b->in, 1, b->n);
+	*scatter = INFINITY;
+	*on = 0;
+	for (int round = 0; round < 5; round++) {
+		if (!fit(b->u, b->v, b->z, b->in, b->n, c))
+			return round > 0;
+		for (size_t k = 0; k < b->n; k++)
+			b->pred[k] = surface_at(c, b->u[k], b->v[k]);
+		*scatter = hold(b, 0, on);
+	}
+	return 1;
+}
+
+/* The light along one axis of the page alone (columns when across, else
+ * rows), falling towards one edge and never rising again by more than
+ * PROFILE_SLACK: the median of the plain blocks in each column (row),
+ * into p (count of them).  0 when too few columns have blocks, or the
+ * light rises and falls. */
+static int profile(blocks *b, int across, double *p, uint32_t count)
+{
+	uint32_t have = 0;
+	for (uint32_t k = 0; k < count; k++) {
 		size_t m = 0;
-		for (size_t i = 0; i < n; i++)
-			if (in[i])
-				r[m++] = fabs(z[i] - surface_at(c, u[i], v[i]));
-		qsort(r, m, sizeof(*r), cmp_double);
-		scatter = 1.4826 * r[m / 2];
-		const double keep = KHO_MAX(6.0, 2.5 * scatter);
-		on = 0;
-		for (size_t i = 0; i < n; i++) {
-			in[i] = fabs(z[i] - surface_at(c, u[i], v[i])) <= keep;
-			on += in[i];
-		}
+		for (size_t q = 0; q < b->n; q++)
+			if ((across ? b->i[q] : b->j[q]) == k)
+				b->r[m++] = b->z[q];
+		p[k] = NAN;
+		if (m < 3)
+			continue;
+		qsort(b->r, m, sizeof(*b->r), cmp_double);
+		p[k] = b->r[m / 2];
+		have++;
 	}
-	out->fit = n_usable ? (double)on / (double)n_usable : 0;
-	if (ok) {
-		out->top = 0;
-		out->bottom = 255;
-		for (size_t i = 0; i < n; i++)
-			if (in[i]) {
-				const double s = surface_at(c, u[i], v[i]);
-				out->top = KHO_MAX(out->top, KHO_MIN(s, 255.0));
-				out->bottom = KHO_MIN(out->bottom, KHO_MAX(s, 0.0));
-			}
+	if (have < 4 || 2 * have < count)
+		return 0;
+	/* a column without blocks takes its neighbour's level */
+	for (uint32_t k = 1; k < count; k++)
+		if (isnan(p[k]))
+			p[k] = p[k - 1];
+	for (uint32_t k = count - 1; k-- > 0;)
+		if (isnan(p[k]))
+			p[k] = p[k + 1];
+	int rises = 1, falls = 1;
+	for (uint32_t k = 1; k < count; k++) {
+		rises &= p[k] >= p[k - 1] - PROFILE_SLACK;
+		falls &= p[k] <= p[k - 1] + PROFILE_SLACK;
 	}
-	const int shaded = ok && on > 0 && scatter <= SURFACE_SCATTER &&
-			   out->fit >= SURFACE_SHARE &&
-			   out->bottom < (1 - SHADED) * out->top &&
-			   out->top - out->bottom >= SHADED_LEVELS;
-	free_all(u, v, z, r, in);
-	if (!shaded)
+	if (!rises && !falls)
+		return 0;
+	for (size_t q = 0; q < b->n; q++)
+		b->pred[q] = p[across ? b->i[q] : b->j[q]];
+	return 1;
+}
+
+int kho_shading_find(const uint8_t *grey, uint32_t w, uint32_t h,
+		     const uint8_t *usable, kho_shading *out, kho_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	const uint32_t B = KHO_SHADING_BLOCK;
+	const uint32_t bx = (w + B - 1) / B, by = (h + B - 1) / B;
+	const size_t nb = (size_t)bx * by;
+	if (nb == 0)
 		return KHO_OK;
-	out->level = malloc(nb);
-	if (!out->level)
+	out->blocks_x = bx;
+	out->blocks_y = by;
+	blocks b = {0};
+	double *p = malloc((size_t)KHO_MAX(bx, by) * sizeof(*p));
+	if (!p || !blocks_of(grey, w, h, usable, bx, by, &b)) {
+		free(p);
+		blocks_free(&b);
 		return kho_error_set(err, KHO_FATAL,
 				     "out of memory measuring the page's shading");
-	/* The surface in every block, within what the paper showed: beyond
-	 * the paper's blocks a quadratic may run off. */
-	for (uint32_t j = 0; j < by; j++)
-		for (uint32_t i = 0; i < bx; i++) {
-			const double s = surface_at(c, centre(i, w), centre(j, h));
-			out->level[(size_t)j * bx + i] = (uint8_t)lround(
-				KHO_MAX(out->bottom, KHO_MIN(out->top, s)));
+	}
+	/* First a smooth light over the whole page (a lamp to one side, a
+	 * page that did not lie flat); else one falling to an edge, as
+	 * steeply as it likes (a book's gutter, a curl). */
+	double c[TERMS], scatter;
+	size_t on;
+	int found = 0, axis = -1;
+	if (b.n > 0 && quadratic(&b, c, &scatter, &on))
+		found = shaded(&b, scatter, on, out);
+	for (int across = 1; !found && across >= 0; across--)
+		if (b.n > 0 && profile(&b, across, p, across ? bx : by)) {
+			scatter = hold(&b, 1, &on);
+			found = shaded(&b, scatter, on, out);
+			axis = across;
 		}
+	if (found) {
+		out->level = malloc(nb);
+		if (!out->level) {
+			free(p);
+			blocks_free(&b);
+			return kho_error_set(err, KHO_FATAL,
+					     "out of memory measuring the page's shading");
+		}
+		/* The surface in every block, within what the paper showed:
+		 * beyond the paper's blocks a quadratic may run off. */
+		for (uint32_t j = 0; j < by; j++)
+			for (uint32_t i = 0; i < bx; i++) {
+				const double s = axis < 0
+					? surface_at(c, centre(i, w), centre(j, h))
+					: p[axis ? i : j];
+				out->level[(size_t)j * bx + i] = (uint8_t)lround(
+					KHO_MAX(out->bottom, KHO_MIN(out->top, s)));
+			}
+	}
+	free(p);
+	blocks_free(&b);
 	return KHO_OK;
 }
 

@@ -518,6 +518,58 @@ static void test_soft_dark_corner_is_not_shading(void **state)
 	kho_image_release(&img);
 }
 
+/* Each column of the image times light[x]. */
+static void light_across(kho_image *img, const double *light)
+{
+	for (uint32_t y = 0; y < img->height; y++) {
+		uint8_t *row = img->pixels + (size_t)y * img->stride;
+		for (uint32_t x = 0; x < img->width; x++)
+			row[x] = (uint8_t)lround(row[x] * light[x]);
+	}
+}
+
+/* A book's gutter: the light falls steeply to a quarter at the left edge,
+ * too steeply for a smooth surface over the page; the shadow falls one
+ * way, so it is the paper's light, and the page is text on paper. */
+static void test_gutter_is_not_a_photo(void **state)
+{
+	(void)state;
+	kho_image img;
+	new_page(&img, PAGE_W, PAGE_H, 1, 248, 248, 248);
+	text_lines(&img, 36, 20, 20, 20);
+	grain(&img);
+	double light[PAGE_W];
+	for (int x = 0; x < PAGE_W; x++)
+		light[x] = 1 - 0.75 * exp(-x / (0.07 * PAGE_W));
+	light_across(&img, light);
+	const kho_page_stats st = measure(&img);
+	assert_true(st.shading > 100);
+	assert_true(st.midtone_fraction < 0.03);
+	const char *reason;
+	assert_int_equal(mode_of(&st, &reason), KHO_MODE_BITONAL);
+	kho_image_release(&img);
+}
+
+/* A dark band down the middle, fading in and out, falls and rises again
+ * across the page: not light falling to an edge (it may be a photo's
+ * strip), so its mid-tones stand. */
+static void test_band_down_the_middle_is_not_shading(void **state)
+{
+	(void)state;
+	kho_image img;
+	new_page(&img, PAGE_W, PAGE_H, 1, 248, 248, 248);
+	text_lines(&img, 36, 20, 20, 20);
+	grain(&img);
+	double light[PAGE_W];
+	for (int x = 0; x < PAGE_W; x++)
+		light[x] = 1 - 0.6 * exp(-fabs(x - PAGE_W / 2.0) / (0.07 * PAGE_W));
+	light_across(&img, light);
+	const kho_page_stats st = measure(&img);
+	assert_true(st.shading == 0);
+	assert_true(st.midtone_fraction > 0.03);
+	kho_image_release(&img);
+}
+
 /* ---- resolution ---- */
 
 static void dpi_is(uint32_t w, uint32_t h, double xdpi, double ydpi,
@@ -612,6 +664,8 @@ int main(void)
 		cmocka_unit_test(test_shaded_text_is_not_a_photo),
 		cmocka_unit_test(test_photo_on_shaded_paper_stays_grey),
 		cmocka_unit_test(test_soft_dark_corner_is_not_shading),
+		cmocka_unit_test(test_gutter_is_not_a_photo),
+		cmocka_unit_test(test_band_down_the_middle_is_not_shading),
 		cmocka_unit_test(test_dpi_from_file),
 		cmocka_unit_test(test_dpi_missing),
 		cmocka_unit_test(test_dpi_absurd),

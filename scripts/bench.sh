@@ -10,6 +10,8 @@
 #   scripts/bench.sh rendered [ARGS]    the skew left in kho's result pages, read by Leptonica
 #   scripts/bench.sh realpages [ARGS]   normalize on ../shared/realdata's pages turned by known
 #                                       angles, on a bed, blurred or faded; Leptonica beside it
+#   scripts/bench.sh legibility [ARGS]  tesseract reads real pages of known text made into scans 17
+#                                       ways: the scan, kho's result, Leptonica's output
 #   scripts/bench.sh scaling [ARGS]     kho run -j 1, 2, 4 ... up to the cores: the speed-up curve
 #   scripts/bench.sh all                each of them but scaling with its defaults
 set -euo pipefail
@@ -23,9 +25,10 @@ compress) exec "$here/bench/compress.sh" "$@" ;;
 coverage) exec "$here/bench_coverage.sh" "$@" ;;
 rendered) exec "$here/bench/rendered.sh" "$@" ;;
 realpages) exec "$here/bench/realpages.sh" "$@" ;;
+legibility) exec "$here/bench/legibility.sh" "$@" ;;
 scaling) exec "$here/bench/scaling.sh" "$@" ;;
 all)
-	for b in pipeline normalize compress coverage rendered realpages; do
+	for b in pipeline normalize compress coverage rendered realpages legibility; do
 		echo "== $b"
 		"$0" "$b"
 		echo

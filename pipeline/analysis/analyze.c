@@ -1,5 +1,6 @@
 #include "analysis/analyze.h"
 #include "analysis/integral.h"
+#include "analysis/shading.h"
 
 #include <math.h>
 
@@ -301,6 +302,46 @@ static int faint_skew(const uint8_t *grey, uint32_t width, uint32_t height,
 	return rc;
 }
 
+/* A page whose paper's light falls across it is measured again with
+ * that light evened out of a copy of its grey levels (*evened): the
+ * shadow's paper is then paper for the ink, the skew and the measures
+ * (but for the deepest shadow, which is left out of them).  A blank
+ * page's faint lines and marks are looked for on the page as scanned:
+ * they are judged against the paper around them, which the light does
+ * not change, where the evened page's grain, raised in the shadow, would
+ * make more of them.  The stats keep the fall. */
+static int even_out(const kho_image *img, const uint8_t *grey,
+		    kho_paper *paper, kho_page_stats *st, uint8_t **evened,
+		    kho_error *err)
+{
+	kho_shading shade;
+	int rc = kho_shading_find(grey, img->width, img->height,
+				  paper->usable, &shade, err);
+	if (rc != KHO_OK || !shade.level)
+		return rc;
+	const size_t n = (size_t)img->width * img->height;
+	*evened = malloc(n);
+	if (!*evened) {
+		kho_shading_free(&shade);
+		return kho_error_set(err, KHO_FATAL,
+				     "out of memory evening out the page's light");
+	}
+	memcpy(*evened, grey, n);
+	rc = kho_shading_even(&shade, *evened, paper->usable, img->width,
+			      img->height, err);
+	const double fall = shade.top - shade.bottom;
+	const double midtones = st->midtone_fraction;
+	kho_shading_free(&shade);
+	if (rc == KHO_OK)
+		rc = kho_measure_paper(img, *evened, paper->usable, st, err);
+	/* The mid-tones as counted against the light where each lies: the
+	 * evened page's own would take the light's steps between blocks,
+	 * where it falls steeply, for mid-tones. */
+	st->midtone_fraction = midtones;
+	st->shading = fall;
+	return rc;
+}
+
 int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 		     int source_bits, kho_analysis *out, kho_error *err)
 {
@@ -318,8 +359,12 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	free(chroma);
 	if (rc == KHO_OK)
 		rc = kho_measure_paper(img, grey, paper.usable, &out->stats, err);
+	uint8_t *evened = NULL;
+	if (rc == KHO_OK && out->stats.shading > 0)
+		rc = even_out(img, grey, &paper, &out->stats, &evened, err);
+	const uint8_t *lit = evened ? evened : grey;
 	if (rc == KHO_OK)
-		rc = kho_ink_from_grey(grey, img->width, img->width,
+		rc = kho_ink_from_grey(lit, img->width, img->width,
 				       img->height, paper.usable,
 				       (int)out->stats.paper_level,
 				       (int)out->stats.ink_level,
@@ -328,9 +373,10 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	if (rc == KHO_OK)
 		rc = kho_orientation_find(&ink, &out->orient, err);
 	if (rc == KHO_OK)
-		rc = faint_skew(grey, img->width, img->height, &paper, dpi, out,
+		rc = faint_skew(lit, img->width, img->height, &paper, dpi, out,
 				err);
 	if (rc) {
+		free(evened);
 		free(grey);
 		kho_paper_release(&paper);
 		kho_ink_release(&ink);
@@ -401,6 +447,7 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 			out->blank_score = KHO_MIN(out->blank_score, 0.5);
 		}
 	}
+	free(evened);
 	free(grey);
 	kho_paper_release(&paper);
 	kho_ink_release(&ink);

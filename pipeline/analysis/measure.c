@@ -58,10 +58,10 @@ static uint64_t shaded_midtones(const uint8_t *L, const uint8_t *ink,
 	for (uint32_t y = 1; y + 1 < h; y += 2) {
 		const uint8_t *l = L + (size_t)y * w;
 		const uint8_t *ok = usable ? usable + (size_t)y * w : NULL;
-		const uint8_t *paper = shade->level +
+		const float *paper = shade->level +
 			(size_t)(y / KHO_SHADING_BLOCK) * shade->blocks_x;
 		for (uint32_t x = 1; x + 1 < w; x += 2) {
-			const int here = paper[x / KHO_SHADING_BLOCK];
+			const int here = (int)lroundf(paper[x / KHO_SHADING_BLOCK]);
 			const int v = l[x];
 			if ((ok && !ok[x]) || v <= (int)(here * 0.55) ||
 			    v >= (int)(here * 0.8))

@@ -15,6 +15,10 @@
 /* A one-sided shading (a book's gutter, a page curling up at an edge)
  * may rise by this much against its fall, for the paper's grain. */
 #define PROFILE_SLACK 3
+/* Where the light falls by more than this share of its top from one
+ * block to the next (near a gutter's fold), or lies below half of it,
+ * evening it out is too rough to measure the paper by. */
+#define STEEP 0.08
 /* Shading: the surface falls by this share of its top. */
 #define SHADED 0.10
 /* and by at least this many levels */
@@ -274,7 +278,27 @@ static int profile(blocks *b, int across, double *p, uint32_t count)
 	}
 	if (have < 4 || 2 * have < count)
 		return 0;
-	/* a column without blocks takes its neighbour's level */
+	/* Columns without blocks at the edges, where a gutter is darkest and
+	 * steepest (no block there is plain), carry on the fall of the two
+	 * columns beside them; one inside takes its neighbour's level. */
+	uint32_t first = 0, last = count - 1;
+	while (isnan(p[first]))
+		first++;
+	while (isnan(p[last]))
+		last--;
+	uint32_t next = first + 1, before = last - 1;
+	while (isnan(p[next]))
+		next++;
+	while (isnan(p[before]))
+		before--;
+	const double in_from_first = (p[next] - p[first]) / (next - first);
+	const double in_from_last = (p[before] - p[last]) / (last - before);
+	for (uint32_t k = 0; k < first; k++)
+		p[k] = KHO_MAX(0.0, p[first] - KHO_MAX(0.0, in_from_first) *
+						  (first - k));
+	for (uint32_t k = last + 1; k < count; k++)
+		p[k] = KHO_MAX(0.0, p[last] - KHO_MAX(0.0, in_from_last) *
+						 (k - last));
 	for (uint32_t k = 1; k < count; k++)
 		if (isnan(p[k]))
 			p[k] = p[k - 1];
@@ -327,7 +351,7 @@ int kho_shading_find(const uint8_t *grey, uint32_t w, uint32_t h,
 			axis = across;
 		}
 	if (found) {
-		out->level = malloc(nb);
+		out->level = malloc(nb * sizeof(*out->level));
 		if (!out->level) {
 			free(p);
 			blocks_free(&b);
@@ -335,18 +359,71 @@ int kho_shading_find(const uint8_t *grey, uint32_t w, uint32_t h,
 					     "out of memory measuring the page's shading");
 		}
 		/* The surface in every block, within what the paper showed:
-		 * beyond the paper's blocks a quadratic may run off. */
+		 * beyond the paper's blocks a quadratic may run off (a
+		 * profile's edges carry on its fall). */
 		for (uint32_t j = 0; j < by; j++)
 			for (uint32_t i = 0; i < bx; i++) {
 				const double s = axis < 0
 					? surface_at(c, centre(i, w), centre(j, h))
 					: p[axis ? i : j];
-				out->level[(size_t)j * bx + i] = (uint8_t)lround(
-					KHO_MAX(out->bottom, KHO_MIN(out->top, s)));
+				const double floor = axis < 0 ? out->bottom : 0;
+				out->level[(size_t)j * bx + i] =
+					(float)KHO_MAX(floor, KHO_MIN(out->top, s));
 			}
 	}
 	free(p);
 	blocks_free(&b);
+	return KHO_OK;
+}
+
+/* Where a pixel lies between the blocks' centres along a side: the
+ * block before it (clamped to the side's blocks) and how far on. */
+static void between(uint32_t p, uint32_t count, uint32_t *k0, uint32_t *k1,
+		    float *t)
+{
+	const float f = (p + 0.5f) / KHO_SHADING_BLOCK - 0.5f;
+	const long k = (long)floorf(f);
+	*k0 = (uint32_t)KHO_MAX(0L, KHO_MIN((long)count - 1, k));
+	*k1 = KHO_MIN(*k0 + 1, count - 1);
+	*t = k < 0 ? 0.0f : KHO_MIN(1.0f, f - (float)*k0);
+}
+
+int kho_shading_even(const kho_shading *s, uint8_t *grey, uint8_t *usable,
+		     uint32_t w, uint32_t h, kho_error *err)
+{
+	if (!s->level)
+		return KHO_OK;
+	const uint32_t bx = s->blocks_x;
+	float *row = malloc(bx * sizeof(*row));
+	if (!row)
+		return kho_error_set(err, KHO_FATAL,
+				     "out of memory evening out the page's light");
+	const float top = (float)s->top;
+	const float steep = (float)(STEEP * s->top);
+	for (uint32_t y = 0; y < h; y++) {
+		uint32_t j0, j1;
+		float ty;
+		between(y, s->blocks_y, &j0, &j1, &ty);
+		for (uint32_t i = 0; i < bx; i++)
+			row[i] = s->level[(size_t)j0 * bx + i] * (1 - ty) +
+				 s->level[(size_t)j1 * bx + i] * ty;
+		uint8_t *l = grey + (size_t)y * w;
+		uint8_t *ok = usable ? usable + (size_t)y * w : NULL;
+		for (uint32_t x = 0; x < w; x++) {
+			uint32_t i0, i1;
+			float tx;
+			between(x, bx, &i0, &i1, &tx);
+			const float level = row[i0] * (1 - tx) + row[i1] * tx;
+			const float v = l[x] * top / KHO_MAX(level, 1.0f);
+			l[x] = (uint8_t)KHO_MIN(255.0f, v + 0.5f);
+			if (ok && (level < top / 2 ||
+				   fabsf(row[i1] - row[i0]) > steep ||
+				   fabsf(s->level[(size_t)j1 * bx + i0] -
+					 s->level[(size_t)j0 * bx + i0]) > steep))
+				ok[x] = 0;
+		}
+	}
+	free(row);
 	return KHO_OK;
 }
 

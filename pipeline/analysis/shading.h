@@ -17,7 +17,7 @@
 
 typedef struct kho_shading {
 	uint32_t blocks_x, blocks_y; /* the grid, KHO_SHADING_BLOCK apart */
-	uint8_t *level;  /* the surface's level in each block, row by row;
+	float *level;    /* the surface's level in each block, row by row;
 			  * NULL where the page is not shaded */
 	double top;      /* the surface's highest and lowest level over the */
 	double bottom;   /* paper's blocks */
@@ -31,6 +31,16 @@ typedef struct kho_shading {
  * its top.  KHO_FATAL when out of memory. */
 int kho_shading_find(const uint8_t *grey, uint32_t w, uint32_t h,
 		     const uint8_t *usable, kho_shading *out, kho_error *err);
+
+/* Evens the light out of a grey image (w x h, rows w apart) that
+ * kho_shading_find found shaded: each pixel times the surface's top over
+ * its level there, the blocks' levels taken between their centres;
+ * capped at 255.  Where the light is below half its top or falls
+ * steeply (a gutter's fold), usable, when not NULL, is cleared: evened
+ * out, its grain and the light's rough fit there would pass for marks.
+ * KHO_FATAL when out of memory. */
+int kho_shading_even(const kho_shading *s, uint8_t *grey, uint8_t *usable,
+		     uint32_t w, uint32_t h, kho_error *err);
 
 void kho_shading_free(kho_shading *s);
 

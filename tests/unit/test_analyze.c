@@ -172,6 +172,64 @@ static void test_noise_is_blank(void **state)
 	synth_page_release(&pg);
 }
 
+/* Each column of a grey image times light[x]. */
+static void light_across(kho_image *img, const double *light)
+{
+	for (uint32_t y = 0; y < img->height; y++) {
+		uint8_t *row = img->pixels + (size_t)y * img->stride;
+		for (uint32_t x = 0; x < img->width; x++)
+			row[x] = (uint8_t)lround(row[x] * light[x]);
+	}
+}
+
+/* The blank back of a page that did not lie flat, fading to 45% across
+ * it: its light is evened out before the ink is looked for, so the
+ * shadow is no ink and no mark, and the page is blank (the shadow's dark
+ * side is taken for the scanner's bed, and cropped).  With a book's
+ * gutter, darkening the page to a quarter at its left edge, the fold is
+ * no ink and no line of text: the page is not taken to lie sideways (it
+ * may still hold faint lines: see docs/PLAN.md's shading), and beside
+ * text the gutter leaves the text's skew as it was. */
+static void test_shaded_blank_page_is_blank(void **state)
+{
+	(void)state;
+	double gutter[PAGE_W], shadow[PAGE_W];
+	for (int x = 0; x < PAGE_W; x++) {
+		gutter[x] = 1 - 0.75 * exp(-x / (0.07 * PAGE_W));
+		shadow[x] = 0.45 + 0.55 * x / (PAGE_W - 1.0);
+	}
+	synth_page pg;
+	synth_page_new(&pg, PAGE_W, PAGE_H, 1, 1, SYNTH_GREY(PAPER));
+	kho_image img;
+	scan(&pg, 0, 2, 60, &img);
+	light_across(&img, shadow);
+	kho_analysis a = analyze(&img);
+	expect_blank(&a, 1, "a blank page in shadow");
+	assert_true(a.stats.shading > 60);
+	kho_image_release(&img);
+
+	scan(&pg, 0, 2, 61, &img);
+	light_across(&img, gutter);
+	a = analyze(&img);
+	assert_true(a.stats.shading > 100);
+	assert_true(a.stats.ink_fraction == 0);
+	assert_false(a.sideways);
+	kho_image_release(&img);
+	synth_page_release(&pg);
+
+	synth_page_new(&pg, PAGE_W, PAGE_H, 1, 2, SYNTH_GREY(PAPER));
+	text(&pg, 1600, SYNTH_GREY(INK), 62);
+	scan(&pg, 1.7, 2, 63, &img);
+	light_across(&img, gutter);
+	a = analyze(&img);
+	expect_mode(&a, KHO_MODE_BITONAL, "text with a gutter");
+	assert_true(a.stats.shading > 100);
+	assert_string_equal(a.skew_source, "text");
+	assert_true(fabs(a.skew - 1.7) < 0.05);
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
 static void test_page_number_is_not_blank(void **state)
 {
 	/* Only the number near the foot, 12 to 15 pixels high in 2-pixel
@@ -475,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_photo_is_grey),
 		cmocka_unit_test(test_empty_page_is_blank),
 		cmocka_unit_test(test_noise_is_blank),
+		cmocka_unit_test(test_shaded_blank_page_is_blank),
 		cmocka_unit_test(test_page_number_is_not_blank),
 		cmocka_unit_test(test_bleed_through_is_not_blank),
 		cmocka_unit_test(test_blank_sheet_on_a_lighter_lid),

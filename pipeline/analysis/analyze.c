@@ -71,8 +71,10 @@ static int darker_than_both(const uint32_t *ii, size_t w1, double c, long a0,
 }
 
 static double faint_structure(const uint8_t *grey, uint32_t w, uint32_t h,
-			      const uint8_t *usable, kho_error *err)
+			      const uint8_t *usable, size_t *n_marks,
+			      kho_error *err)
 {
+	*n_marks = 0;
 	const size_t w1 = (size_t)w + 1;
 	uint32_t *ii = kho_integral_image(grey, w, h);
 	if (!ii) {
@@ -135,6 +137,7 @@ static double faint_structure(const uint8_t *grey, uint32_t w, uint32_t h,
 	memset(&sk, 0, sizeof(sk));
 	if (rc == KHO_OK && marks.n >= 150)
 		rc = kho_skew_coarse(&marks, 15, &sk, err);
+	*n_marks = marks.n;
 	kho_ink_release(&marks);
 	return rc == KHO_OK ? sk.peak : 0;
 }
@@ -440,8 +443,8 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 						 err);
 		out->faint_lines = faint_structure(grey, img->width,
 						   img->height, paper.usable,
-						   err);
-		if (out->faint_lines >= KHO_FAINT_LINES ||
+						   &out->faint_marks, err);
+		if (kho_faint_lines_run(out->faint_lines, out->faint_marks) ||
 		    out->largest_mark >= KHO_MARK_MM2) {
 			out->blank = 0;
 			out->blank_score = KHO_MIN(out->blank_score, 0.5);

@@ -17,10 +17,16 @@ typedef struct kho_page_stats {
 	double paper_rgb[3];    /* its colour */
 	double paper_chroma;    /* max - min of paper_rgb: the tint */
 	double ink_level;       /* below this a pixel is ink */
+	double grain;           /* the paper's grain: the deviation of its
+				 * pixels' levels, in levels */
 	double ink_fraction;    /* of paper pixels that are ink, specks left
 				 * out */
 	double faint_fraction;  /* clearly darker than the paper around but
 				 * not ink: bleed-through, pencil, a shadow */
+	double faint_clear_fraction; /* of those, the ones that stand out
+				      * of the paper's grain by four
+				      * deviations: what makes a page not
+				      * blank */
 	double midtone_fraction; /* flat mid-grey areas below the paper
 				  * where they lie: photos */
 	double shading;         /* how far the paper's light falls across

@@ -408,6 +408,58 @@ static void test_seal_is_colour(void **state)
 	kho_image_release(&img);
 }
 
+/* Grain of a deviation of about sd levels in specks of 3 x 3 pixels (as
+ * a scan's grain is after JPEG and the analysis's reduction), the same on
+ * every run: each speck a sum of twelve uniform draws. */
+static void coarse_grain(kho_image *img, double sd)
+{
+	uint32_t seed = 777;
+	const uint32_t sw = (img->width + 2) / 3;
+	double *speck = malloc(sw * sizeof(*speck));
+	assert_non_null(speck);
+	for (uint32_t y = 0; y < img->height; y++) {
+		uint8_t *row = img->pixels + (size_t)y * img->stride;
+		for (uint32_t i = 0; y % 3 == 0 && i < sw; i++) {
+			double g = -6;
+			for (int k = 0; k < 12; k++) {
+				seed = seed * 1103515245u + 12345u;
+				g += (seed >> 8 & 0xFFFF) / 65536.0;
+			}
+			speck[i] = sd * g;
+		}
+		for (uint32_t x = 0; x < img->width; x++) {
+			const long v = lround(row[x] + speck[x / 3]);
+			row[x] = (uint8_t)KHO_MAX(0L, KHO_MIN(255L, v));
+		}
+	}
+	free(speck);
+}
+
+/* Coarse grain (cheap or recycled paper, a noisy sensor) throws pixels
+ * 16 levels below the paper around them by chance: marks, but none that
+ * stands out of the grain, so the page is blank.  Pencil strokes 60
+ * levels below it do, and it is not. */
+static void test_grain_is_not_a_mark(void **state)
+{
+	(void)state;
+	kho_image img;
+	new_page(&img, PAGE_W, PAGE_H, 1, 235, 235, 235);
+	coarse_grain(&img, 6);
+	kho_page_stats st = measure(&img);
+	assert_true(st.grain > 3 && st.grain < 8);
+	assert_true(st.faint_fraction > 0.0004); /* the chance marks */
+	assert_true(st.faint_clear_fraction < 0.00005);
+	assert_true(kho_stats_is_blank(&st));
+
+	for (int k = 0; k < 12; k++)
+		rect(&img, 300, 300 + 90 * k, 500, 3, 175, 0, 0);
+	st = measure(&img);
+	assert_true(st.ink_fraction < 0.00002);
+	assert_true(st.faint_clear_fraction > 0.001);
+	assert_false(kho_stats_is_blank(&st));
+	kho_image_release(&img);
+}
+
 /* ---- shading ---- */
 
 /* A little grain, the same on every run. */
@@ -661,6 +713,7 @@ int main(void)
 		cmocka_unit_test(test_seal_is_colour),
 		cmocka_unit_test(test_faint_against_the_paper_around),
 		cmocka_unit_test(test_faint_share_counted_exactly),
+		cmocka_unit_test(test_grain_is_not_a_mark),
 		cmocka_unit_test(test_shaded_text_is_not_a_photo),
 		cmocka_unit_test(test_photo_on_shaded_paper_stays_grey),
 		cmocka_unit_test(test_soft_dark_corner_is_not_shading),

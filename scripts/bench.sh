@@ -12,6 +12,8 @@
 #                                       angles, on a bed, blurred or faded; Leptonica beside it
 #   scripts/bench.sh legibility [ARGS]  tesseract reads real pages of known text made into scans 17
 #                                       ways: the scan, kho's result, Leptonica's output
+#   scripts/bench.sh blank [ARGS]       blank or not on sheets ImageMagick draws (grain, shadow,
+#                                       gutter, dust; a page number, punch holes, a stamp ...)
 #   scripts/bench.sh scaling [ARGS]     kho run -j 1, 2, 4 ... up to the cores: the speed-up curve
 #   scripts/bench.sh all                each of them but scaling with its defaults
 set -euo pipefail
@@ -26,9 +28,10 @@ coverage) exec "$here/bench_coverage.sh" "$@" ;;
 rendered) exec "$here/bench/rendered.sh" "$@" ;;
 realpages) exec "$here/bench/realpages.sh" "$@" ;;
 legibility) exec "$here/bench/legibility.sh" "$@" ;;
+blank) exec "$here/bench/blankpages.sh" "$@" ;;
 scaling) exec "$here/bench/scaling.sh" "$@" ;;
 all)
-	for b in pipeline normalize compress coverage rendered realpages legibility; do
+	for b in pipeline normalize compress coverage rendered realpages legibility blank; do
 		echo "== $b"
 		"$0" "$b"
 		echo

@@ -248,9 +248,10 @@ static void turn_box(double W, double H, int r, double *x, double *y,
  * ink's skew is not sure and faint marks outweigh the ink (the page the
  * mode calls faint), the marks FAINT_TEXT_STEP or more below their own
  * background (the mean of the box about them, so that a pale scanner bed
- * or a shadow is no mark) are read for the skew alone, across the page or
- * along it; not for which way up the page reads, as their lines may be
- * bleed-through, mirrored.
+ * or a shadow is no mark) are read for the skew, across the page or along
+ * it, and for which way up the page reads.  Where they are bleed-through
+ * (mirrored left to right, as a sheet is turned over), their letters are
+ * still the right way up.
  */
 static int faint_skew(const uint8_t *grey, uint32_t width, uint32_t height,
 		      const kho_paper *paper, double dpi, kho_analysis *out,
@@ -301,6 +302,8 @@ static int faint_skew(const uint8_t *grey, uint32_t width, uint32_t height,
 		out->faint_skew = o.skew;
 		out->faint_along = o.rotation % 180 != 0;
 		out->faint_along_peak = o.along;
+		out->faint_rotation = o.rotation;
+		out->faint_orientation_confidence = o.confidence;
 	}
 	return rc;
 }
@@ -391,15 +394,20 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	out->edge_weight = paper.edge_weight;
 	out->bed_share = paper.bed_share;
 
-	/* The content's orientation only when the page says it clearly. */
+	/* The content's orientation only when the page says it clearly:
+	 * its ink's, or where the ink places no lines, its faded print's. */
 	out->rotation = out->orient.confidence >= 0.5 ? out->orient.rotation : 0;
+	if (out->orient.skew.confidence < KHO_SKEW_TRUST &&
+	    out->faint_skew.confidence >= KHO_SKEW_TRUST &&
+	    out->faint_orientation_confidence >= 0.5)
+		out->rotation = out->faint_rotation;
 	/* Sure lines that run along the page, too few to read which way
 	 * up: the page is left as it is, and said to be so. */
 	out->sideways = out->rotation == 0 && out->orient.rotation % 180 &&
 			out->orient.along >= KHO_SIDEWAYS_PEAK &&
 			out->orient.skew.confidence >= KHO_SKEW_TRUST;
-	/* ... and so for faded print, whose way up is never read. */
-	if (out->orient.skew.confidence < KHO_SKEW_TRUST &&
+	/* ... and so for faded print. */
+	if (out->rotation == 0 && out->orient.skew.confidence < KHO_SKEW_TRUST &&
 	    out->faint_skew.confidence >= KHO_SKEW_TRUST && out->faint_along &&
 	    out->faint_along_peak >= KHO_SIDEWAYS_PEAK)
 		out->sideways = 1;

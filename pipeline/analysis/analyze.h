@@ -60,6 +60,8 @@ typedef struct kho_analysis {
 				  * print); else all 0 */
 	int faint_along;	 /* ... their lines run along the page */
 	double faint_along_peak;
+	int faint_rotation;	 /* ... the turn that makes them upright */
+	double faint_orientation_confidence; /* ... 0..1 */
 	int rotation;            /* clockwise turn to apply after the tags */
 	int sideways;		 /* the text's lines run along the page, but
 				  * which way up it reads is not clear (a

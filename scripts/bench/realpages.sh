@@ -193,22 +193,25 @@ print(line("Leptonica", errors(lept, 7)))
 def wrong(ps):
     return " ".join(f"{p}({pages[p][0].split('/')[-1]} {pages[p][2]}:"
                     f" {kho[p]['rot'] if p in kho else '-'})" for p in ps)
+def back(ps):
+    return [p for p in ps if p in kho and kho[p]["rot"] == (360 - pages[p][2]) % 360]
 turned = [p for p, v in pages.items() if v[2] and v[3] != "pale"]
-right = [p for p in turned if p in kho and kho[p]["rot"] == (360 - pages[p][2]) % 360]
+right = back(turned)
 print(f"\norientation: {len(right)}/{len(turned)} pages stored at a quarter"
       " or half turn turned back by kho"
       + ("" if len(right) == len(turned) else
          "; wrong: " + wrong(p for p in turned if p not in right)))
-# Pale pages' way up is never read (their lines may be bleed-through):
-# left as they are, the quarter turns flagged.
+# Pale pages (faded print): their way up read from their faint lines;
+# one not read is left as it is, a quarter turn flagged.
 pale = [p for p, v in pages.items() if v[2] and v[3] == "pale"]
-quarter = [p for p in pale if pages[p][2] % 180]
-flagged = [p for p in quarter if p in kho and kho[p]["rot"] == 0
-           and "orientation-uncertain" in kho[p]["flags"]]
-print(f"pale pages at a quarter turn: {len(flagged)}/{len(quarter)} left"
-      " unturned and flagged orientation-uncertain; at a half turn:"
-      f" {sum(1 for p in pale if pages[p][2] == 180)} left upside down"
-      " (not read)")
+pale_right = back(pale)
+flagged = [p for p in pale if p not in pale_right and pages[p][2] % 180 and
+           kho[p]["rot"] == 0 and "orientation-uncertain" in kho[p]["flags"]]
+left = [p for p in pale if p not in pale_right and p not in flagged]
+print(f"pale pages at a quarter or half turn: {len(pale_right)}/{len(pale)}"
+      f" turned back, {len(flagged)} left unturned and flagged"
+      f" orientation-uncertain, {len(left)} otherwise"
+      + ("; " + wrong(left) if left else ""))
 
 # The content box, turned as the page was about its centre, in the
 # straight page kho crops: turned back by kho's skew.

@@ -303,7 +303,7 @@ static void test_bleed_through_is_not_blank(void **state)
  * levels below the paper, none darker than 55% of it) kept the page grey,
  * rightly, but gave no skew at all ("skew-uncertain"): the skew was read
  * from ink alone.  Its faint marks are read now, against the background
- * about them.
+ * about them, for the skew and for which way up the page reads.
  */
 static void test_faded_print_is_straightened(void **state)
 {
@@ -313,18 +313,19 @@ static void test_faded_print_is_straightened(void **state)
 	text(&pg, 1640, SYNTH_GREY(PAPER - 35), 13);
 	kho_image img, stored;
 	scan(&pg, skew, 2, 14, &img);
-	/* Upright; and stored at a quarter turn, where its lines run
-	 * along the page and its way up is not read: not turned, said to
-	 * lie sideways, its skew the same. */
-	for (int turn = 0; turn <= 90; turn += 90) {
+	/* Upright, and stored at each turn: its faint lines read which way
+	 * up it is (they were read for the skew alone, and a page stored at
+	 * a quarter turn was left lying sideways, one at a half turn upside
+	 * down), so it is turned back, its skew the same. */
+	for (int turn = 0; turn < 360; turn += 90) {
 		kho_error err = KHO_ERROR_INIT;
 		assert_int_equal(kho_image_turn(&img, 0, turn, &stored, &err),
 				 KHO_OK);
 		const kho_analysis a = analyze(&stored);
 		expect_mode(&a, KHO_MODE_GREY, "faded print");
 		if (strcmp(a.skew_source, "faint text") != 0 ||
-		    fabs(a.skew - skew) > 0.1 || a.rotation != 0 ||
-		    a.sideways != (turn != 0))
+		    fabs(a.skew - skew) > 0.1 ||
+		    a.rotation != (360 - turn) % 360 || a.sideways)
 			fail_msg("faded print at %g degrees stored at %d: "
 				 "skew %.3f from %s (confidence %.2f; the "
 				 "ink's %.2f, faint %.4f, ink %.6f), turned "

@@ -21,6 +21,10 @@
 #define FAINT_STEP 16
 /* The paper's grain is measured between pixels this far apart. */
 #define GRAIN_APART 6
+/* Darker than this share of the paper's level is ink; between it and
+ * MIDTONE_TOP of it, a flat area is a mid-tone. */
+#define INK_SHARE 0.55
+#define MIDTONE_TOP 0.8
 /* Flat mid-tones over this share are a photo or shading. */
 #define MIDTONE_PAGE 0.03
 /* The paper around a pixel: a box of this radius at about 150 dpi. */
@@ -65,8 +69,8 @@ static uint64_t shaded_midtones(const uint8_t *L, const uint8_t *ink,
 		for (uint32_t x = 1; x + 1 < w; x += 2) {
 			const int here = (int)lroundf(paper[x / KHO_SHADING_BLOCK]);
 			const int v = l[x];
-			if ((ok && !ok[x]) || v <= (int)(here * 0.55) ||
-			    v >= (int)(here * 0.8))
+			if ((ok && !ok[x]) || v <= (int)(here * INK_SHARE) ||
+			    v >= (int)(here * MIDTONE_TOP))
 				continue;
 			int spread;
 			if (!beside_ink(L, ink, w, x, y, &spread) && spread < 20)
@@ -156,7 +160,7 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 		}
 	}
 	out->paper_level = paper;
-	out->ink_level = paper * 0.55;
+	out->ink_level = paper * INK_SHARE;
 	const int thr = (int)out->ink_level;
 	/* The paper's grain, from the difference of pixels six apart on it
 	 * (a millimetre at 150 dpi; every fourth pair of every fourth row):
@@ -253,7 +257,7 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 	uint64_t n_faint = 0, n_clear = 0, n_mid = 0, n_col = 0, n_col_ink = 0,
 		 n_seen = 0;
 	const long R = BACKGROUND_RADIUS;
-	const int mid_hi = (int)(paper * 0.8);
+	const int mid_hi = (int)(paper * MIDTONE_TOP);
 	const int col_dark = (int)(paper * 0.85);
 	/* Sixteen bytes at least this bright and usable are eight pixels
 	 * seen that are paper: neither faint nor mid-tone. */

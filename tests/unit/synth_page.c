@@ -473,6 +473,18 @@ void synth_noise(kho_image *img, double sd, synth_rng *rng)
 	}
 }
 
+void synth_light(kho_image *img, const double *light)
+{
+	for (uint32_t y = 0; y < img->height; y++) {
+		uint8_t *row = img->pixels + (size_t)y * img->stride;
+		for (uint32_t x = 0; x < img->width; x++)
+			for (int k = 0; k < img->channels; k++) {
+				uint8_t *p = row + (size_t)x * img->channels + k;
+				*p = (uint8_t)lround(*p * light[x]);
+			}
+	}
+}
+
 uint8_t *synth_grey(const kho_image *img)
 {
 	uint8_t *g = malloc((size_t)img->width * img->height);

@@ -114,6 +114,10 @@ void synth_render(synth_page *pg, double degrees, uint32_t width,
  * three channels of a pixel: grey noise). */
 void synth_noise(kho_image *img, double sd, synth_rng *rng);
 
+/* Light falling across the page as scanned: each sample of column x
+ * times light[x] (width values). */
+void synth_light(kho_image *img, const double *light);
+
 /* Where a point of the upright page (target pixels) lands in the image
  * synth_render() made of it; and back. */
 void synth_to_image(const synth_page *pg, double degrees, uint32_t width,

@@ -184,16 +184,6 @@ static void test_noise_is_blank(void **state)
 	}
 }
 
-/* Each column of a grey image times light[x]. */
-static void light_across(kho_image *img, const double *light)
-{
-	for (uint32_t y = 0; y < img->height; y++) {
-		uint8_t *row = img->pixels + (size_t)y * img->stride;
-		for (uint32_t x = 0; x < img->width; x++)
-			row[x] = (uint8_t)lround(row[x] * light[x]);
-	}
-}
-
 /* The blank back of a page that did not lie flat, fading to 45% across
  * it: its light is evened out before the ink is looked for, so the
  * shadow is no ink and no mark, and the page is blank (the shadow's dark
@@ -214,14 +204,14 @@ static void test_shaded_blank_page_is_blank(void **state)
 	synth_page_new(&pg, PAGE_W, PAGE_H, 1, 1, SYNTH_GREY(PAPER));
 	kho_image img;
 	scan(&pg, 0, 2, 60, &img);
-	light_across(&img, shadow);
+	synth_light(&img, shadow);
 	kho_analysis a = analyze(&img);
 	expect_blank(&a, 1, "a blank page in shadow");
 	assert_true(a.stats.shading > 60);
 	kho_image_release(&img);
 
 	scan(&pg, 0, 2, 61, &img);
-	light_across(&img, gutter);
+	synth_light(&img, gutter);
 	a = analyze(&img);
 	assert_true(a.stats.shading > 100);
 	assert_true(a.stats.ink_fraction == 0);
@@ -232,7 +222,7 @@ static void test_shaded_blank_page_is_blank(void **state)
 	synth_page_new(&pg, PAGE_W, PAGE_H, 1, 2, SYNTH_GREY(PAPER));
 	text(&pg, 1600, SYNTH_GREY(INK), 62);
 	scan(&pg, 1.7, 2, 63, &img);
-	light_across(&img, gutter);
+	synth_light(&img, gutter);
 	a = analyze(&img);
 	expect_mode(&a, KHO_MODE_BITONAL, "text with a gutter");
 	assert_true(a.stats.shading > 100);

@@ -16,6 +16,7 @@
 #include "common/internal.h"
 #include "analysis/measure.h"
 #include "testutil.h"
+#include "synth_page.h"
 
 /* A4 at 150 dpi, as normalize measures it. */
 enum { PAGE_W = 1240, PAGE_H = 1754 };
@@ -480,12 +481,18 @@ static void grain(kho_image *img)
  * page that did not lie flat: each pixel times the light where it is. */
 static void shade(kho_image *img)
 {
-	for (uint32_t y = 0; y < img->height; y++) {
-		uint8_t *row = img->pixels + (size_t)y * img->stride;
-		for (uint32_t x = 0; x < img->width; x++)
-			row[x] = (uint8_t)lround(
-				row[x] * (0.45 + 0.55 * x / (img->width - 1.0)));
-	}
+	double light[PAGE_W];
+	for (int x = 0; x < PAGE_W; x++)
+		light[x] = 0.45 + 0.55 * x / (PAGE_W - 1.0);
+	synth_light(img, light);
+}
+
+/* A page of lines of text (36 fill it) on paper of 248, with grain. */
+static void text_page(kho_image *img, int lines)
+{
+	new_page(img, PAGE_W, PAGE_H, 1, 248, 248, 248);
+	text_lines(img, lines, 20, 20, 20);
+	grain(img);
 }
 
 /* A photo: patches of levels from lo to hi, a few pixels each. */
@@ -510,9 +517,7 @@ static void test_shaded_text_is_not_a_photo(void **state)
 {
 	(void)state;
 	kho_image img;
-	new_page(&img, PAGE_W, PAGE_H, 1, 248, 248, 248);
-	text_lines(&img, 36, 20, 20, 20);
-	grain(&img);
+	text_page(&img, 36);
 	const char *reason;
 	const kho_page_stats even = measure(&img);
 	assert_true(even.shading == 0);
@@ -570,16 +575,6 @@ static void test_soft_dark_corner_is_not_shading(void **state)
 	kho_image_release(&img);
 }
 
-/* Each column of the image times light[x]. */
-static void light_across(kho_image *img, const double *light)
-{
-	for (uint32_t y = 0; y < img->height; y++) {
-		uint8_t *row = img->pixels + (size_t)y * img->stride;
-		for (uint32_t x = 0; x < img->width; x++)
-			row[x] = (uint8_t)lround(row[x] * light[x]);
-	}
-}
-
 /* A book's gutter: the light falls steeply to a quarter at the left edge,
  * too steeply for a smooth surface over the page; the shadow falls one
  * way, so it is the paper's light, and the page is text on paper. */
@@ -587,13 +582,11 @@ static void test_gutter_is_not_a_photo(void **state)
 {
 	(void)state;
 	kho_image img;
-	new_page(&img, PAGE_W, PAGE_H, 1, 248, 248, 248);
-	text_lines(&img, 36, 20, 20, 20);
-	grain(&img);
+	text_page(&img, 36);
 	double light[PAGE_W];
 	for (int x = 0; x < PAGE_W; x++)
 		light[x] = 1 - 0.75 * exp(-x / (0.07 * PAGE_W));
-	light_across(&img, light);
+	synth_light(&img, light);
 	const kho_page_stats st = measure(&img);
 	assert_true(st.shading > 100);
 	assert_true(st.midtone_fraction < 0.03);
@@ -609,13 +602,11 @@ static void test_band_down_the_middle_is_not_shading(void **state)
 {
 	(void)state;
 	kho_image img;
-	new_page(&img, PAGE_W, PAGE_H, 1, 248, 248, 248);
-	text_lines(&img, 36, 20, 20, 20);
-	grain(&img);
+	text_page(&img, 36);
 	double light[PAGE_W];
 	for (int x = 0; x < PAGE_W; x++)
 		light[x] = 1 - 0.6 * exp(-fabs(x - PAGE_W / 2.0) / (0.07 * PAGE_W));
-	light_across(&img, light);
+	synth_light(&img, light);
 	const kho_page_stats st = measure(&img);
 	assert_true(st.shading == 0);
 	assert_true(st.midtone_fraction > 0.03);

@@ -43,6 +43,9 @@ typedef struct kho_paper {
 
 /* The paper stands more than this (grey levels) above a dark bed. */
 #define KHO_PAPER_CONTRAST 60
+/* The paper stands above the bed by more than this across its edge (two
+ * pixels in against two out); a shadow fading into it does not. */
+#define KHO_BED_STEP 20
 
 /* Finds the paper in a grey image of dpi dots per inch.  chroma, when not
  * NULL, is each pixel's colour (max - min of R, G, B, same layout as

@@ -574,6 +574,29 @@ static void test_shading_is_not_a_bed(void **state)
 	kho_image_release(&img);
 }
 
+/* A blank sheet that did not lie flat: its light falls from the right
+ * edge to 45% at the left.  The dark side is even enough, along three
+ * sides, to pass for a bed, and a sheet would be left; but it fades into
+ * the paper with no step, so it is paper in shadow, not cut away. */
+static void test_shadow_is_not_a_bed(void **state)
+{
+	synth_page pg;
+	synth_page_new(&pg, IMAGE_W, IMAGE_H, 1, 1, SYNTH_GREY(245));
+	kho_image img;
+	synth_render(&pg, 0, IMAGE_W, IMAGE_H, SYNTH_GREY(245), &img);
+	synth_rng rng = {10};
+	synth_noise(&img, 2, &rng);
+	double light[IMAGE_W];
+	for (int x = 0; x < IMAGE_W; x++)
+		light[x] = 0.45 + 0.55 * x / (IMAGE_W - 1.0);
+	synth_light(&img, light);
+	kho_paper p = find(&img, NULL);
+	expect_no_bed(&p, "a blank sheet in shadow");
+	kho_paper_release(&p);
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
 static void test_red_frame_is_not_a_bed(void **state)
 {
 	/* A certificate cut close: its printed red frame, 20 pixels wide,
@@ -628,6 +651,7 @@ int main(void)
 		cmocka_unit_test(test_red_frame_is_not_a_bed),
 		cmocka_unit_test(test_sheet_under_an_open_lid),
 		cmocka_unit_test(test_shading_is_not_a_bed),
+		cmocka_unit_test(test_shadow_is_not_a_bed),
 		cmocka_unit_test(test_light_objects_on_dark_ground),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -186,8 +186,8 @@ static void test_noise_is_blank(void **state)
 
 /* The blank back of a page that did not lie flat, fading to 45% across
  * it: its light is evened out before the ink is looked for, so the
- * shadow is no ink and no mark, and the page is blank (the shadow's dark
- * side is taken for the scanner's bed, and cropped).  With a book's
+ * shadow is no ink and no mark, and the page is blank, and uncropped: its
+ * dark side is no scanner bed.  With a book's
  * gutter, darkening the page to a quarter at its left edge, the fold is
  * no ink and no line of text: the page is not taken to lie sideways (it
  * may still hold faint lines: see docs/PLAN.md's shading), and beside
@@ -208,6 +208,7 @@ static void test_shaded_blank_page_is_blank(void **state)
 	kho_analysis a = analyze(&img);
 	expect_blank(&a, 1, "a blank page in shadow");
 	assert_true(a.stats.shading > 60);
+	assert_false(a.bed);
 	kho_image_release(&img);
 
 	scan(&pg, 0, 2, 61, &img);

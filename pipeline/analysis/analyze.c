@@ -289,57 +289,41 @@ static int faint_skew(const uint8_t *grey, uint32_t width, uint32_t height,
 	}
 	free(ii);
 	kho_ink faint = KHO_INK_INIT;
-	kho_orientation o;
 	int rc = kho_ink_from_grey(flat, width, width, height, paper->usable,
 				   level, level - FAINT_TEXT_STEP,
 				   (int)KHO_MAX(5.0, dpi * 1.5 / 25.4), &faint,
 				   err);
 	free(flat);
 	if (rc == KHO_OK)
-		rc = kho_orientation_find(&faint, &o, err);
+		rc = kho_orientation_find(&faint, &out->faint, err);
 	kho_ink_release(&faint);
-	if (rc == KHO_OK) {
-		out->faint_skew = o.skew;
-		out->faint_along = o.rotation % 180 != 0;
-		out->faint_along_peak = o.along;
-		out->faint_rotation = o.rotation;
-		out->faint_orientation_confidence = o.confidence;
-	}
 	return rc;
 }
 
-/* A page whose paper's light falls across it is measured again with
- * that light evened out of a copy of its grey levels (*evened): the
- * shadow's paper is then paper for the ink, the skew and the measures
- * (but for the deepest shadow, which is left out of them).  A blank
- * page's faint lines and marks are looked for on the page as scanned:
- * they are judged against the paper around them, which the light does
- * not change, where the evened page's grain, raised in the shadow, would
- * make more of them.  The stats keep the fall. */
+/* A page whose paper's light falls across it (shade, as measured) is
+ * measured again with that light evened out of a copy of its grey levels
+ * (*evened): the shadow's paper is then paper for the ink, the skew and
+ * the measures (but for the deepest shadow, which is left out of them).
+ * A blank page's faint lines and marks are looked for on the page as
+ * scanned: they are judged against the paper around them, which the
+ * light does not change, where the evened page's grain, raised in the
+ * shadow, would make more of them.  The stats keep the fall. */
 static int even_out(const kho_image *img, const uint8_t *grey,
-		    kho_paper *paper, kho_page_stats *st, uint8_t **evened,
-		    kho_error *err)
+		    const kho_shading *shade, kho_paper *paper,
+		    kho_page_stats *st, uint8_t **evened, kho_error *err)
 {
-	kho_shading shade;
-	int rc = kho_shading_find(grey, img->width, img->height,
-				  paper->usable, &shade, err);
-	if (rc != KHO_OK || !shade.level)
-		return rc;
 	const size_t n = (size_t)img->width * img->height;
 	*evened = malloc(n);
-	if (!*evened) {
-		kho_shading_free(&shade);
+	if (!*evened)
 		return kho_error_set(err, KHO_FATAL,
 				     "out of memory evening out the page's light");
-	}
 	memcpy(*evened, grey, n);
-	rc = kho_shading_even(&shade, *evened, paper->usable, img->width,
-			      img->height, err);
-	const double fall = shade.top - shade.bottom;
-	const double midtones = st->midtone_fraction;
-	kho_shading_free(&shade);
+	int rc = kho_shading_even(shade, *evened, paper->usable, img->width,
+				  img->height, err);
+	const double fall = st->shading, midtones = st->midtone_fraction;
 	if (rc == KHO_OK)
-		rc = kho_measure_paper(img, *evened, paper->usable, st, err);
+		rc = kho_measure_paper(img, *evened, paper->usable, st, NULL,
+				       err);
 	/* The mid-tones as counted against the light where each lies: the
 	 * evened page's own would take the light's steps between blocks,
 	 * where it falls steeply, for mid-tones. */
@@ -363,11 +347,15 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 		rc = kho_paper_find(grey, chroma, img->width, img->width,
 				    img->height, dpi, &paper, err);
 	free(chroma);
+	kho_shading shade = {0};
 	if (rc == KHO_OK)
-		rc = kho_measure_paper(img, grey, paper.usable, &out->stats, err);
+		rc = kho_measure_paper(img, grey, paper.usable, &out->stats,
+				       &shade, err);
 	uint8_t *evened = NULL;
-	if (rc == KHO_OK && out->stats.shading > 0)
-		rc = even_out(img, grey, &paper, &out->stats, &evened, err);
+	if (rc == KHO_OK && shade.level)
+		rc = even_out(img, grey, &shade, &paper, &out->stats, &evened,
+			      err);
+	kho_shading_free(&shade);
 	const uint8_t *lit = evened ? evened : grey;
 	if (rc == KHO_OK)
 		rc = kho_ink_from_grey(lit, img->width, img->width,
@@ -394,31 +382,28 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	out->edge_weight = paper.edge_weight;
 	out->bed_share = paper.bed_share;
 
+	/* The page's lines: its ink's, or where the ink places none, its
+	 * faded print's; and none where neither is sure. */
+	const kho_orientation *lines =
+		out->orient.skew.confidence >= KHO_SKEW_TRUST ? &out->orient
+		: out->faint.skew.confidence >= KHO_SKEW_TRUST ? &out->faint
+							       : NULL;
 	/* The content's orientation only when the page says it clearly:
-	 * its ink's, or where the ink places no lines, its faded print's. */
-	out->rotation = out->orient.confidence >= 0.5 ? out->orient.rotation : 0;
-	if (out->orient.skew.confidence < KHO_SKEW_TRUST &&
-	    out->faint_skew.confidence >= KHO_SKEW_TRUST &&
-	    out->faint_orientation_confidence >= 0.5)
-		out->rotation = out->faint_rotation;
+	 * faded print's where it gives the lines and says so, else the
+	 * ink's. */
+	const kho_orientation *turn =
+		lines == &out->faint && out->faint.confidence >= 0.5
+			? &out->faint
+			: &out->orient;
+	out->rotation = turn->confidence >= 0.5 ? turn->rotation : 0;
 	/* Sure lines that run along the page, too few to read which way
 	 * up: the page is left as it is, and said to be so. */
-	out->sideways = out->rotation == 0 && out->orient.rotation % 180 &&
-			out->orient.along >= KHO_SIDEWAYS_PEAK &&
-			out->orient.skew.confidence >= KHO_SKEW_TRUST;
-	/* ... and so for faded print. */
-	if (out->rotation == 0 && out->orient.skew.confidence < KHO_SKEW_TRUST &&
-	    out->faint_skew.confidence >= KHO_SKEW_TRUST && out->faint_along &&
-	    out->faint_along_peak >= KHO_SIDEWAYS_PEAK)
-		out->sideways = 1;
-	if (out->orient.skew.confidence >= KHO_SKEW_TRUST) {
-		out->skew = out->orient.skew.angle;
-		out->skew_confidence = out->orient.skew.confidence;
-		out->skew_source = "text";
-	} else if (out->faint_skew.confidence >= KHO_SKEW_TRUST) {
-		out->skew = out->faint_skew.angle;
-		out->skew_confidence = out->faint_skew.confidence;
-		out->skew_source = "faint text";
+	out->sideways = lines && out->rotation == 0 && lines->rotation % 180 &&
+			lines->along >= KHO_SIDEWAYS_PEAK;
+	if (lines) {
+		out->skew = lines->skew.angle;
+		out->skew_confidence = lines->skew.confidence;
+		out->skew_source = lines == &out->orient ? "text" : "faint text";
 	} else if (paper.bed && paper.edge_weight >= 0.3) {
 		out->skew = paper.edge_angle;
 		out->skew_confidence = KHO_MIN(0.9, paper.edge_weight);

@@ -55,13 +55,9 @@ typedef struct kho_analysis {
 	uint32_t height;
 	double dpi;
 	kho_orientation orient;  /* content rotation, skew */
-	kho_skew faint_skew;	 /* of the faint marks, where the ink's is
-				  * not sure and they outweigh it (faded
+	kho_orientation faint;	 /* of the faint marks, where the ink's skew
+				  * is not sure and they outweigh it (faded
 				  * print); else all 0 */
-	int faint_along;	 /* ... their lines run along the page */
-	double faint_along_peak;
-	int faint_rotation;	 /* ... the turn that makes them upright */
-	double faint_orientation_confidence; /* ... 0..1 */
 	int rotation;            /* clockwise turn to apply after the tags */
 	int sideways;		 /* the text's lines run along the page, but
 				  * which way up it reads is not clear (a

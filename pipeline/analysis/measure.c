@@ -1,7 +1,6 @@
 #include "analysis/measure.h"
 #include "analysis/bytes16.h"
 #include "analysis/integral.h"
-#include "analysis/shading.h"
 
 #include <math.h>
 
@@ -82,9 +81,11 @@ static uint64_t shaded_midtones(const uint8_t *L, const uint8_t *ink,
 
 int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 		      const uint8_t *usable, kho_page_stats *out,
-		      kho_error *err)
+		      kho_shading *shade, kho_error *err)
 {
 	memset(out, 0, sizeof(*out));
+	if (shade)
+		memset(shade, 0, sizeof(*shade));
 	const uint32_t W = img->width, H = img->height;
 	const size_t n = (size_t)W * H;
 	if (n == 0)
@@ -326,14 +327,17 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 	 * falls across the page, they are counted again below the paper
 	 * where they lie, for shaded paper is not a photo. */
 	if (out->midtone_fraction > MIDTONE_PAGE) {
-		kho_shading shade;
-		rc = kho_shading_find(L, W, H, usable, &shade, err);
-		if (rc == KHO_OK && shade.level) {
-			out->shading = shade.top - shade.bottom;
+		kho_shading found;
+		rc = kho_shading_find(L, W, H, usable, &found, err);
+		if (rc == KHO_OK && found.level) {
+			out->shading = found.top - found.bottom;
 			out->midtone_fraction =
 				(double)shaded_midtones(L, ink, usable, W, H,
-							&shade) / seen;
-			kho_shading_free(&shade);
+							&found) / seen;
+			if (shade)
+				*shade = found;
+			else
+				kho_shading_free(&found);
 		}
 	}
 done:
@@ -346,7 +350,7 @@ done:
 void kho_measure_page(const kho_image *img, kho_page_stats *out)
 {
 	kho_error err = KHO_ERROR_INIT;
-	if (kho_measure_paper(img, NULL, NULL, out, &err) != KHO_OK)
+	if (kho_measure_paper(img, NULL, NULL, out, NULL, &err) != KHO_OK)
 		memset(out, 0, sizeof(*out));
 }
 

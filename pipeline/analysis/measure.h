@@ -11,6 +11,7 @@
 #include "common/internal.h"
 #include "catalog/model.h"
 #include "codec/codec.h"
+#include "analysis/shading.h"
 
 typedef struct kho_page_stats {
 	double paper_level;     /* grey level of the paper, 0..255 */
@@ -42,10 +43,12 @@ typedef struct kho_page_stats {
 
 /* Measures the pixels where usable is non-zero (all when NULL).  grey,
  * when not NULL, is the image's grey levels (width bytes a row), as
- * kho_analyze_page has them already; NULL computes them. */
+ * kho_analyze_page has them already; NULL computes them.  shade, when
+ * not NULL, receives the shading found (out->shading > 0) for the caller
+ * to free with kho_shading_free, else none. */
 int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 		      const uint8_t *usable, kho_page_stats *out,
-		      kho_error *err);
+		      kho_shading *shade, kho_error *err);
 
 /* The whole image. */
 void kho_measure_page(const kho_image *img, kho_page_stats *out);

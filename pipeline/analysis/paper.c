@@ -525,18 +525,19 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 	p->sides[n_sides] = '\0';
 	/* ... and the paper stands above it at a step: a shadow's dark side
 	 * (a page that did not lie flat) fades into the paper. */
-	p->bed = n_sides > 0 && p->bed_share >= 0.002 &&
-		 p->bed_spread <= KHO_BED_SPREAD &&
-		 edge_step(dark, low, p->mw, p->mh) > KHO_BED_STEP;
+	const int dark_sides = n_sides > 0 && p->bed_share >= 0.002;
+	const int step = dark_sides ? edge_step(dark, low, p->mw, p->mh) : 0;
+	p->bed = dark_sides && p->bed_spread <= KHO_BED_SPREAD &&
+		 step > KHO_BED_STEP;
 	/* A lid left open over the sheet: the light that gets in fades
 	 * across the glass, and the bed is even only about that slope.  It
 	 * is a bed where it lies all round a sheet with a sharp edge (a
 	 * photo's shading lies to one side and crosses the threshold
 	 * gently). */
-	const int lid = !p->bed && strcmp(p->sides, "tlbr") == 0 &&
-			p->bed_share >= 0.002 &&
+	const int lid = !p->bed && dark_sides &&
+			strcmp(p->sides, "tlbr") == 0 &&
 			plane_spread(&sums) <= KHO_BED_SPREAD &&
-			edge_step(dark, low, p->mw, p->mh) > KHO_PAPER_CONTRAST;
+			step > KHO_PAPER_CONTRAST;
 	if (lid)
 		p->bed = 1;
 	if (p->bed)

@@ -7,6 +7,10 @@
 /* Faint marks this far below their background are read for a faded
  * page's skew: past the grain of paper and scanner, some 10 levels. */
 #define FAINT_TEXT_STEP 20
+/* Ink whose chroma is this far over the paper's is coloured: a seal's, a
+ * signature's (a red seal's ring about 180, blue ink over 100; black
+ * print, even on tinted paper and through a JPEG's colour, well below). */
+#define COLOURED_INK 64
 
 /* The grey levels, and for a colour image each pixel's chroma. */
 static int to_grey(const kho_image *img, uint8_t **grey, uint8_t **chroma,
@@ -300,6 +304,45 @@ static int faint_skew(const uint8_t *grey, uint32_t width, uint32_t height,
 	return rc;
 }
 
+/*
+ * A page printed in black with a seal or a signature in colour: a seal's
+ * ring runs through the lines of print and joins them, so that they are
+ * no longer lines, and which way up the page reads is not told.  Sets
+ * *print to a copy of grey with the coloured ink lifted to the paper: the
+ * print alone, for the lines and their orientation; or to NULL where the
+ * page has no coloured ink or most of its ink is coloured (a page typed
+ * in blue: the colour is the print).
+ */
+static int print_only(const uint8_t *grey, const uint8_t *chroma,
+		      const uint8_t *usable, size_t n,
+		      const kho_page_stats *st, uint8_t **print,
+		      kho_error *err)
+{
+	*print = NULL;
+	if (!chroma)
+		return KHO_OK;
+	const int ink = (int)st->ink_level;
+	const int coloured = (int)st->paper_chroma + COLOURED_INK;
+	size_t n_ink = 0, n_col = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (grey[i] >= ink || (usable && !usable[i]))
+			continue;
+		n_ink++;
+		n_col += chroma[i] > coloured;
+	}
+	if (n_col == 0 || n_col * 2 > n_ink)
+		return KHO_OK;
+	*print = malloc(n);
+	if (!*print)
+		return kho_error_set(err, KHO_FATAL,
+				     "out of memory leaving a seal out of "
+				     "the print");
+	const uint8_t paper = (uint8_t)KHO_MIN(255.0, st->paper_level);
+	for (size_t i = 0; i < n; i++)
+		(*print)[i] = chroma[i] > coloured ? paper : grey[i];
+	return KHO_OK;
+}
+
 /* A page whose paper's light falls across it (shade, as measured) is
  * measured again with that light evened out of a copy of its grey levels
  * (*evened): the shadow's paper is then paper for the ink, the skew and
@@ -346,7 +389,6 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	if (rc == KHO_OK)
 		rc = kho_paper_find(grey, chroma, img->width, img->width,
 				    img->height, dpi, &paper, err);
-	free(chroma);
 	kho_shading shade = {0};
 	if (rc == KHO_OK)
 		rc = kho_measure_paper(img, grey, paper.usable, &out->stats,
@@ -357,15 +399,33 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 			      err);
 	kho_shading_free(&shade);
 	const uint8_t *lit = evened ? evened : grey;
+	const int blob = (int)KHO_MAX(5.0, dpi * 1.5 / 25.4);
+	/* All the ink is the content the crop keeps; the print's places the
+	 * lines. */
 	if (rc == KHO_OK)
 		rc = kho_ink_from_grey(lit, img->width, img->width,
 				       img->height, paper.usable,
 				       (int)out->stats.paper_level,
-				       (int)out->stats.ink_level,
-				       (int)KHO_MAX(5.0, dpi * 1.5 / 25.4), &ink,
+				       (int)out->stats.ink_level, blob, &ink,
 				       err);
+	uint8_t *print = NULL;
 	if (rc == KHO_OK)
-		rc = kho_orientation_find(&ink, &out->orient, err);
+		rc = print_only(lit, chroma, paper.usable,
+				(size_t)img->width * img->height, &out->stats,
+				&print, err);
+	free(chroma);
+	kho_ink print_ink = KHO_INK_INIT;
+	if (rc == KHO_OK && print)
+		rc = kho_ink_from_grey(print, img->width, img->width,
+				       img->height, paper.usable,
+				       (int)out->stats.paper_level,
+				       (int)out->stats.ink_level, blob,
+				       &print_ink, err);
+	free(print);
+	if (rc == KHO_OK)
+		rc = kho_orientation_find(print_ink.n ? &print_ink : &ink,
+					  &out->orient, err);
+	kho_ink_release(&print_ink);
 	if (rc == KHO_OK)
 		rc = faint_skew(lit, img->width, img->height, &paper, dpi, out,
 				err);

@@ -100,6 +100,47 @@ static void test_seal_is_mixed(void **state)
 	synth_page_release(&pg);
 }
 
+/*
+ * A short letter with its seal's ring through the print (`bench.sh
+ * legibility --turned`: phototest, stamped, laid upside down): the ring's
+ * red ink joined the lines it crossed, four were left to read and the
+ * page stayed upside down, unflagged.  The print is read without the
+ * seal now, and the page is turned at each turn it is stored at.
+ */
+static void test_seal_through_the_print(void **state)
+{
+	synth_page pg;
+	synth_page_new(&pg, PAGE_W, PAGE_H, 3, 2, (synth_rgb){246, 243, 236});
+	synth_rng rng = {21};
+	synth_text t = synth_latin(110, 120, 610, 420, SYNTH_GREY(INK));
+	t.pitch = 1.2 * synth_line_height(&t); /* set close */
+	const int lines = synth_text_block(&pg, &t, &rng);
+	assert_true(lines >= 10);
+	/* The ring (a stroke of 1 mm, thinner than a blot) reaches from the
+	 * first line to below the last. */
+	synth_ring(&pg, 360, 290, 180, 6, (synth_rgb){215, 35, 35});
+	kho_image img, stored;
+	scan(&pg, 1.2, 2, 22, &img);
+	for (int turn = 0; turn < 360; turn += 90) {
+		kho_error err = KHO_ERROR_INIT;
+		assert_int_equal(kho_image_turn(&img, 0, turn, &stored, &err),
+				 KHO_OK);
+		const kho_analysis a = analyze(&stored);
+		expect_mode(&a, KHO_MODE_MIXED, "a letter with a seal");
+		if (a.rotation != (360 - turn) % 360 ||
+		    fabs(a.skew - 1.2) > 0.1)
+			fail_msg("a letter of %d lines with a seal stored at "
+				 "%d: turned %d (confidence %.2f, %d lines "
+				 "read, up %.2f), skew %.3f",
+				 lines, turn, a.rotation,
+				 a.orient.confidence, a.orient.lines,
+				 a.orient.updown, a.skew);
+		kho_image_release(&stored);
+	}
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
 static void test_text_is_bitonal(void **state)
 {
 	synth_page pg;
@@ -533,6 +574,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seal_is_mixed),
+		cmocka_unit_test(test_seal_through_the_print),
 		cmocka_unit_test(test_text_is_bitonal),
 		cmocka_unit_test(test_photo_is_grey),
 		cmocka_unit_test(test_empty_page_is_blank),

@@ -118,6 +118,47 @@ static int flood_from_edge(uint8_t *m, uint32_t w, uint32_t h)
 	return 0;
 }
 
+/*
+ * Makes bed (2) every patch of pixels the bed encloses that is smaller
+ * than most pixels: a scanner's noise lifts a few of the bed's pixels over
+ * the threshold, and each would be paper, where the walk in to the
+ * paper's edge stops short and the box reaches out to it.  seen is
+ * scratch, w * h.  Returns -1 when out of memory.
+ */
+static int fill_bed_specks(uint8_t *m, uint8_t *seen, uint32_t w, uint32_t h,
+			   size_t most)
+{
+	const size_t n = (size_t)w * h;
+	uint32_t *queue = malloc(sizeof(*queue) * n);
+	if (!queue)
+		return -1;
+	memset(seen, 0, n);
+	for (size_t start = 0; start < n; start++) {
+		if (m[start] == 2 || seen[start])
+			continue;
+		size_t head = 0, tail = 0;
+		queue[tail++] = (uint32_t)start;
+		seen[start] = 1;
+		while (head < tail) {
+			const uint32_t i = queue[head++];
+			const uint32_t x = i % w, y = i / w;
+			const uint32_t nb[4] = {x ? i - 1 : i, x + 1 < w ? i + 1 : i,
+						y ? i - w : i, y + 1 < h ? i + w : i};
+			for (int k = 0; k < 4; k++) {
+				if (m[nb[k]] != 2 && !seen[nb[k]]) {
+					seen[nb[k]] = 1;
+					queue[tail++] = nb[k];
+				}
+			}
+		}
+		if (tail <= most)
+			for (size_t k = 0; k < tail; k++)
+				m[queue[k]] = 2;
+	}
+	free(queue);
+	return 0;
+}
+
 /* Marks (2) the dark pixels (low < threshold) within band pixels of the
  * image's edge that touch the marked bed, through one another. */
 static void grow_along_edge(uint8_t *m, const uint8_t *low, int threshold,
@@ -496,6 +537,18 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 	 * edge (where a crooked sheet's corner nearly meets it): grow the
 	 * bed back into the dark pixels of a narrow band along the edge. */
 	grow_along_edge(dark, low, threshold, p->mw, p->mh, 4);
+	/* Specks of up to 10 square millimetres on the bed are bed. */
+	const double mm = 25.4 * p->factor / dpi; /* a mask pixel's side */
+	if (fill_bed_specks(dark, tmp, p->mw, p->mh,
+			    (size_t)(10.0 / (mm * mm))) != 0) {
+		free(low);
+		free(tint);
+		free(dark);
+		free(tmp);
+		kho_paper_release(p);
+		return kho_error_set(err, KHO_FATAL,
+				     "out of memory finding the paper");
+	}
 	size_t bed_n = 0;
 	for (size_t i = 0; i < mn; i++) {
 		p->mask[i] = dark[i] != 2;

@@ -336,18 +336,25 @@ double kho_skew_energy(const kho_ink *ink, double degrees, double bin)
 }
 
 int kho_skew_profile(const kho_ink *ink, double degrees, double bin,
-		     double **profile, size_t *n, double *origin,
+		     int strips, double **profile, size_t *n, double *origin,
 		     kho_error *err)
 {
 	const double c = cos(degrees * DEG), s = sin(degrees * DEG);
 	double lo, hi;
 	row_range(ink, c, s, &lo, &hi);
+	strips = KHO_MAX(strips, 1);
 	size_t len = (size_t)((hi - lo) / bin) + 3;
-	double *prof = calloc(len, sizeof(*prof));
-	if (!prof)
+	points pts;
+	int rc = points_take(ink, 1, strips, len, &pts, err);
+	if (rc)
+		return rc;
+	double *prof = calloc(len * (size_t)strips, sizeof(*prof));
+	if (!prof) {
+		free(pts.own);
 		return kho_error_set(err, KHO_FATAL, "out of memory");
-	const points pts = all_points(ink);
-	energy_into(ink, &pts, degrees, bin, 1, prof, len);
+	}
+	energy_into(ink, &pts, degrees, bin, strips, prof, len);
+	free(pts.own);
 	*profile = prof;
 	*n = len;
 	*origin = lo;

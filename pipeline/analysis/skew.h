@@ -72,10 +72,12 @@ int kho_skew_refine(const kho_ink *ink, kho_skew *out, kho_error *err);
  * text-direction and up/down tests. */
 double kho_skew_energy(const kho_ink *ink, double degrees, double bin);
 
-/* The row profile at an angle (bins of bin pixels), for the up/down test:
- * *profile is malloc'd, *n its length, *origin the row of bin 0. */
+/* The row profiles at an angle (bins of bin pixels) of strips strips side
+ * by side across the image, for the up/down test: *profile is malloc'd,
+ * the strips' profiles one after the other, each *n long; *origin the
+ * row of bin 0. */
 int kho_skew_profile(const kho_ink *ink, double degrees, double bin,
-		     double **profile, size_t *n, double *origin,
+		     int strips, double **profile, size_t *n, double *origin,
 		     kho_error *err);
 
 #endif

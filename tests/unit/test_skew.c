@@ -357,8 +357,8 @@ static void test_profile_by_definition(void **state)
 				KHO_MIN(-100 * sn, 50 * c - 100 * sn));
 		double *prof = NULL, origin = 0;
 		size_t n = 0;
-		assert_int_equal(kho_skew_profile(&ink, angles[a], 1.0, &prof,
-						  &n, &origin, &err),
+		assert_int_equal(kho_skew_profile(&ink, angles[a], 1.0, 1,
+						  &prof, &n, &origin, &err),
 				 KHO_OK);
 		assert_true(fabs(origin - lo) < 1e-9);
 		double *want = calloc(n, sizeof(*want));

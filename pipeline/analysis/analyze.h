@@ -62,6 +62,9 @@ typedef struct kho_analysis {
 	int sideways;		 /* the text's lines run along the page, but
 				  * which way up it reads is not clear (a
 				  * line or two): left unturned */
+	int upside_unsure;	 /* lines of text enough run across the page
+				  * but do not read clearly upright: left
+				  * unturned */
 	double skew;             /* applied: 0 when not trusted */
 	double skew_confidence;
 	const char *skew_source; /* "text", "faint text", "paper edge",

@@ -173,7 +173,8 @@ int kho_orientation_find(const kho_ink *ink, kho_orientation *out,
 	out->updown = kho_updown(upright, out->skew.angle, &out->lines, err);
 	/* Pages come upright far more often than not: a turn needs lines of
 	 * text that read one way clearly, and enough of them. */
-	const int readable = out->lines >= 5 && fabs(out->updown) >= 0.2;
+	const int readable = out->lines >= KHO_UPDOWN_LINES &&
+			     fabs(out->updown) >= KHO_UPDOWN_CLEAR;
 	const int flip = readable && out->updown < 0;
 	out->rotation = (turn ? 90 : 0) + (flip ? 180 : 0);
 	/* How sure: the direction by the ratio of the peaks, up or down by

@@ -16,6 +16,12 @@
 #include "common/internal.h"
 #include "analysis/skew.h"
 
+/* A page is turned half round only on this many lines of text at least
+ * that read upside down by at least this much (upright pages read 0.3 to
+ * 0.9). */
+#define KHO_UPDOWN_LINES 5
+#define KHO_UPDOWN_CLEAR 0.2
+
 typedef struct kho_orientation {
 	int rotation;         /* clockwise turn that makes the text upright */
 	double confidence;    /* 0..1 */

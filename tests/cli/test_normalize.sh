@@ -130,6 +130,7 @@ cp "$R/tesseract-test/phototest.tif" real/PT-0.tif
 cp "$R/tesseract-test/phototest-rotated-L.png" real/PT-L.png
 cp "$R/tesseract-test/phototest-rotated-R.png" real/PT-R.png
 cp "$R/tesseract-test/phototest-rotated-180.png" real/PT-180.png
+cp "$R/tesseract-test/phototest_2.tif" real/PT-2.tif
 cp "$R/tesseract-test/devatest.png" real/DV-0.png
 cp "$R/tesseract-test/devatest-rotated-270.png" real/DV-270.png
 for i in 1 2 3 4 5 6 7 8; do
@@ -149,6 +150,19 @@ plan() {
 [ "$(plan PT-L)" = "90 0" ] || fail "phototest turned left: $(plan PT-L)"
 [ "$(plan PT-R)" = "270 0" ] || fail "phototest turned right: $(plan PT-R)"
 [ "$(plan PT-180)" = "180 0" ] || fail "phototest upside down: $(plan PT-180)"
+# Large type set close (phototest_2): its lines leave no row empty between
+# them and do not tell which way up they read; the page is left as it is
+# and said to be uncertain, where phototest itself is not.
+pflags() {
+	sqlite3 rroot/catalog.db "SELECT pl.rotation || ' ' || pl.flags FROM plans pl JOIN pages p ON p.id=pl.page JOIN records r ON r.id=p.record WHERE r.record_id='$1';"
+}
+case "$(pflags PT-2)" in
+"0 "*orientation-uncertain*) ;;
+*) fail "phototest_2: $(pflags PT-2)" ;;
+esac
+case "$(pflags PT-0)" in
+*orientation-uncertain*) fail "phototest: $(pflags PT-0)" ;;
+esac
 # Devanagari, hung from its headline: upright, and turned a quarter.
 [ "$(plan DV-0)" = "0 0" ] || fail "devatest: $(plan DV-0)"
 [ "$(plan DV-270)" = "90 0" ] || fail "devatest turned by 270: $(plan DV-270)"

@@ -180,6 +180,41 @@ static void test_columns_out_of_step(void **state)
 	synth_page_release(&pg);
 }
 
+/*
+ * Lines of marks that read neither way up (as many glyphs reach above
+ * the line as below it, as far): the page is sure of its lines and its
+ * skew, not of which way up it is, and says so (orientation-uncertain)
+ * rather than stay as it is unremarked: it may be upside down.
+ */
+static void test_unclear_updown_is_flagged(void **state)
+{
+	synth_page pg;
+	synth_page_new(&pg, PAGE_W, PAGE_H, 1, 2, SYNTH_GREY(PAPER));
+	synth_rng rng = {41};
+	for (double y = 150; y < 1500; y += 40) {
+		int k = 0;
+		for (double x = 120; x < 1100; k++) {
+			const double up = k % 3 == 1 ? 6 : 0;
+			const double down = k % 3 == 2 ? 6 : 0;
+			synth_rect(&pg, x, y - up, 2, 10 + up + down,
+				   SYNTH_GREY(INK));
+			x += synth_unit(&rng) < 0.2 ? 14 : 5;
+		}
+	}
+	kho_image img;
+	scan(&pg, 0.9, 2, 42, &img);
+	const kho_analysis a = analyze(&img);
+	if (a.rotation != 0 || !a.upside_unsure || a.sideways ||
+	    strcmp(a.skew_source, "text") != 0 || fabs(a.skew - 0.9) > 0.1)
+		fail_msg("lines that read neither way: turned %d, unsure %d, "
+			 "sideways %d, %d lines read, up %.2f; skew %.2f from "
+			 "%s",
+			 a.rotation, a.upside_unsure, a.sideways,
+			 a.orient.lines, a.orient.updown, a.skew, a.skew_source);
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
 static void test_text_is_bitonal(void **state)
 {
 	synth_page pg;
@@ -192,6 +227,7 @@ static void test_text_is_bitonal(void **state)
 	assert_false(a.blank);
 	/* upright, its skew trusted */
 	assert_int_equal(a.rotation, 0);
+	assert_false(a.upside_unsure);
 	assert_string_equal(a.skew_source, "text");
 	assert_true(fabs(a.skew - -1.1) <= 0.05);
 	assert_true(a.skew_confidence >= KHO_SKEW_TRUST);
@@ -615,6 +651,7 @@ int main(void)
 		cmocka_unit_test(test_seal_is_mixed),
 		cmocka_unit_test(test_seal_through_the_print),
 		cmocka_unit_test(test_columns_out_of_step),
+		cmocka_unit_test(test_unclear_updown_is_flagged),
 		cmocka_unit_test(test_text_is_bitonal),
 		cmocka_unit_test(test_photo_is_grey),
 		cmocka_unit_test(test_empty_page_is_blank),

@@ -11,7 +11,8 @@
 #   scripts/bench.sh realpages [ARGS]   normalize on ../shared/realdata's pages turned by known
 #                                       angles, on a bed, blurred or faded; Leptonica beside it
 #   scripts/bench.sh legibility [ARGS]  tesseract reads real pages of known text made into scans 17
-#                                       ways: the scan, kho's result, Leptonica's output
+#                                       ways: the scan, kho's result, Leptonica's output;
+#                                       --turned SEED lays them crooked on a bed first
 #   scripts/bench.sh blank [ARGS]       blank or not on sheets ImageMagick draws (grain, shadow,
 #                                       gutter, dust; a page number, punch holes, a stamp ...)
 #   scripts/bench.sh scaling [ARGS]     kho run -j 1, 2, 4 ... up to the cores: the speed-up curve

@@ -12,6 +12,12 @@
 #define COLOUR_SHARE 0.0004
 /* Beyond this share, colour is not a seal but a coloured page. */
 #define COLOUR_PAGE 0.10
+/* Coloured pixels as dark as ink, this share of the ink or more, are the
+ * print itself in coloured ink (typed in blue: 0.99 to 1.03 of it on the
+ * legibility bench's pages); a seal or a signature beside black print is a
+ * fraction of it (0.33 at most on the generated sets' pages and the
+ * bench's, a stain 0.05: too light to be ink). */
+#define COLOUR_PRINT 0.6
 /* Ink shares below this are dust and noise. */
 #define BLANK_INK 0.00002
 /* Faint marks (bleed-through, pencil) below this share are noise. */
@@ -259,7 +265,6 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 		 n_seen = 0;
 	const long R = BACKGROUND_RADIUS;
 	const int mid_hi = (int)(paper * MIDTONE_TOP);
-	const int col_dark = (int)(paper * 0.85);
 	/* Sixteen bytes at least this bright and usable are eight pixels
 	 * seen that are paper: neither faint nor mid-tone. */
 	const uint8_t bright =
@@ -289,7 +294,7 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 				const int mn = KHO_MIN(r, KHO_MIN(g, b));
 				if (mx - mn > COLOUR_CHROMA) {
 					n_col++;
-					n_col_ink += l[x] < col_dark;
+					n_col_ink += l[x] < thr;
 				}
 			}
 			const int v = l[x];
@@ -381,6 +386,15 @@ kho_mode kho_stats_mode(const kho_page_stats *st, int source_channels,
 	if (source_channels == 3 && kho_stats_is_colour(st)) {
 		if (st->colour_fraction > COLOUR_PAGE) {
 			*reason = "large areas of colour";
+			return KHO_MODE_COLOUR;
+		}
+		/* Mixed mode keeps neutral ink sharp and colour at the
+		 * background's resolution: print in colour would be blurred
+		 * there (phototest typed in blue: 13% of its words misread in
+		 * mixed mode, none in the scan). */
+		if (st->colour_fraction * st->colour_ink_fraction >
+		    st->ink_fraction * COLOUR_PRINT) {
+			*reason = "print in coloured ink";
 			return KHO_MODE_COLOUR;
 		}
 		*reason = "text with a little meaningful colour (a seal, a "

@@ -101,6 +101,29 @@ static void test_seal_is_mixed(void **state)
 }
 
 /*
+ * A letter typed in blue, too little of it for a coloured page: in mixed
+ * mode its print would have gone to the background at a third of the
+ * resolution (`bench.sh legibility`: phototest in blue, 13% of its words
+ * misread against the scan's none).  Its coloured ink is its print, and
+ * the page is kept in colour.  A seal beside black print stays mixed
+ * (test_seal_is_mixed).
+ */
+static void test_blue_print_is_colour(void **state)
+{
+	synth_page pg;
+	synth_page_new(&pg, PAGE_W, PAGE_H, 3, 2, (synth_rgb){246, 245, 240});
+	text(&pg, 700, (synth_rgb){35, 45, 160}, 51);
+	kho_image img;
+	scan(&pg, 0.5, 2, 52, &img);
+	const kho_analysis a = analyze(&img);
+	expect_mode(&a, KHO_MODE_COLOUR, "a letter typed in blue");
+	assert_string_equal(a.mode_reason, "print in coloured ink");
+	assert_true(a.stats.colour_fraction < 0.10);
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
+/*
  * A short letter with its seal's ring through the print (`bench.sh
  * legibility --turned`: phototest, stamped, laid upside down): the ring's
  * red ink joined the lines it crossed, four were left to read and the
@@ -649,6 +672,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seal_is_mixed),
+		cmocka_unit_test(test_blue_print_is_colour),
 		cmocka_unit_test(test_seal_through_the_print),
 		cmocka_unit_test(test_columns_out_of_step),
 		cmocka_unit_test(test_unclear_updown_is_flagged),

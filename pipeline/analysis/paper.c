@@ -119,11 +119,12 @@ static int flood_from_edge(uint8_t *m, uint32_t w, uint32_t h)
 }
 
 /*
- * Makes bed (2) every patch of pixels the bed encloses that is smaller
- * than most pixels: a scanner's noise lifts a few of the bed's pixels over
- * the threshold, and each would be paper, where the walk in to the
- * paper's edge stops short and the box reaches out to it.  seen is
- * scratch, w * h.  Returns -1 when out of memory.
+ * Makes bed (2) every patch of other pixels (0 or 1) of at most most
+ * pixels: the bed (and the image's edge) enclose it.  A scanner's noise
+ * lifts a few of the bed's pixels over the threshold, and each would be
+ * paper, where the walk in to the paper's edge stops short and the box
+ * reaches out to it.  seen is scratch, w * h.  Returns -1 when out of
+ * memory.
  */
 static int fill_bed_specks(uint8_t *m, uint8_t *seen, uint32_t w, uint32_t h,
 			   size_t most)
@@ -142,8 +143,10 @@ static int fill_bed_specks(uint8_t *m, uint8_t *seen, uint32_t w, uint32_t h,
 		while (head < tail) {
 			const uint32_t i = queue[head++];
 			const uint32_t x = i % w, y = i / w;
-			const uint32_t nb[4] = {x ? i - 1 : i, x + 1 < w ? i + 1 : i,
-						y ? i - w : i, y + 1 < h ? i + w : i};
+			const uint32_t nb[4] = {x ? i - 1 : i,
+						x + 1 < w ? i + 1 : i,
+						y ? i - w : i,
+						y + 1 < h ? i + w : i};
 			for (int k = 0; k < 4; k++) {
 				if (m[nb[k]] != 2 && !seen[nb[k]]) {
 					seen[nb[k]] = 1;

@@ -482,15 +482,8 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 	p->mask = malloc(mn);
 	p->usable = malloc((size_t)width * height);
 	if (!low || !dark || !tmp || !p->mask || !p->usable ||
-	    (chroma && !tint)) {
-		free(low);
-		free(tint);
-		free(dark);
-		free(tmp);
-		kho_paper_release(p);
-		return kho_error_set(err, KHO_FATAL,
-				     "out of memory finding the paper");
-	}
+	    (chroma && !tint))
+		goto oom;
 
 	uint64_t hist[256] = { 0 };
 	for (size_t i = 0; i < mn; i++)
@@ -527,15 +520,8 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 	}
 	morph(dark, tmp, p->mw, p->mh, 1);
 	morph(tmp, dark, p->mw, p->mh, 0);
-	if (flood_from_edge(dark, p->mw, p->mh) != 0) {
-		free(low);
-		free(tint);
-		free(dark);
-		free(tmp);
-		kho_paper_release(p);
-		return kho_error_set(err, KHO_FATAL,
-				     "out of memory finding the paper");
-	}
+	if (flood_from_edge(dark, p->mw, p->mh) != 0)
+		goto oom;
 	/* The opening also took the bed's thin slivers along the image's
 	 * edge (where a crooked sheet's corner nearly meets it): grow the
 	 * bed back into the dark pixels of a narrow band along the edge. */
@@ -543,15 +529,8 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 	/* Specks of up to 10 square millimetres on the bed are bed. */
 	const double mm = 25.4 * p->factor / dpi; /* a mask pixel's side */
 	if (fill_bed_specks(dark, tmp, p->mw, p->mh,
-			    (size_t)(10.0 / (mm * mm))) != 0) {
-		free(low);
-		free(tint);
-		free(dark);
-		free(tmp);
-		kho_paper_release(p);
-		return kho_error_set(err, KHO_FATAL,
-				     "out of memory finding the paper");
-	}
+			    (size_t)(10.0 / (mm * mm))) != 0)
+		goto oom;
 	size_t bed_n = 0;
 	for (size_t i = 0; i < mn; i++) {
 		p->mask[i] = dark[i] != 2;
@@ -641,6 +620,14 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 	free(dark);
 	free(tmp);
 	return KHO_OK;
+
+oom:
+	free(low);
+	free(tint);
+	free(dark);
+	free(tmp);
+	kho_paper_release(p);
+	return kho_error_set(err, KHO_FATAL, "out of memory finding the paper");
 }
 
 void kho_paper_box(const kho_paper *p, double skew, double margin,

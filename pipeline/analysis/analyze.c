@@ -307,39 +307,36 @@ static int faint_skew(const uint8_t *grey, uint32_t width, uint32_t height,
 /*
  * A page printed in black with a seal or a signature in colour: a seal's
  * ring runs through the lines of print and joins them, so that they are
- * no longer lines, and which way up the page reads is not told.  Sets
- * *print to a copy of grey with the coloured ink lifted to the paper: the
- * print alone, for the lines and their orientation; or to NULL where the
- * page has no coloured ink or most of its ink is coloured (a page typed
- * in blue: the colour is the print).
+ * no longer lines, and which way up the page reads is not told.  Fills
+ * print with the points of ink (the page's, width pixels a row) whose
+ * pixels are not coloured: the print alone, for the lines and their
+ * orientation; leaves it empty where no point is coloured or most are (a
+ * page typed in blue: the colour is the print).
  */
-static int print_only(const uint8_t *grey, const uint8_t *chroma,
-		      const uint8_t *usable, size_t n,
-		      const kho_page_stats *st, uint8_t **print,
+static int print_only(const kho_ink *ink, const uint8_t *chroma,
+		      uint32_t width, const kho_page_stats *st, kho_ink *print,
 		      kho_error *err)
 {
-	*print = NULL;
 	if (!chroma)
 		return KHO_OK;
-	const int ink = (int)st->ink_level;
 	const int coloured = (int)st->paper_chroma + COLOURED_INK;
-	size_t n_ink = 0, n_col = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (grey[i] >= ink || (usable && !usable[i]))
-			continue;
-		n_ink++;
-		n_col += chroma[i] > coloured;
-	}
-	if (n_col == 0 || n_col * 2 > n_ink)
+	size_t n_col = 0;
+	for (size_t i = 0; i < ink->n; i++)
+		n_col += chroma[(size_t)ink->y[i] * width + (size_t)ink->x[i]] >
+			 coloured;
+	if (n_col == 0 || n_col * 2 > ink->n)
 		return KHO_OK;
-	*print = malloc(n);
-	if (!*print)
-		return kho_error_set(err, KHO_FATAL,
-				     "out of memory leaving a seal out of "
-				     "the print");
-	const uint8_t paper = (uint8_t)KHO_MIN(255.0, st->paper_level);
-	for (size_t i = 0; i < n; i++)
-		(*print)[i] = chroma[i] > coloured ? paper : grey[i];
+	for (size_t i = 0; i < ink->n; i++) {
+		if (chroma[(size_t)ink->y[i] * width + (size_t)ink->x[i]] >
+		    coloured)
+			continue;
+		const int rc =
+			kho_ink_add(print, ink->x[i], ink->y[i], ink->w[i], err);
+		if (rc)
+			return rc;
+	}
+	print->width = ink->width;
+	print->height = ink->height;
 	return KHO_OK;
 }
 
@@ -408,20 +405,11 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 				       (int)out->stats.paper_level,
 				       (int)out->stats.ink_level, blob, &ink,
 				       err);
-	uint8_t *print = NULL;
-	if (rc == KHO_OK)
-		rc = print_only(lit, chroma, paper.usable,
-				(size_t)img->width * img->height, &out->stats,
-				&print, err);
-	free(chroma);
 	kho_ink print_ink = KHO_INK_INIT;
-	if (rc == KHO_OK && print)
-		rc = kho_ink_from_grey(print, img->width, img->width,
-				       img->height, paper.usable,
-				       (int)out->stats.paper_level,
-				       (int)out->stats.ink_level, blob,
-				       &print_ink, err);
-	free(print);
+	if (rc == KHO_OK)
+		rc = print_only(&ink, chroma, img->width, &out->stats,
+				&print_ink, err);
+	free(chroma);
 	if (rc == KHO_OK)
 		rc = kho_orientation_find(print_ink.n ? &print_ink : &ink,
 					  &out->orient, err);

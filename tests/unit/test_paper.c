@@ -370,7 +370,7 @@ static void test_crooked_sheet_edge_angle(void **state)
  * look): the bed at 112 and the paper at 166 in a scanner's noise that
  * lifts a few of the bed's pixels past the threshold between them, even
  * at the mask's resolution.  Each was paper: the walk in to the sheet's
- * edge stopped short at it, and the edges read 0.2 to 0.7 degree off
+ * edge stopped short at it, and its sides read 0.2 to 1.6 degrees off
  * (8087_054.3B laid at -7.87 degrees read -7.44); here, in a noise of 20
  * levels, no bed was found at all.  The bed's specks are bed now: the
  * edges are read within a twentieth of a degree, and the box reaches no

@@ -328,8 +328,10 @@ static void test_energy_peaks_at_the_skew(void **state)
 
 /* The row profile by its definition: a point at row f (its y turned by
  * the angle, from the page's top corner) gives its weight to bins
- * floor(f) and floor(f) + 1 in the shares 1 - frac and frac.  Eleven
- * points: the four-at-a-time loop and the tail both count. */
+ * floor(f) and floor(f) + 1 in the shares 1 - frac and frac, in the
+ * profile of its strip where the page is cut into strips side by side
+ * (the up/down test's).  Eleven points: the four-at-a-time loop and the
+ * tail both count. */
 static void test_profile_by_definition(void **state)
 {
 	(void)state;
@@ -347,9 +349,15 @@ static void test_profile_by_definition(void **state)
 		assert_int_equal(kho_ink_add(&ink, pts[i][0], pts[i][1],
 					     pts[i][2], &err),
 				 KHO_OK);
+	/* One profile, and three strips side by side (points from x 0 to
+	 * 33 in the first, 34 to 66 in the second): each point in its
+	 * strip's profile. */
 	static const double angles[] = {0, 7.5, -12};
-	for (size_t a = 0; a < KHO_ARRAY_SIZE(angles); a++) {
-		const double rad = angles[a] * M_PI / 180;
+	static const int strips[] = {1, 3};
+	for (size_t a = 0; a < KHO_ARRAY_SIZE(angles) * 2; a++) {
+		const double deg = angles[a / 2];
+		const int cut = strips[a % 2];
+		const double rad = deg * M_PI / 180;
 		const double c = cos(rad), sn = sin(rad);
 		/* the highest corner: row 0 */
 		const double lo =
@@ -357,25 +365,26 @@ static void test_profile_by_definition(void **state)
 				KHO_MIN(-100 * sn, 50 * c - 100 * sn));
 		double *prof = NULL, origin = 0;
 		size_t n = 0;
-		assert_int_equal(kho_skew_profile(&ink, angles[a], 1.0, 1,
-						  &prof, &n, &origin, &err),
+		assert_int_equal(kho_skew_profile(&ink, deg, 1.0, cut, &prof,
+						  &n, &origin, &err),
 				 KHO_OK);
 		assert_true(fabs(origin - lo) < 1e-9);
-		double *want = calloc(n, sizeof(*want));
+		double *want = calloc(n * (size_t)cut, sizeof(*want));
 		assert_non_null(want);
 		for (size_t i = 0; i < KHO_ARRAY_SIZE(pts); i++) {
 			const double f = pts[i][1] * c - pts[i][0] * sn - lo;
 			const size_t k = (size_t)floor(f);
 			assert_true(k + 1 < n);
-			want[k] += pts[i][2] * (1 - (f - floor(f)));
-			want[k + 1] += pts[i][2] * (f - floor(f));
+			const size_t at = (size_t)(pts[i][0] * cut / 100) * n;
+			want[at + k] += pts[i][2] * (1 - (f - floor(f)));
+			want[at + k + 1] += pts[i][2] * (f - floor(f));
 		}
-		for (size_t k = 0; k < n; k++)
-			if (fabs(prof[k] - want[k]) >
-			    (angles[a] == 0 ? 0 : 1e-4))
-				fail_msg("%g degrees, bin %zu: %g, the "
-					 "definition %g",
-					 angles[a], k, prof[k], want[k]);
+		for (size_t k = 0; k < n * (size_t)cut; k++)
+			if (fabs(prof[k] - want[k]) > (deg == 0 ? 0 : 1e-4))
+				fail_msg("%g degrees, %d strips, strip %zu bin "
+					 "%zu: %g, the definition %g",
+					 deg, cut, k / n, k % n, prof[k],
+					 want[k]);
 		free(want);
 		free(prof);
 	}

@@ -449,8 +449,9 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	out->sideways = lines && out->rotation == 0 && lines->rotation % 180 &&
 			lines->along >= KHO_SIDEWAYS_PEAK;
 	/* Lines of text enough across the page that do not read clearly
-	 * upright (large type set close, a script the test does not know):
-	 * it may be upside down, and is said to be so rather than turned. */
+	 * upright (large type read in fragments, a script the test does not
+	 * know): it may be upside down, and is said to be so rather than
+	 * turned. */
 	out->upside_unsure = lines && out->rotation == 0 &&
 			     lines->rotation % 180 == 0 &&
 			     lines->across >= KHO_SIDEWAYS_PEAK &&

@@ -150,9 +150,9 @@ plan() {
 [ "$(plan PT-L)" = "90 0" ] || fail "phototest turned left: $(plan PT-L)"
 [ "$(plan PT-R)" = "270 0" ] || fail "phototest turned right: $(plan PT-R)"
 [ "$(plan PT-180)" = "180 0" ] || fail "phototest upside down: $(plan PT-180)"
-# Large type set close (phototest_2): its lines leave no row empty between
-# them and do not tell which way up they read; the page is left as it is
-# and said to be uncertain, where phototest itself is not.
+# Large sans-serif type (phototest_2): the up/down test reads its lines
+# in fragments and cannot tell which way up they read; the page is left
+# as it is and said to be uncertain, where phototest itself is not.
 pflags() {
 	sqlite3 rroot/catalog.db "SELECT pl.rotation || ' ' || pl.flags FROM plans pl JOIN pages p ON p.id=pl.page JOIN records r ON r.id=p.record WHERE r.record_id='$1';"
 }

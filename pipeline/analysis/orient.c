@@ -76,16 +76,40 @@ double kho_updown(const kho_ink *ink, double skew, int *lines,
 	/* Half-pixel rows: at 100 dpi a line's x-height is only six or
 	 * seven pixels. */
 	const double bin = 0.5;
+	/* The profiles of strips side by side, and the whole page's, their
+	 * sum: the lines of columns side by side (a magazine's, a letter's
+	 * heading beside the sender's) need not fall on the same rows, and
+	 * run together into one profile they blur which way up they read,
+	 * or leave no row empty between them (8071_093.3B's four columns:
+	 * 0.17 to 0.31 on the whole page, 0.39 to 0.44 on strips).  A
+	 * strip's lines are shorter and their cores less sure, so a single
+	 * column reads clearer on the whole page.  The clearer of the two
+	 * where they agree; where they disagree, the page does not say. */
+	const int strips = (int)KHO_MAX(1u, KHO_MIN(6u, ink->width / 250));
 	double *p = NULL, origin = 0;
 	size_t n = 0;
-	if (kho_skew_profile(ink, skew, bin, 1, &p, &n, &origin, err) !=
+	if (kho_skew_profile(ink, skew, bin, strips, &p, &n, &origin, err) !=
 	    KHO_OK)
 		return 0;
+	double *sum = p;
+	if (strips > 1) {
+		sum = calloc(n ? n : 1, sizeof(*sum));
+		if (!sum) {
+			free(p);
+			kho_error_set(err, KHO_FATAL, "out of memory");
+			return 0;
+		}
+		for (int st = 0; st < strips; st++)
+			for (size_t k = 0; k < n; k++)
+				sum[k] += p[(size_t)st * n + k];
+	}
 	line_sums whole = {0};
-	read_lines(p, n, bin, &whole);
-	free(p);
+	read_lines(sum, n, bin, &whole);
+	if (sum != p)
+		free(sum);
 	if (whole.headline > 0 &&
 	    whole.headline * 10 >= (whole.lines + whole.headline) * 3) {
+		free(p);
 		/* A script hung from a headline: the Latin test means
 		 * nothing; where the headlines sit tells.  A headline a
 		 * third of the way down gives about 0.3 (the Latin test's
@@ -94,31 +118,16 @@ double kho_updown(const kho_ink *ink, double skew, int *lines,
 		return KHO_MAX(-1.0, KHO_MIN(1.0, 2.0 * whole.head_at /
 							  whole.headline));
 	}
-	/* Again on strips side by side, each with its own profile: the
-	 * lines of columns side by side (a magazine's, a letter's heading
-	 * beside the sender's) need not fall on the same rows, and run
-	 * together into one profile they blur which way up they read, or
-	 * leave no row empty between them (8071_093.3B's four columns:
-	 * 0.17 to 0.31 on the whole page, 0.39 to 0.44 on strips).  A
-	 * strip's lines are shorter and their cores less sure, so a single
-	 * column reads clearer on the whole page.  The clearer of the two
-	 * where they agree; where they disagree, the page does not say. */
 	line_sums cut = {0};
 	int most = 0; /* a column's lines, not the same lines once a strip */
-	const int strips = (int)KHO_MAX(1u, KHO_MIN(6u, ink->width / 250));
-	if (strips > 1) {
-		if (kho_skew_profile(ink, skew, bin, strips, &p, &n, &origin,
-				     err) != KHO_OK)
-			return 0;
-		for (int st = 0; st < strips; st++) {
-			line_sums part = {0};
-			read_lines(p + (size_t)st * n, n, bin, &part);
-			cut.above += part.above;
-			cut.below += part.below;
-			most = KHO_MAX(most, part.lines);
-		}
-		free(p);
+	for (int st = 0; strips > 1 && st < strips; st++) {
+		line_sums part = {0};
+		read_lines(p + (size_t)st * n, n, bin, &part);
+		cut.above += part.above;
+		cut.below += part.below;
+		most = KHO_MAX(most, part.lines);
 	}
+	free(p);
 	const int by_whole = whole.above + whole.below > 0;
 	const int by_strips = cut.above + cut.below > 0;
 	if (!by_whole && !by_strips)

@@ -7,6 +7,10 @@
 /* Faint marks this far below their background are read for a faded
  * page's skew: past the grain of paper and scanner, some 10 levels. */
 #define FAINT_TEXT_STEP 20
+/* The lines faint marks must place to be read where there is more ink
+ * than faint marks: a page of print at low contrast beside a photo reads
+ * 40 and more; a colour photo of a cat read 5 in its fur. */
+#define FAINT_UNDER_INK_LINES 10
 /* Ink whose chroma is this far over the paper's is coloured: a seal's, a
  * signature's (a red seal's ring about 180, blue ink over 100; black
  * print, even on tinted paper and through a JPEG's colour, well below). */
@@ -248,12 +252,13 @@ static void turn_box(double W, double H, int r, double *x, double *y,
 
 /*
  * Faded print (a carbon copy, thermal paper, ink gone brown) has too
- * little ink darker than 55% of the paper to place its lines: where the
- * ink's skew is not sure and faint marks outweigh the ink (the page the
- * mode calls faint), the marks FAINT_TEXT_STEP or more below their own
- * background (the mean of the box about them, so that a pale scanner bed
- * or a shadow is no mark) are read for the skew, across the page or along
- * it, and for which way up the page reads.  Where they are bleed-through
+ * little ink darker than 55% of the paper to place its lines, and print
+ * at low contrast beside a photo has its ink in the photo's grain: where
+ * the ink's skew is not sure and there are faint marks, the marks
+ * FAINT_TEXT_STEP or more below their own background (the mean of the
+ * box about them, so that a pale scanner bed or a shadow is no mark) are
+ * read for the skew, across the page or along it, and for which way up
+ * the page reads.  Where they are bleed-through
  * (mirrored left to right, as a sheet is turned over), their letters are
  * still the right way up.
  */
@@ -263,8 +268,7 @@ static int faint_skew(const uint8_t *grey, uint32_t width, uint32_t height,
 {
 	const kho_page_stats *st = &out->stats;
 	if (out->orient.skew.confidence >= KHO_SKEW_TRUST ||
-	    !(st->faint_fraction > KHO_FAINT_TEXT &&
-	      st->faint_fraction > st->ink_fraction))
+	    st->faint_fraction <= KHO_FAINT_TEXT)
 		return KHO_OK;
 	const size_t n = (size_t)width * height;
 	uint32_t *ii = kho_integral_image(grey, width, height);
@@ -301,6 +305,12 @@ static int faint_skew(const uint8_t *grey, uint32_t width, uint32_t height,
 	if (rc == KHO_OK)
 		rc = kho_orientation_find(&faint, &out->faint, err);
 	kho_ink_release(&faint);
+	/* Where the faint marks do not outweigh the ink, they may be a
+	 * photo's grain or fur: they are trusted only where they place
+	 * lines enough to be print. */
+	if (rc == KHO_OK && st->faint_fraction <= st->ink_fraction &&
+	    out->faint.lines < FAINT_UNDER_INK_LINES)
+		memset(&out->faint, 0, sizeof(out->faint));
 	return rc;
 }
 

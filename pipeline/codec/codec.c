@@ -220,8 +220,9 @@ static int page_failed(const kho_image_file *file, uint32_t page, int rc,
 	return rc;
 }
 
-int kho_image_file_page_info(kho_image_file *file, uint32_t page,
-			     kho_page_info *info, kho_error *err)
+/* The page as the file stores it: its pixels not yet made square. */
+static int stored_info(kho_image_file *file, uint32_t page,
+		       kho_page_info *info, kho_error *err)
 {
 	memset(info, 0, sizeof(*info));
 	if (page >= file->pages)
@@ -236,6 +237,15 @@ int kho_image_file_page_info(kho_image_file *file, uint32_t page,
 	return 0;
 }
 
+int kho_image_file_page_info(kho_image_file *file, uint32_t page,
+			     kho_page_info *info, kho_error *err)
+{
+	const int rc = stored_info(file, page, info, err);
+	if (rc == 0)
+		kho_square_info(info);
+	return rc;
+}
+
 int kho_image_file_decode(kho_image_file *file, uint32_t page, unsigned scale,
 			  kho_row_fn fn, void *ctx, kho_error *err)
 {
@@ -244,10 +254,12 @@ int kho_image_file_decode(kho_image_file *file, uint32_t page, unsigned scale,
 				     "invalid scale %u (1, 2, 4 or 8)", scale);
 	if (!fn)
 		return kho_error_set(err, KHO_USAGE, "no row function");
-	kho_page_info info;
-	int rc = kho_image_file_page_info(file, page, &info, err);
+	kho_page_info stored, info;
+	int rc = stored_info(file, page, &stored, err);
 	if (rc < 0)
 		return rc;
+	info = stored;
+	const int square = kho_square_info(&info);
 
 	/* The one place where the pixel limit is checked, before any
 	 * decoder allocates for the page. */
@@ -270,25 +282,42 @@ int kho_image_file_decode(kho_image_file *file, uint32_t page, unsigned scale,
 				(unsigned long long)file->limits.max_pixels),
 			err);
 
+	/* Rows go from the codec through the scaler, and where the pixels
+	 * are not square, through the stretch, to fn. */
+	struct kho_stretch stretch = {0};
+	if (square) {
+		rc = kho_stretch_init(&stretch, scaled(stored.width, scale),
+				      scaled(stored.height, scale),
+				      scaled(info.width, scale),
+				      scaled(info.height, scale), info.channels,
+				      fn, ctx, &file->limits, err);
+		if (rc < 0)
+			return page_failed(file, page, rc, err);
+		fn = kho_stretch_row;
+		ctx = &stretch;
+	}
 	struct kho_scaler scaler;
 	const int native = file->codec->scales_itself;
 	if (native) {
 		/* The codec delivers scaled rows; the scaler only counts. */
-		rc = kho_scaler_init(&scaler, scaled(info.width, scale),
-				     scaled(info.height, scale), info.channels,
-				     1, fn, ctx, &file->limits, err);
+		rc = kho_scaler_init(&scaler, scaled(stored.width, scale),
+				     scaled(stored.height, scale),
+				     info.channels, 1, fn, ctx, &file->limits,
+				     err);
 	} else {
-		rc = kho_scaler_init(&scaler, info.width, info.height,
+		rc = kho_scaler_init(&scaler, stored.width, stored.height,
 				     info.channels, scale, fn, ctx,
 				     &file->limits, err);
 	}
-	if (rc < 0)
-		return page_failed(file, page, rc, err);
-	rc = file->codec->ops->decode(file, page, native ? scale : 1, &scaler,
-				      err);
+	if (rc == 0)
+		rc = file->codec->ops->decode(file, page, native ? scale : 1,
+					      &scaler, err);
 	if (rc == 0)
 		rc = kho_scaler_finish(&scaler, err);
+	if (rc == 0 && square)
+		rc = kho_stretch_finish(&stretch, err);
 	kho_scaler_release(&scaler);
+	kho_stretch_release(&stretch);
 	return rc < 0 ? page_failed(file, page, rc, err) : 0;
 }
 

@@ -73,6 +73,37 @@ int kho_scaler_push(struct kho_scaler *s, const uint8_t *row, kho_error *err);
 int kho_scaler_finish(struct kho_scaler *s, kho_error *err);
 void kho_scaler_release(struct kho_scaler *s);
 
+/*
+ * Pixels made square (codec_square.c).  kho_square_info() stretches the
+ * page's size on the axis of its lower resolution to the higher one's,
+ * where the two differ by more than 2% and at most 4 times, and says so
+ * in the description; 1 when it did.  The stretch then takes the rows of
+ * the page as stored (a kho_row_fn) and hands the stretched ones on.
+ */
+int kho_square_info(kho_page_info *info);
+
+struct kho_stretch {
+	kho_row_fn fn;
+	void *ctx;
+	uint32_t in_width, in_height;
+	uint32_t out_width, out_height;
+	int channels;
+	uint32_t rows_in, rows_out;
+	uint8_t *rows;	  /* the last two input rows, stretched across, and
+			   * one output row */
+	uint32_t *at;	  /* per output column: the input column left of it */
+	uint16_t *weight; /* ... and the next one's share, of 256 */
+};
+
+int kho_stretch_init(struct kho_stretch *s, uint32_t in_width,
+		     uint32_t in_height, uint32_t out_width,
+		     uint32_t out_height, int channels, kho_row_fn fn,
+		     void *ctx, const kho_limits *limits, kho_error *err);
+int kho_stretch_row(void *ctx, uint32_t y, const uint8_t *row, kho_error *err);
+/* Hands on the last rows; fails when input rows are missing. */
+int kho_stretch_finish(struct kho_stretch *s, kho_error *err);
+void kho_stretch_release(struct kho_stretch *s);
+
 /* Fails unless n bytes fit in one allocation under the limits. */
 int kho_check_alloc(const kho_limits *limits, uint64_t n, const char *what,
 		    kho_error *err);

@@ -179,4 +179,50 @@ for left, right in ((0.1, 0.3), (0.7, 0.9)):
     words = black(sys.argv[3], 0.2, 0.45, left, right)
     assert plain < 0.01 and 0.05 < words < 0.5, (left, plain, words)
 PY
+# A fax at 204 x 98 dpi (each pixel twice as tall as it is wide), A4: its
+# pixels are made square as it is decoded, and its page is A4 upright at
+# 204 dpi.  Drawn a pixel to a point it came out squashed to half its
+# height, wider than tall, its dpi said to be absurd.
+mkdir fax
+python3 - fax/FX-2021-00001.png <<'PY'
+import struct, sys, zlib
+w, h = 1728, 1143
+rows = []
+for y in range(h):
+    line = bytearray([255] * w)
+    # lines of words in the top two thirds
+    if 100 < y < 760 and y % 24 < 12:
+        for x in range(150, 1580):
+            if x % 9 < 3 and (x // 90) % 4 != 3:
+                line[x] = 0
+    rows.append(b"\0" + bytes(line))
+def chunk(kind, body):
+    return (struct.pack(">I", len(body)) + kind + body +
+            struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+with open(sys.argv[1], "wb") as f:
+    f.write(b"\x89PNG\r\n\x1a\n")
+    f.write(chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)))
+    # pixels per metre: 204 and 98 dpi (203.99 and 97.99)
+    f.write(chunk(b"pHYs", struct.pack(">IIB", 8031, 3858, 1)))
+    f.write(chunk(b"IDAT", zlib.compress(b"".join(rows), 6)))
+    f.write(chunk(b"IEND", b""))
+PY
+"$KHO" init froot >/dev/null
+expect_exit 0 run --root froot --inbox fax
+got=$(sql froot "SELECT p.width || ' ' || p.height || ' ' || p.ydpi || ' ' || pl.source_dpi || ' ' || pl.flags || ' ' || p.description FROM pages p JOIN plans pl ON pl.page=p.id;")
+case "$got" in
+"1728 2379 203.99 203.99 "*"; 203.99 x 97.99 dpi, pixels made square") ;;
+*) fail "the fax: $got" ;;
+esac
+case "$got" in *dpi-absurd*) fail "the fax's dpi: $got" ;; esac
+sha=$(sql froot "SELECT o.sha256 FROM outputs o WHERE o.name='result.pdf';")
+pdfinfo "froot/store/${sha:0:2}/$sha" >"$T/fax.info"
+read -r fw fh < <(awk '$1 == "Page" && $2 == "size:" {print $3, $5}' "$T/fax.info")
+python3 - "$fw" "$fh" <<'PY' || fail "the fax's page: $fw x $fh pts"
+import sys
+w, h = map(float, sys.argv[1:])
+# A4 at 204 dpi: 1728 x 2379 pixels, 609.9 x 839.6 points (or the crop of
+# it), and the band with the QR code above it
+assert abs(w - 609.9) < 15 and 825 < h < 940, (w, h)
+PY
 echo ok

@@ -62,6 +62,10 @@ want failed libtiff_segfault.tif
 for i in 1 2 3 4 5 6 7 8; do want done "g4_orientation_$i.tif"; done
 [ "$(sql root "SELECT count(*) FROM pages p JOIN originals o ON o.id=p.original WHERE o.name LIKE '%total-pages-zero.tif';")" = 3 ] ||
 	fail "total-pages-zero.tif is not 3 pages"
+# Its pages are a fax's, 1728 x 2156 pixels at 204 x 196 dpi: made
+# square, a US Letter page at 204 dpi.
+fax=$(sql root "SELECT DISTINCT p.width || ' ' || p.height || ' ' || p.xdpi || ' ' || p.ydpi FROM pages p JOIN originals o ON o.id=p.original WHERE o.name LIKE '%total-pages-zero.tif';")
+[ "$fax" = "1728 2244 204.0 204.0" ] || fail "total-pages-zero.tif's fax pages: $fax"
 for i in 1 2 3 4 5 6 7 8; do
 	o=$(sql root "SELECT p.orientation FROM pages p JOIN originals o ON o.id=p.original WHERE o.name LIKE '%g4_orientation_$i.tif';")
 	[ "$o" = "$i" ] || fail "g4_orientation_$i.tif: orientation $o"

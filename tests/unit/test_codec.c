@@ -357,6 +357,124 @@ static void test_tiff_g4_bitonal(void **state)
 	kt_rmtree(dir);
 }
 
+/*
+ * A fax at 204 x 98 dpi: each pixel twice as tall as it is wide.  Drawn
+ * one pixel to a point, the page came out at half its height; its pixels
+ * are made square as it is decoded, its rows stretched to 204 dpi, and
+ * the description says so.  A page stored 100 x 200 is stretched across;
+ * resolutions 6 times apart, or of 5 dpi, are no scanner's and are left
+ * as stored.
+ */
+static void test_fax_pixels_made_square(void **state)
+{
+	const char *dir = kt_tempdir("codec");
+	const uint32_t w = 172, h = 110;
+	uint8_t *bits = calloc((size_t)w * h, 1);
+	for (uint32_t y = 0; y < h; y++)
+		for (uint32_t x = 0; x < w; x++)
+			bits[(size_t)y * w + x] = (y >= 50 && y < 55) ||
+						  (x >= 80 && x < 84);
+	uint8_t *rows = pack_bits(bits, w, h, 1);
+	struct tiff_spec s = {
+		.w = w,
+		.h = h,
+		.bps = 1,
+		.spp = 1,
+		.photometric = PHOTOMETRIC_MINISWHITE,
+		.compression = COMPRESSION_CCITTFAX4,
+		.xres = 204,
+		.yres = 98,
+		.resunit = RESUNIT_INCH,
+	};
+	const char *path = path_in(dir, "fax.tif");
+	tiff_write(path, &s, rows);
+	struct opened o;
+	open_path(&o, path);
+	kho_page_info info;
+	kho_image img;
+	read_page(&o, 0, 1, &info, &img);
+	const uint32_t tall = (uint32_t)lround(h * 204.0 / 98.0);
+	assert_int_equal(info.width, w);
+	assert_int_equal(info.height, tall);
+	assert_true(info.xdpi == 204 && info.ydpi == 204);
+	assert_string_equal(info.description,
+			    "TIFF strips, 1-bit grey, CCITT G4; 204 x 98 dpi, "
+			    "pixels made square");
+	assert_int_equal(img.width, w);
+	assert_int_equal(img.height, tall);
+	/* The band of 5 rows is about 10 rows now, where it was drawn
+	 * stretched; the column band is where it was, on every row. */
+	uint32_t dark = 0, first = 0;
+	for (uint32_t y = 0; y < img.height; y++) {
+		const uint8_t *row = img.pixels + (size_t)y * img.stride;
+		if (row[10] < 128 && dark++ == 0)
+			first = y;
+		assert_true(row[81] == 0 && row[82] == 0);
+		if (row[10] == 255)
+			assert_true(row[78] == 255 && row[85] == 255);
+	}
+	if (dark < 9 || dark > 12 || abs((int)first - 104) > 2)
+		fail_msg("the band: %u rows from row %u, want about 10 from "
+			 "104", dark, first);
+	kho_image_release(&img);
+	/* At half size: half of the stretched page, every row handed on. */
+	read_page(&o, 0, 2, &info, &img);
+	assert_int_equal(img.width, (w + 1) / 2);
+	assert_int_equal(img.height, (tall + 1) / 2);
+	kho_image_release(&img);
+	uint32_t n = 0;
+	kho_error err = KHO_ERROR_INIT;
+	assert_int_equal(
+		kho_image_file_decode(o.file, 0, 1, count_rows, &n, &err), 0);
+	assert_int_equal(n, tall);
+	close_opened(&o);
+
+	/* Stored 100 x 200: the pixels are wide, the rows stretched across. */
+	s.xres = 100;
+	s.yres = 200;
+	path = path_in(dir, "wide.tif");
+	tiff_write(path, &s, rows);
+	open_path(&o, path);
+	read_page(&o, 0, 1, &info, &img);
+	assert_int_equal(info.width, 2 * w);
+	assert_int_equal(info.height, h);
+	assert_true(info.xdpi == 200 && info.ydpi == 200);
+	assert_int_equal(img.width, 2 * w);
+	const uint8_t *band = img.pixels + (size_t)52 * img.stride;
+	for (uint32_t x = 0; x < img.width; x++)
+		assert_int_equal(band[x], 0);
+	kho_image_release(&img);
+	close_opened(&o);
+
+	/* 300 x 50: left as stored, for the dpi to be found absurd. */
+	s.xres = 300;
+	s.yres = 50;
+	path = path_in(dir, "absurd.tif");
+	tiff_write(path, &s, rows);
+	open_path(&o, path);
+	read_page(&o, 0, 1, &info, &img);
+	assert_int_equal(info.height, h);
+	assert_true(info.xdpi == 300 && info.ydpi == 50);
+	assert_string_equal(info.description,
+			    "TIFF strips, 1-bit grey, CCITT G4");
+	kho_image_release(&img);
+	close_opened(&o);
+	/* 5.46 x 6.67: no scanner's resolution either. */
+	s.xres = 5.46f;
+	s.yres = 6.67f;
+	path = path_in(dir, "tiny.tif");
+	tiff_write(path, &s, rows);
+	open_path(&o, path);
+	read_page(&o, 0, 1, &info, &img);
+	assert_int_equal(info.width, w);
+	assert_int_equal(info.height, h);
+	kho_image_release(&img);
+	close_opened(&o);
+	free(rows);
+	free(bits);
+	kt_rmtree(dir);
+}
+
 static void test_tiff_grey_lzw_strips(void **state)
 {
 	const char *dir = kt_tempdir("codec");
@@ -2084,6 +2202,7 @@ int main(void)
 		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_open_refusals),
 		cmocka_unit_test(test_tiff_g4_bitonal),
+		cmocka_unit_test(test_fax_pixels_made_square),
 		cmocka_unit_test(test_tiff_grey_lzw_strips),
 		cmocka_unit_test(test_tiff_rgb_tiles),
 		cmocka_unit_test(test_tiff_16bit),

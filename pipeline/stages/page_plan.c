@@ -168,3 +168,14 @@ int kho_plan_measure(const kho_session *s, const kho_page *pg,
 	return KHO_OK;
 }
 
+int kho_plan_check_size(const kho_page *pg, const kho_page_info *info,
+			kho_error *err)
+{
+	if (info->width == pg->width && info->height == pg->height)
+		return KHO_OK;
+	return kho_error_set(err, KHO_FAIL,
+			     "the page decodes to %u x %u pixels where ingest "
+			     "recorded %u x %u (ingested by an earlier kho): "
+			     "ingest the file again",
+			     info->width, info->height, pg->width, pg->height);
+}

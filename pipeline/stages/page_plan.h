@@ -29,4 +29,11 @@ int kho_plan_measure(const kho_session *s, const kho_page *pg,
 		     const char *measured_in, kho_plan *plan, int *finer,
 		     kho_error *err);
 
+/* Fails, saying so, unless the page decodes (info, from
+ * kho_image_file_page_info) to the size ingest recorded: a plan is in the
+ * recorded size's pixels, and would crop another size wrongly (a page
+ * ingested by a kho that did not yet make a fax's pixels square). */
+int kho_plan_check_size(const kho_page *pg, const kho_page_info *info,
+			kho_error *err);
+
 #endif

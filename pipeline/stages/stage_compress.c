@@ -10,6 +10,7 @@
  * originals and plans give the same bytes.
  */
 #include "stages/stage.h"
+#include "stages/page_plan.h"
 #include "codec/codec.h"
 #include "pdf/pdf_writer.h"
 #include "render/g4_encode.h"
@@ -160,6 +161,8 @@ static int render_page(kho_session *s, source *src, const kho_page *pg,
 	size_t icc_size = 0;
 	if (rc == KHO_OK)
 		rc = kho_image_file_page_info(src->file, file_page, &info, err);
+	if (rc == KHO_OK)
+		rc = kho_plan_check_size(pg, &info, err);
 	if (rc == KHO_OK && info.has_icc)
 		rc = kho_image_file_icc(src->file, file_page, &icc, &icc_size,
 					err);

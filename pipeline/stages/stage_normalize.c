@@ -53,12 +53,19 @@ static int load_original(kho_session *s, loaded *l, const char *sha,
 static int plan_page(const kho_session *s, kho_image_file *file,
 		     const kho_page *pg, kho_plan *plan, kho_error *err)
 {
+	kho_page_info info;
+	int rc = kho_image_file_page_info(file, (uint32_t)pg->file_page, &info,
+					  err);
+	if (rc == KHO_OK)
+		rc = kho_plan_check_size(pg, &info, err);
+	if (rc)
+		return rc;
 	unsigned scale = kho_plan_scale(pg, NULL);
 	for (;;) {
 		kho_image reduced = KHO_IMAGE_INIT;
 		int finer = 0;
-		int rc = kho_image_file_read(file, (uint32_t)pg->file_page,
-					     scale, &reduced, err);
+		rc = kho_image_file_read(file, (uint32_t)pg->file_page, scale,
+					 &reduced, err);
 		if (rc == KHO_OK)
 			rc = kho_plan_measure(s, pg, &reduced, scale,
 					      "normalize", plan, &finer, err);

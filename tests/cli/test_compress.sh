@@ -225,4 +225,16 @@ w, h = map(float, sys.argv[1:])
 # it), and the band with the QR code above it
 assert abs(w - 609.9) < 15 and 825 < h < 940, (w, h)
 PY
+# The same page as an earlier kho recorded it (its size as stored, 1728 x
+# 1143, and its plan in those pixels): compress again refuses it, saying
+# why, rather than crop the taller page by a plan made for the shorter.
+sql froot "UPDATE pages SET height = 1143, ydpi = 98;"
+expect_exit 0 retry --root froot compress --record FX-2021-00001
+run_kho compress --root froot
+[ "$rc" = 1 ] || fail "compress of the page recorded at another size exited $rc"
+err=$(sql froot "SELECT error FROM jobs WHERE stage='compress' AND record_id='FX-2021-00001';")
+case "$err" in
+*"decodes to 1728 x 2379 pixels where ingest recorded 1728 x 1143"*"ingest the file again"*) ;;
+*) fail "compress of the page recorded at another size: $err" ;;
+esac
 echo ok

@@ -129,8 +129,12 @@ static void truth_row(struct gs_buf *b, const struct gs_record *rec,
 		      s < 0 ? "-" : "", a / 100, a % 100, pg->rotation,
 		      pg->border, mode_name(pg),
 		      /* issue 3: a punch hole or bleed-through makes a page
-		       * not blank; only empty paper is */
-		      pg->blank && !pg->bleed && !pg->holes, pg->paper_x,
+		       * not blank; only empty paper is.  Bleed-through (at
+		       * most 14 levels below the paper) does not survive a
+		       * 1-bit scan's threshold: the page stored is empty. */
+		      pg->blank && !pg->holes &&
+			      !(pg->bleed && pg->store != GS_STORE_BITONAL),
+		      pg->paper_x,
 		      pg->paper_y, pg->paper_w, pg->paper_h,
 		      pg->blank ? "none" : pg->nearly_blank ? "page-number"
 							     : "text");

@@ -350,6 +350,39 @@ static int print_only(const kho_ink *ink, const uint8_t *chroma,
 	return KHO_OK;
 }
 
+/* The widest stroke of type read with wide_strokes(): a headline's. */
+#define WIDE_STROKE_MM 3.0
+
+/*
+ * Large or bold type (phototest_2's, 50 pixels high at 72 dpi, strokes of
+ * 5 pixels) has strokes as wide as the blob that marks a filled area's
+ * inside (1.5 mm): they are left out of the ink, and its lines are read
+ * in fragments, which do not say which way up the page is and place its
+ * lines a few tenths of a degree off.  Where the lines do not read
+ * clearly which way up, the ink is found again with strokes up to
+ * WIDE_STROKE_MM kept (a photo's inside is still left out), and where its
+ * lines run the same way and read clearly, its reading stands, skew and
+ * all (phototest_2: 0.42 upright, 9 lines, where it read 24 fragments).
+ */
+static int wide_strokes(const uint8_t *lit, const kho_image *img,
+			const kho_paper *paper, double dpi, kho_analysis *out,
+			kho_error *err)
+{
+	kho_ink wide = KHO_INK_INIT;
+	kho_orientation o;
+	const int blob = (int)KHO_MAX(5.0, dpi * WIDE_STROKE_MM / 25.4);
+	int rc = kho_ink_from_grey(lit, img->width, img->width, img->height,
+				   paper->usable, (int)out->stats.paper_level,
+				   (int)out->stats.ink_level, blob, &wide, err);
+	if (rc == KHO_OK)
+		rc = kho_orientation_find(&wide, &o, err);
+	kho_ink_release(&wide);
+	if (rc == KHO_OK && o.confidence >= 0.5 &&
+	    o.rotation % 180 == out->orient.rotation % 180)
+		out->orient = o;
+	return rc;
+}
+
 /* A page whose paper's light falls across it (shade, as measured) is
  * measured again with that light evened out of a copy of its grey levels
  * (*evened): the shadow's paper is then paper for the ink, the skew and
@@ -459,14 +492,32 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	out->sideways = lines && out->rotation == 0 && lines->rotation % 180 &&
 			lines->along >= KHO_SIDEWAYS_PEAK;
 	/* Lines of text enough across the page that do not read clearly
-	 * upright (large type read in fragments, a script the test does not
-	 * know): it may be upside down, and is said to be so rather than
-	 * turned. */
+	 * upright (a form's boxes and short entries, a script the test does
+	 * not know): it may be upside down, and is said to be so rather than
+	 * turned.  Either way, large or bold type is read again first. */
 	out->upside_unsure = lines && out->rotation == 0 &&
 			     lines->rotation % 180 == 0 &&
 			     lines->across >= KHO_SIDEWAYS_PEAK &&
 			     lines->lines >= KHO_UPDOWN_LINES &&
 			     lines->updown < KHO_UPDOWN_CLEAR;
+	if ((out->upside_unsure || out->sideways) && lines == &out->orient) {
+		const int rc2 = wide_strokes(lit, img, &paper, dpi, out, err);
+		if (rc2) {
+			free(evened);
+			free(grey);
+			kho_paper_release(&paper);
+			kho_ink_release(&ink);
+			return rc2;
+		}
+		/* Read clearly with its wide strokes kept (the first
+		 * reading's confidence was below 0.5, or it would not be
+		 * unsure): turned and straightened by that reading. */
+		if (out->orient.confidence >= 0.5) {
+			out->rotation = out->orient.rotation;
+			out->upside_unsure = 0;
+			out->sideways = 0;
+		}
+	}
 	if (lines) {
 		out->skew = lines->skew.angle;
 		out->skew_confidence = lines->skew.confidence;

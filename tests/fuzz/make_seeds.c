@@ -67,6 +67,7 @@ struct tiff_spec {
 	int rps;   /* rows per strip */
 	int alpha; /* an extra alpha sample */
 	int pages;
+	int fax;   /* 204 x 98 dpi (pixels made square as decoded) */
 };
 
 static void tiff_sample_row(const struct tiff_spec *s, int y, uint8_t *row,
@@ -135,8 +136,8 @@ static void write_tiff(const struct tiff_spec *s)
 		TIFFSetField(t, TIFFTAG_COMPRESSION, s->compression);
 		TIFFSetField(t, TIFFTAG_PLANARCONFIG,
 			     s->planar ? s->planar : PLANARCONFIG_CONTIG);
-		TIFFSetField(t, TIFFTAG_XRESOLUTION, 300.0);
-		TIFFSetField(t, TIFFTAG_YRESOLUTION, 300.0);
+		TIFFSetField(t, TIFFTAG_XRESOLUTION, s->fax ? 204.0 : 300.0);
+		TIFFSetField(t, TIFFTAG_YRESOLUTION, s->fax ? 98.0 : 300.0);
 		TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
 		if (s->pages > 1) {
 			TIFFSetField(t, TIFFTAG_SUBFILETYPE, FILETYPE_PAGE);
@@ -256,6 +257,10 @@ static void tiffs(void)
 		 PHOTOMETRIC_MINISBLACK, 8, 1, 0, 0, 0, 0, 0},
 		{"three-pages-g4.tif", "w", COMPRESSION_CCITTFAX4,
 		 PHOTOMETRIC_MINISWHITE, 1, 1, 0, 0, 0, 0, 3},
+		{"fax-g3-204x98.tif", "w", COMPRESSION_CCITTFAX3,
+		 PHOTOMETRIC_MINISWHITE, 1, 1, 0, 0, 0, 0, 0, 1},
+		{"rgb8-lzw-204x98.tif", "w", COMPRESSION_LZW, PHOTOMETRIC_RGB,
+		 8, 3, 0, 0, 16, 0, 0, 1},
 	};
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
 		write_tiff(&specs[i]);
@@ -391,8 +396,8 @@ static void jpegs(void)
 
 /* ---- PNG ---- */
 
-static void write_png(const char *name, int color, int depth, int interlace,
-		      int trns)
+static void write_png_dpi(const char *name, int color, int depth,
+			  int interlace, int trns, unsigned xppm, unsigned yppm)
 {
 	FILE *f = fopen(path_of("png", name), "wb");
 	if (!f)
@@ -406,7 +411,7 @@ static void write_png(const char *name, int color, int depth, int interlace,
 	png_set_IHDR(png, info, W, H, depth, color,
 		     interlace ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
 		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-	png_set_pHYs(png, info, 11811, 11811, PNG_RESOLUTION_METER);
+	png_set_pHYs(png, info, xppm, yppm, PNG_RESOLUTION_METER);
 	if (color == PNG_COLOR_TYPE_PALETTE) {
 		png_color pal[4] = {{255, 255, 255},
 				    {20, 20, 20},
@@ -472,6 +477,13 @@ static void write_png(const char *name, int color, int depth, int interlace,
 	free(rows);
 }
 
+/* At 300 dpi. */
+static void write_png(const char *name, int color, int depth, int interlace,
+		      int trns)
+{
+	write_png_dpi(name, color, depth, interlace, trns, 11811, 11811);
+}
+
 static void pngs(void)
 {
 	write_png("grey1.png", PNG_COLOR_TYPE_GRAY, 1, 0, 0);
@@ -481,6 +493,9 @@ static void pngs(void)
 	write_png("rgba-interlaced.png", PNG_COLOR_TYPE_RGB_ALPHA, 8, 1, 0);
 	write_png("grey-alpha.png", PNG_COLOR_TYPE_GRAY_ALPHA, 8, 0, 0);
 	write_png("rgb8-trns-interlaced.png", PNG_COLOR_TYPE_RGB, 8, 1, 1);
+	/* 100 x 200 dpi: pixels made square across */
+	write_png_dpi("grey8-100x200.png", PNG_COLOR_TYPE_GRAY, 8, 0, 0, 3937,
+		      7874);
 }
 
 int main(int argc, char **argv)

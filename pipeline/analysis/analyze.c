@@ -258,9 +258,8 @@ static void turn_box(double W, double H, int r, double *x, double *y,
  * FAINT_TEXT_STEP or more below their own background (the mean of the
  * box about them, so that a pale scanner bed or a shadow is no mark) are
  * read for the skew, across the page or along it, and for which way up
- * the page reads.  Where they are bleed-through
- * (mirrored left to right, as a sheet is turned over), their letters are
- * still the right way up.
+ * the page reads.  Where they are bleed-through (mirrored left to right,
+ * as a sheet is turned over), their letters are still the right way up.
  */
 static int faint_skew(const uint8_t *grey, uint32_t width, uint32_t height,
 		      const kho_paper *paper, double dpi, kho_analysis *out,

@@ -175,7 +175,8 @@ int kho_plan_check_size(const kho_page *pg, const kho_page_info *info,
 		return KHO_OK;
 	return kho_error_set(err, KHO_FAIL,
 			     "the page decodes to %u x %u pixels where ingest "
-			     "recorded %u x %u (ingested by an earlier kho): "
-			     "ingest the file again",
+			     "recorded %u x %u (an earlier kho, which did not "
+			     "make a fax's pixels square): its plan is in the "
+			     "recorded size's pixels, and it is not rendered",
 			     info->width, info->height, pg->width, pg->height);
 }

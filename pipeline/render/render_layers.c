@@ -297,6 +297,8 @@ void kho_mixed_grey_row(const uint8_t *rgb, uint32_t w, uint8_t *grey)
 	 * most 255 * 256 + 128, so 16-bit lanes hold it exactly. */
 	const __m128i zero = _mm_setzero_si128();
 	const __m128i chroma = _mm_set1_epi8((char)KHO_MIXED_CHROMA);
+	const __m128i dark_max = _mm_set1_epi8((char)(KHO_MIXED_DARK - 1));
+	const __m128i ones = _mm_set1_epi8((char)0xff);
 	const __m128i kr = _mm_set1_epi16(77), kg = _mm_set1_epi16(150),
 		      kb = _mm_set1_epi16(29), round = _mm_set1_epi16(128);
 	for (; (size_t)(x + 5) * 3 + 1 <= (size_t)w * 3; x += 5) {
@@ -322,9 +324,15 @@ void kho_mixed_grey_row(const uint8_t *rgb, uint32_t w, uint8_t *grey)
 			s = _mm_add_epi16(s, _mm_mullo_epi16(b, kb));
 			luma[h] = _mm_srli_epi16(_mm_add_epi16(s, round), 8);
 		}
+		/* brightest channel below KHO_MIXED_DARK: all ones */
+		const __m128i dark = _mm_cmpeq_epi8(
+			_mm_subs_epu8(hi, dark_max), zero);
+		const __m128i coloured = _mm_or_si128(
+			_mm_and_si128(dark, hi), _mm_andnot_si128(dark, ones));
 		const __m128i out = _mm_or_si128(
-			_mm_packus_epi16(luma[0], luma[1]),
-			_mm_andnot_si128(neutral, _mm_set1_epi8((char)0xff)));
+			_mm_and_si128(neutral,
+				      _mm_packus_epi16(luma[0], luma[1])),
+			_mm_andnot_si128(neutral, coloured));
 		uint8_t lanes[16];
 		_mm_storeu_si128((__m128i *)lanes, out);
 		grey[x] = lanes[0];
@@ -338,8 +346,11 @@ void kho_mixed_grey_row(const uint8_t *rgb, uint32_t w, uint8_t *grey)
 		const uint8_t *p = rgb + (size_t)x * 3;
 		const int hi = KHO_MAX(p[0], KHO_MAX(p[1], p[2]));
 		const int lo = KHO_MIN(p[0], KHO_MIN(p[1], p[2]));
-		/* Coloured ink is left to the background: white here. */
-		grey[x] = hi - lo > KHO_MIXED_CHROMA ? 255 : kho_luma(p);
+		/* Coloured ink is left to the background, white here; black
+		 * print under it is dark in every channel. */
+		grey[x] = hi - lo <= KHO_MIXED_CHROMA ? kho_luma(p)
+			  : hi < KHO_MIXED_DARK	       ? (uint8_t)hi
+						       : 255;
 	}
 }
 

@@ -91,8 +91,18 @@ void kho_layers_free(kho_layers *l);
  * in the background. */
 #define KHO_MIXED_CHROMA 56
 
+/* ... or when every channel is below this: black print under a seal's
+ * ring, coloured by the ink over it and by the JPEG's colour spread from
+ * the ring into its strokes (the ring's own red is over 200, a blue pen's
+ * blue over 120: coloured ink on paper keeps its own channel bright).  The
+ * text under a seal was left to the background at a third of the
+ * resolution, and read worse than the scan (the legibility bench: 0.176
+ * words wrong on the seal pages, 0.143 with it). */
+#define KHO_MIXED_DARK 96
+
 /* A mixed page's colour row (w RGB pixels) as the text layer sees it:
- * white where a pixel's channels spread above KHO_MIXED_CHROMA, its luma
+ * where a pixel's channels spread above KHO_MIXED_CHROMA, its brightest
+ * channel if that is below KHO_MIXED_DARK and white otherwise; its luma
  * (kho_luma) elsewhere. */
 void kho_mixed_grey_row(const uint8_t *rgb, uint32_t w, uint8_t *grey);
 

@@ -459,13 +459,8 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	if (rc == KHO_OK)
 		rc = faint_skew(lit, img->width, img->height, &paper, dpi, out,
 				err);
-	if (rc) {
-		free(evened);
-		free(grey);
-		kho_paper_release(&paper);
-		kho_ink_release(&ink);
-		return rc;
-	}
+	if (rc)
+		goto out;
 	out->bed = paper.bed;
 	memcpy(out->sides, paper.sides, sizeof(out->sides));
 	out->edge_angle = paper.edge_angle;
@@ -500,14 +495,9 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 			     lines->lines >= KHO_UPDOWN_LINES &&
 			     lines->updown < KHO_UPDOWN_CLEAR;
 	if ((out->upside_unsure || out->sideways) && lines == &out->orient) {
-		const int rc2 = wide_strokes(lit, img, &paper, dpi, out, err);
-		if (rc2) {
-			free(evened);
-			free(grey);
-			kho_paper_release(&paper);
-			kho_ink_release(&ink);
-			return rc2;
-		}
+		rc = wide_strokes(lit, img, &paper, dpi, out, err);
+		if (rc)
+			goto out;
 		/* Read clearly with its wide strokes kept (the first
 		 * reading's confidence was below 0.5, or it would not be
 		 * unsure): turned and straightened by that reading. */
@@ -560,11 +550,12 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 			out->blank_score = KHO_MIN(out->blank_score, 0.5);
 		}
 	}
+out:
 	free(evened);
 	free(grey);
 	kho_paper_release(&paper);
 	kho_ink_release(&ink);
-	return KHO_OK;
+	return rc;
 }
 
 int kho_analysis_wants_finer(const kho_analysis *a)

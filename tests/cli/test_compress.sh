@@ -3,7 +3,8 @@
 # mixed a colour JPEG under a G4 mask that keeps the seal red; the page
 # size follows the crop and the dpi; every PDF passes qpdf --check; the
 # same plan gives the same bytes; tiff_master = yes adds master.tif to the
-# bag.
+# bag; dark sheets and shadows keep their words; a fax's pixels are made
+# square, and a page recorded at another size is refused.
 . "$(dirname "$0")/lib.sh"
 command -v qpdf >/dev/null && command -v pdftoppm >/dev/null &&
 	command -v pdfimages >/dev/null || skip "qpdf and poppler-utils are needed"

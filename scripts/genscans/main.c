@@ -129,10 +129,12 @@ static void truth_row(struct gs_buf *b, const struct gs_record *rec,
 		      s < 0 ? "-" : "", a / 100, a % 100, pg->rotation,
 		      pg->border, mode_name(pg),
 		      /* issue 3: a punch hole or bleed-through makes a page
-		       * not blank; only empty paper is.  Bleed-through (at
-		       * most 14 levels below the paper) does not survive a
-		       * 1-bit scan's threshold: the page stored is empty. */
-		      pg->blank && !pg->holes &&
+		       * not blank; only empty paper is.  But a hole shows
+		       * what is behind the sheet: the dark bed where it is
+		       * bordered, else the white lid, which is no mark.  And
+		       * bleed-through (at most 14 levels below the paper)
+		       * does not survive a 1-bit scan's threshold. */
+		      pg->blank && !(pg->holes && pg->bordered) &&
 			      !(pg->bleed && pg->store != GS_STORE_BITONAL),
 		      pg->paper_x,
 		      pg->paper_y, pg->paper_w, pg->paper_h,

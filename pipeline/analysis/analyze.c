@@ -11,6 +11,9 @@
  * than faint marks: a page of print at low contrast beside a photo reads
  * 40 and more; a colour photo of a cat read 5 in its fur. */
 #define FAINT_UNDER_INK_LINES 10
+/* Runs of ink this long both across and down are a filled area's inside
+ * (a photo's), not a stroke, and are left out of the ink. */
+#define INSIDE_MM 1.5
 /* Ink whose chroma is this far over the paper's is coloured: a seal's, a
  * signature's (a red seal's ring about 180, blue ink over 100; black
  * print, even on tinted paper and through a JPEG's colour, well below). */
@@ -247,6 +250,12 @@ static void turn_box(double W, double H, int r, double *x, double *y,
 	}
 }
 
+/* inside_mm at dpi, in pixels: 5 at least. */
+static int inside_px(double dpi, double inside_mm)
+{
+	return (int)KHO_MAX(5.0, dpi * inside_mm / 25.4);
+}
+
 /* The box about each pixel whose mean is its background: about 4 mm. */
 #define FAINT_BOX_MM 4.0
 
@@ -298,8 +307,7 @@ static int faint_skew(const uint8_t *grey, uint32_t width, uint32_t height,
 	kho_ink faint = KHO_INK_INIT;
 	int rc = kho_ink_from_grey(flat, width, width, height, paper->usable,
 				   level, level - FAINT_TEXT_STEP,
-				   (int)KHO_MAX(5.0, dpi * 1.5 / 25.4), &faint,
-				   err);
+				   inside_px(dpi, INSIDE_MM), &faint, err);
 	free(flat);
 	if (rc == KHO_OK)
 		rc = kho_orientation_find(&faint, &out->faint, err);
@@ -349,8 +357,20 @@ static int print_only(const kho_ink *ink, const uint8_t *chroma,
 	return KHO_OK;
 }
 
-/* The widest stroke of type read with wide_strokes(): a headline's. */
+/* wide_strokes() keeps strokes up to this wide (a headline's). */
 #define WIDE_STROKE_MM 3.0
+
+/* The page's ink (the points darker than its ink level on usable paper),
+ * with filled insides of inside_mm and more left out. */
+static int page_ink(const uint8_t *lit, const kho_image *img,
+		    const kho_paper *paper, const kho_page_stats *st,
+		    double dpi, double inside_mm, kho_ink *ink, kho_error *err)
+{
+	return kho_ink_from_grey(lit, img->width, img->width, img->height,
+				 paper->usable, (int)st->paper_level,
+				 (int)st->ink_level, inside_px(dpi, inside_mm), ink,
+				 err);
+}
 
 /*
  * Large or bold type (phototest_2's, 50 pixels high at 72 dpi, strokes of
@@ -369,10 +389,8 @@ static int wide_strokes(const uint8_t *lit, const kho_image *img,
 {
 	kho_ink wide = KHO_INK_INIT;
 	kho_orientation o;
-	const int blob = (int)KHO_MAX(5.0, dpi * WIDE_STROKE_MM / 25.4);
-	int rc = kho_ink_from_grey(lit, img->width, img->width, img->height,
-				   paper->usable, (int)out->stats.paper_level,
-				   (int)out->stats.ink_level, blob, &wide, err);
+	int rc = page_ink(lit, img, paper, &out->stats, dpi, WIDE_STROKE_MM,
+			  &wide, err);
 	if (rc == KHO_OK)
 		rc = kho_orientation_find(&wide, &o, err);
 	kho_ink_release(&wide);
@@ -438,15 +456,11 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 			      err);
 	kho_shading_free(&shade);
 	const uint8_t *lit = evened ? evened : grey;
-	const int blob = (int)KHO_MAX(5.0, dpi * 1.5 / 25.4);
 	/* All the ink is the content the crop keeps; the print's places the
 	 * lines. */
 	if (rc == KHO_OK)
-		rc = kho_ink_from_grey(lit, img->width, img->width,
-				       img->height, paper.usable,
-				       (int)out->stats.paper_level,
-				       (int)out->stats.ink_level, blob, &ink,
-				       err);
+		rc = page_ink(lit, img, &paper, &out->stats, dpi, INSIDE_MM,
+			      &ink, err);
 	kho_ink print_ink = KHO_INK_INIT;
 	if (rc == KHO_OK)
 		rc = print_only(&ink, chroma, img->width, &out->stats,

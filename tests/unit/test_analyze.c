@@ -55,6 +55,17 @@ static kho_analysis analyze(const kho_image *img)
 	return a;
 }
 
+/* The analysis of img as stored turned clockwise by turn degrees. */
+static kho_analysis analyze_stored(const kho_image *img, int turn)
+{
+	kho_image stored;
+	kho_error err = KHO_ERROR_INIT;
+	assert_int_equal(kho_image_turn(img, 0, turn, &stored, &err), KHO_OK);
+	const kho_analysis a = analyze(&stored);
+	kho_image_release(&stored);
+	return a;
+}
+
 static void expect_mode(const kho_analysis *a, kho_mode mode, const char *page)
 {
 	if (a->mode != mode)
@@ -142,13 +153,10 @@ static void test_seal_through_the_print(void **state)
 	/* The ring (a stroke of 1 mm, thinner than a blot) reaches from the
 	 * first line to below the last. */
 	synth_ring(&pg, 360, 290, 180, 6, (synth_rgb){215, 35, 35});
-	kho_image img, stored;
+	kho_image img;
 	scan(&pg, 1.2, 2, 22, &img);
 	for (int turn = 0; turn < 360; turn += 90) {
-		kho_error err = KHO_ERROR_INIT;
-		assert_int_equal(kho_image_turn(&img, 0, turn, &stored, &err),
-				 KHO_OK);
-		const kho_analysis a = analyze(&stored);
+		const kho_analysis a = analyze_stored(&img, turn);
 		expect_mode(&a, KHO_MODE_MIXED, "a letter with a seal");
 		if (a.rotation != (360 - turn) % 360 ||
 		    fabs(a.skew - 1.2) > 0.1)
@@ -158,7 +166,6 @@ static void test_seal_through_the_print(void **state)
 				 lines, turn, a.rotation,
 				 a.orient.confidence, a.orient.lines,
 				 a.orient.updown, a.skew);
-		kho_image_release(&stored);
 	}
 	kho_image_release(&img);
 	synth_page_release(&pg);
@@ -185,19 +192,15 @@ static void test_columns_out_of_step(void **state)
 	right.y0 += pitch / 2;
 	assert_true(synth_text_block(&pg, &left, &rng) > 20);
 	assert_true(synth_text_block(&pg, &right, &rng) > 20);
-	kho_image img, stored;
+	kho_image img;
 	scan(&pg, -0.6, 2, 32, &img);
 	for (int turn = 0; turn < 360; turn += 90) {
-		kho_error err = KHO_ERROR_INIT;
-		assert_int_equal(kho_image_turn(&img, 0, turn, &stored, &err),
-				 KHO_OK);
-		const kho_analysis a = analyze(&stored);
+		const kho_analysis a = analyze_stored(&img, turn);
 		if (a.rotation != (360 - turn) % 360)
 			fail_msg("two columns out of step stored at %d: turned "
 				 "%d (confidence %.2f, %d lines read, up %.2f)",
 				 turn, a.rotation, a.orient.confidence,
 				 a.orient.lines, a.orient.updown);
-		kho_image_release(&stored);
 	}
 	kho_image_release(&img);
 	synth_page_release(&pg);
@@ -256,13 +259,10 @@ static void test_large_bold_type_reads_its_way_up(void **state)
 	t.stroke = 8;	 /* 1.4 mm */
 	t.pitch = 1.25 * synth_line_height(&t); /* set close */
 	assert_true(synth_text_block(&pg, &t, &rng) >= 8);
-	kho_image img, stored;
+	kho_image img;
 	scan(&pg, 0.7, 2, 52, &img);
 	for (int turn = 0; turn < 360; turn += 90) {
-		kho_error err = KHO_ERROR_INIT;
-		assert_int_equal(kho_image_turn(&img, 0, turn, &stored, &err),
-				 KHO_OK);
-		const kho_analysis a = analyze(&stored);
+		const kho_analysis a = analyze_stored(&img, turn);
 		if (a.rotation != (360 - turn) % 360 || a.upside_unsure ||
 		    a.sideways || fabs(a.skew - 0.7) > 0.1)
 			fail_msg("large bold type stored at %d: turned %d "
@@ -270,7 +270,6 @@ static void test_large_bold_type_reads_its_way_up(void **state)
 				 "%.2f), skew %.3f",
 				 turn, a.rotation, a.upside_unsure, a.sideways,
 				 a.orient.lines, a.orient.updown, a.skew);
-		kho_image_release(&stored);
 	}
 	kho_image_release(&img);
 	synth_page_release(&pg);
@@ -479,17 +478,14 @@ static void test_faded_print_is_straightened(void **state)
 	synth_page pg;
 	synth_page_new(&pg, PAGE_W, PAGE_H, 1, 2, SYNTH_GREY(PAPER));
 	text(&pg, 1640, SYNTH_GREY(PAPER - 35), 13);
-	kho_image img, stored;
+	kho_image img;
 	scan(&pg, skew, 2, 14, &img);
 	/* Upright, and stored at each turn: its faint lines read which way
 	 * up it is (they were read for the skew alone, and a page stored at
 	 * a quarter turn was left lying sideways, one at a half turn upside
 	 * down), so it is turned back, its skew the same. */
 	for (int turn = 0; turn < 360; turn += 90) {
-		kho_error err = KHO_ERROR_INIT;
-		assert_int_equal(kho_image_turn(&img, 0, turn, &stored, &err),
-				 KHO_OK);
-		const kho_analysis a = analyze(&stored);
+		const kho_analysis a = analyze_stored(&img, turn);
 		expect_mode(&a, KHO_MODE_GREY, "faded print");
 		if (strcmp(a.skew_source, "faint text") != 0 ||
 		    fabs(a.skew - skew) > 0.1 ||
@@ -502,7 +498,6 @@ static void test_faded_print_is_straightened(void **state)
 				 a.skew_confidence, a.orient.skew.confidence,
 				 a.stats.faint_fraction, a.stats.ink_fraction,
 				 a.rotation, a.sideways);
-		kho_image_release(&stored);
 	}
 	kho_image_release(&img);
 	synth_page_release(&pg);
@@ -530,13 +525,10 @@ static void test_low_contrast_print_beside_a_photo(void **state)
 	const int lines = synth_text_block(&pg, &t, &rng);
 	assert_true(lines >= 15);
 	synth_photo(&pg, 110, 1060, 1020, 580, 0, 70, 105, 30, &rng);
-	kho_image img, stored;
+	kho_image img;
 	scan(&pg, skew, 10, 42, &img);
 	for (int turn = 0; turn < 360; turn += 90) {
-		kho_error err = KHO_ERROR_INIT;
-		assert_int_equal(kho_image_turn(&img, 0, turn, &stored, &err),
-				 KHO_OK);
-		const kho_analysis a = analyze(&stored);
+		const kho_analysis a = analyze_stored(&img, turn);
 		if (a.stats.faint_fraction >= a.stats.ink_fraction)
 			fail_msg("the photo's grain made less ink (%.4f) than "
 				 "the print faint marks (%.4f)",
@@ -551,7 +543,6 @@ static void test_low_contrast_print_beside_a_photo(void **state)
 				 turn, a.skew, a.skew_source, a.skew_confidence,
 				 a.orient.skew.confidence, a.rotation,
 				 a.faint.lines, a.faint.updown);
-		kho_image_release(&stored);
 	}
 	kho_image_release(&img);
 	synth_page_release(&pg);
@@ -732,13 +723,9 @@ static void test_two_lines_sideways_are_flagged(void **state)
 		t.y1 = t.y0 + (pages[i].lines - 1) * 1.6 * lh + lh + 1;
 		const int lines = synth_text_block(&pg, &t, &rng);
 		assert_int_equal(lines, pages[i].lines);
-		kho_image img, stored;
+		kho_image img;
 		scan(&pg, 1.2, 2, 41 + i, &img);
-		kho_error err = KHO_ERROR_INIT;
-		assert_int_equal(kho_image_turn(&img, 0, pages[i].stored_at,
-						&stored, &err),
-				 KHO_OK);
-		const kho_analysis a = analyze(&stored);
+		const kho_analysis a = analyze_stored(&img, pages[i].stored_at);
 		if (a.rotation != pages[i].rotation ||
 		    a.sideways != pages[i].sideways)
 			fail_msg("%d lines stored at %d: turned %d, sideways "
@@ -749,7 +736,6 @@ static void test_two_lines_sideways_are_flagged(void **state)
 				 pages[i].sideways, a.orient.across,
 				 a.orient.along, a.orient.confidence);
 		assert_string_equal(a.skew_source, "text");
-		kho_image_release(&stored);
 		kho_image_release(&img);
 		synth_page_release(&pg);
 	}

@@ -14,9 +14,8 @@
 set -euo pipefail
 keep=""
 [ "${1:-}" = --keep ] && keep=$2
-src=$(cd "$(dirname "$0")/../.." && pwd)
-build=${KHO_BUILD_DIR:-$src/build}
-KHO=$build/kho
+. "$(dirname "$0")/lib.sh"
+bench_build
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind is missing" >&2; exit 1; }
 W=${keep:-$(mktemp -d "${TMPDIR:-/tmp}/kho-callgrind-XXXXXX")}
 [ -n "$keep" ] || trap 'rm -rf "$W"' EXIT

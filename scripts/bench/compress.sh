@@ -19,8 +19,9 @@
 # kho's page, Leptonica's and the original as scanned are from it; the
 # mean word confidence is given for each too (higher reads better).
 #
-# Needs: a kho build (KHO_BUILD_DIR, default build/; built Release when
-# missing), scripts/peers/build.sh's needs, imagemagick, tesseract-ocr,
+# Needs: a kho build (KHO_BUILD_DIR, default build/; brought up to date
+# with the working tree, configured Release where new),
+# scripts/peers/build.sh's needs, imagemagick, tesseract-ocr,
 # tesseract-ocr-vie, poppler-utils, python3, GNU time (/usr/bin/time).
 set -euo pipefail
 

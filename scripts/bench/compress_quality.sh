@@ -18,9 +18,8 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: $0 [--seed N] [--qualities \"Q...\"] [--ocr \"Q...\"]" >&2; exit 2 ;;
 	esac
 done
-src=$(cd "$(dirname "$0")/../.." && pwd)
-build=${KHO_BUILD_DIR:-$src/build}
-KHO=$build/kho
+. "$(dirname "$0")/lib.sh"
+bench_build
 W=$(mktemp -d "${TMPDIR:-/tmp}/kho-bench-quality-XXXXXX")
 trap 'rm -rf "$W"' EXIT
 export OMP_THREAD_LIMIT=1

@@ -18,15 +18,15 @@ bench_need() {
 	done
 }
 
-# bench_build: a Release build in $build, made when kho, kho-genscans or
-# libkho.a is missing; then build is absolute (some peers run from other
-# folders) and KHO names kho.
+# bench_build: $build brought up to date with the working tree (configured
+# Release where it is new), so that the figures are those of the sources
+# as they are; then build is absolute (some peers run from other folders)
+# and KHO names kho.
 bench_build() {
-	if [ ! -x "$build/kho" ] || [ ! -x "$build/kho-genscans" ] ||
-		[ ! -f "$build/libkho.a" ]; then
+	if [ ! -f "$build/CMakeCache.txt" ]; then
 		cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-		cmake --build "$build" -j"$(nproc)" >/dev/null
 	fi
+	cmake --build "$build" -j"$(nproc)" >/dev/null
 	build=$(cd "$build" && pwd)
 	KHO=$build/kho
 }

@@ -13,8 +13,8 @@
 # (single-page files, stored upright: Leptonica finds no orientation, and
 # pixRead takes only a file's first page).
 #
-# Needs a kho build (KHO_BUILD_DIR, default build/, built Release when
-# missing), libleptonica-dev (scripts/peers/build.sh), python3.
+# Needs a kho build (KHO_BUILD_DIR, default build/, brought up to date
+# with the working tree, configured Release where new), libleptonica-dev (scripts/peers/build.sh), python3.
 set -euo pipefail
 
 seed=303 records=60 keep=""

@@ -53,8 +53,9 @@ static int to_grey(const kho_image *img, uint8_t **grey, uint8_t **chroma,
 /*
  * Marks too faint to be ink (bleed-through from the other side, a pencil
  * note, an erased line) still run in lines: the pixels a few levels below
- * the paper around them give a row profile with a peak, where the grain
- * and the scanner's noise give none.  Returns that peak (about 1 for
+ * the paper around them give a profile across their lines with a peak
+ * (of rows, or of columns on a sheet stored at a quarter turn), where the
+ * grain and the scanner's noise give none.  Returns that peak (about 1 for
  * noise).
  */
 /* The mean of rows [y0, y1) and columns [x0, x1) from the integral
@@ -144,13 +145,23 @@ static double faint_structure(const uint8_t *grey, uint32_t w, uint32_t h,
 		}
 	}
 	free(ii);
-	kho_skew sk;
-	memset(&sk, 0, sizeof(sk));
+	/* The lines run across the page, or down it where the sheet was
+	 * stored at a quarter turn. */
+	kho_skew across, along;
+	memset(&across, 0, sizeof(across));
+	memset(&along, 0, sizeof(along));
+	kho_ink turned = KHO_INK_INIT;
 	if (rc == KHO_OK && marks.n >= 150)
-		rc = kho_skew_coarse(&marks, 15, &sk, err);
+		rc = kho_skew_coarse(&marks, 15, &across, err);
+	if (rc == KHO_OK && marks.n >= 150 &&
+	    !kho_faint_lines_run(across.peak, marks.n))
+		rc = kho_ink_turn90(&marks, &turned, err);
+	if (rc == KHO_OK && turned.n)
+		rc = kho_skew_coarse(&turned, 15, &along, err);
 	*n_marks = marks.n;
 	kho_ink_release(&marks);
-	return rc == KHO_OK ? sk.peak : 0;
+	kho_ink_release(&turned);
+	return rc == KHO_OK ? KHO_MAX(across.peak, along.peak) : 0;
 }
 
 /*

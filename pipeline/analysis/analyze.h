@@ -34,8 +34,10 @@
  * chance at 1 + 4.3 / sqrt(n) to 1 + 7.8 / sqrt(n) on average, and at
  * worst 1 + 13.5 / sqrt(n), over 360 blank pages of grain 1.5 to 3
  * levels: a thousand such marks peak at up to 1.34, where KHO_FAINT_LINES
- * alone made most pages of grain 2 not blank.  Bleed-through, some
- * 30,000 marks at 2.7, is far above it. */
+ * alone made most pages of grain 2 not blank.  Read both across and down
+ * the page, the higher of the two peaks reached at worst 1 + 13.4 /
+ * sqrt(n) over 240 such pages.  Bleed-through, some 30,000 marks at 2.7,
+ * is far above it. */
 #define KHO_FAINT_CHANCE 16.0
 
 /* Whether faint marks, n of them, whose row profile peaks at peak run in

@@ -461,6 +461,12 @@ static void test_bleed_through_is_not_blank(void **state)
 	/* No ink, and none at twice the resolution: not measured again. */
 	assert_int_equal(a.orient.skew.points, 0);
 	assert_false(kho_analysis_wants_finer(&a));
+	/* Its lines run down a sheet stored at a quarter turn. */
+	for (int turn = 90; turn <= 270; turn += 180) {
+		const kho_analysis t = analyze_stored(&img, turn);
+		expect_blank(&t, 0, turn == 90 ? "bleed-through turned 90"
+					       : "bleed-through turned 270");
+	}
 	kho_image_release(&img);
 	synth_page_release(&pg);
 }

@@ -7,10 +7,12 @@
 /* Faint marks this far below their background are read for a faded
  * page's skew: past the grain of paper and scanner, some 10 levels. */
 #define FAINT_TEXT_STEP 20
-/* The lines faint marks must place to be read where there is more ink
- * than faint marks: a page of print at low contrast beside a photo reads
- * 40 and more; a colour photo of a cat read 5 in its fur. */
-#define FAINT_UNDER_INK_LINES 10
+/* The lines faint marks must place to be read as print where they may
+ * be a photo's: where there is more ink than faint marks (a page of print
+ * at low contrast beside a photo reads 40 and more; a colour photo of a
+ * cat read 5 in its fur), and on a page that has no ink (bleed-through
+ * reads 14 to 53; a dark rendering of coloured shapes, 5). */
+#define FAINT_PRINT_LINES 10
 /* Runs of ink this long both across and down are a filled area's inside
  * (a photo's), not a stroke, and are left out of the ink. */
 #define INSIDE_MM 1.5
@@ -82,17 +84,18 @@ static int darker_than_both(const uint32_t *ii, size_t w1, double c, long a0,
 	return c <= one - 2 && c <= two - 2;
 }
 
-static double faint_structure(const uint8_t *grey, uint32_t w, uint32_t h,
-			      const uint8_t *usable, size_t *n_marks,
-			      kho_error *err)
+static int faint_structure(const uint8_t *grey, uint32_t w, uint32_t h,
+			   const uint8_t *usable, double *peak, size_t *n_marks,
+			   kho_orientation *lines, kho_error *err)
 {
+	*peak = 0;
 	*n_marks = 0;
+	memset(lines, 0, sizeof(*lines));
 	const size_t w1 = (size_t)w + 1;
 	uint32_t *ii = kho_integral_image(grey, w, h);
-	if (!ii) {
-		kho_error_set(err, KHO_FATAL, "out of memory");
-		return 0;
-	}
+	if (!ii)
+		return kho_error_set(err, KHO_FATAL,
+				     "out of memory looking for faint lines");
 	kho_ink marks = KHO_INK_INIT;
 	marks.width = w;
 	marks.height = h;
@@ -158,10 +161,15 @@ static double faint_structure(const uint8_t *grey, uint32_t w, uint32_t h,
 		rc = kho_ink_turn90(&marks, &turned, err);
 	if (rc == KHO_OK && turned.n)
 		rc = kho_skew_coarse(&turned, 15, &along, err);
+	*peak = KHO_MAX(across.peak, along.peak);
 	*n_marks = marks.n;
+	/* Lines of them are read as faint print is: bleed-through's
+	 * letters, mirrored left to right, still stand the right way up. */
+	if (rc == KHO_OK && kho_faint_lines_run(*peak, marks.n))
+		rc = kho_orientation_find(&marks, lines, err);
 	kho_ink_release(&marks);
 	kho_ink_release(&turned);
-	return rc == KHO_OK ? KHO_MAX(across.peak, along.peak) : 0;
+	return rc;
 }
 
 /*
@@ -170,10 +178,11 @@ static double faint_structure(const uint8_t *grey, uint32_t w, uint32_t h,
  * millimetres: a small page number or a punch hole is a mark, a speck of
  * dust is not.
  */
-static double largest_mark(const uint8_t *grey, uint32_t w, uint32_t h,
-			   const uint8_t *usable, double dpi, int paper,
-			   kho_error *err)
+static int largest_mark(const uint8_t *grey, uint32_t w, uint32_t h,
+			const uint8_t *usable, double dpi, int paper,
+			double *mm2, kho_error *err)
 {
+	*mm2 = 0;
 	const size_t n = (size_t)w * h, w1 = (size_t)w + 1;
 	uint32_t *ii = kho_integral_image(grey, w, h);
 	uint8_t *mark = calloc(n ? n : 1, 1);
@@ -182,8 +191,8 @@ static double largest_mark(const uint8_t *grey, uint32_t w, uint32_t h,
 		free(ii);
 		free(mark);
 		free(queue);
-		kho_error_set(err, KHO_FATAL, "out of memory");
-		return 0;
+		return kho_error_set(err, KHO_FATAL,
+				     "out of memory looking for marks");
 	}
 	const long R = 10;
 	const double step = paper / 5.0;
@@ -231,7 +240,48 @@ static double largest_mark(const uint8_t *grey, uint32_t w, uint32_t h,
 	free(mark);
 	free(queue);
 	const double mm_per_px = 25.4 / dpi;
-	return (double)best * mm_per_px * mm_per_px;
+	*mm2 = (double)best * mm_per_px * mm_per_px;
+	return KHO_OK;
+}
+
+/*
+ * A page with next to no ink and no faint marks that stand out of its
+ * grain is blank, unless a closer look finds a mark of KHO_MARK_MM2 or
+ * faint marks that run in lines (bleed-through).  Where such lines are
+ * all the page has to place lines by (no ink, no faded print does), and
+ * enough of them to be print (a dark photo's shapes read 5), they stand
+ * for its faint print: they give its skew, and which way up it reads
+ * where they say so clearly.
+ */
+static int look_closer(const uint8_t *grey, const kho_image *img,
+		       const kho_paper *paper, double dpi, kho_analysis *out,
+		       kho_error *err)
+{
+	out->blank_score = kho_stats_blank_score(&out->stats);
+	out->blank = kho_stats_is_blank(&out->stats);
+	if (!out->blank)
+		return KHO_OK;
+	kho_orientation lines;
+	int rc = largest_mark(grey, img->width, img->height, paper->usable,
+			      dpi, (int)out->stats.paper_level,
+			      &out->largest_mark, err);
+	if (rc == KHO_OK)
+		rc = faint_structure(grey, img->width, img->height,
+				     paper->usable, &out->faint_lines,
+				     &out->faint_marks, &lines, err);
+	if (rc)
+		return rc;
+	if (kho_faint_lines_run(out->faint_lines, out->faint_marks) ||
+	    out->largest_mark >= KHO_MARK_MM2) {
+		out->blank = 0;
+		out->blank_score = KHO_MIN(out->blank_score, 0.5);
+	}
+	if (kho_faint_lines_run(out->faint_lines, out->faint_marks) &&
+	    lines.lines >= FAINT_PRINT_LINES &&
+	    out->orient.skew.confidence < KHO_SKEW_TRUST &&
+	    out->faint.skew.confidence < KHO_SKEW_TRUST)
+		out->faint = lines;
+	return KHO_OK;
 }
 
 /* A box in a W x H canvas after the canvas is turned clockwise by r. */
@@ -327,7 +377,7 @@ static int faint_skew(const uint8_t *grey, uint32_t width, uint32_t height,
 	 * photo's grain or fur: they are trusted only where they place
 	 * lines enough to be print. */
 	if (rc == KHO_OK && st->faint_fraction <= st->ink_fraction &&
-	    out->faint.lines < FAINT_UNDER_INK_LINES)
+	    out->faint.lines < FAINT_PRINT_LINES)
 		memset(&out->faint, 0, sizeof(out->faint));
 	return rc;
 }
@@ -486,6 +536,9 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 				err);
 	if (rc)
 		goto out;
+	rc = look_closer(grey, img, &paper, dpi, out, err);
+	if (rc)
+		goto out;
 	out->bed = paper.bed;
 	memcpy(out->sides, paper.sides, sizeof(out->sides));
 	out->edge_angle = paper.edge_angle;
@@ -559,22 +612,6 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 
 	out->mode = kho_stats_mode(&out->stats, source_channels, source_bits,
 				   &out->mode_reason);
-	out->blank_score = kho_stats_blank_score(&out->stats);
-	out->blank = kho_stats_is_blank(&out->stats);
-	if (out->blank) {
-		out->largest_mark = largest_mark(grey, img->width, img->height,
-						 paper.usable, dpi,
-						 (int)out->stats.paper_level,
-						 err);
-		out->faint_lines = faint_structure(grey, img->width,
-						   img->height, paper.usable,
-						   &out->faint_marks, err);
-		if (kho_faint_lines_run(out->faint_lines, out->faint_marks) ||
-		    out->largest_mark >= KHO_MARK_MM2) {
-			out->blank = 0;
-			out->blank_score = KHO_MIN(out->blank_score, 0.5);
-		}
-	}
 out:
 	free(evened);
 	free(grey);

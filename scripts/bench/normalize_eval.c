@@ -97,7 +97,8 @@ int main(int argc, char **argv)
 
 	double errs[8192], num_err[1024];
 	size_t n_err = 0, n_num = 0;
-	int pages = 0, orient_ok = 0, orient_n = 0, within = 0, untrusted = 0;
+	int pages = 0, orient_ok = 0, orient_n = 0, blank_pages = 0,
+	    blank_turned = 0, within = 0, untrusted = 0;
 	int blank_tp = 0, blank_fp = 0, blank_fn = 0;
 	int mode_conf[3][4] = { { 0 } }; /* truth bitonal/grey/colour x ours */
 	double iou_sum = 0, iou_min = 1;
@@ -186,9 +187,15 @@ int main(int argc, char **argv)
 		pages++;
 
 		const int want_rot = (360 - t_rot) % 360;
-		orient_n++;
 		const int rot_ok = a.rotation == want_rot;
-		orient_ok += rot_ok;
+		/* A blank page has no way up to read: counted apart. */
+		if (t_blank) {
+			blank_pages++;
+			blank_turned += want_rot != 0;
+		} else {
+			orient_n++;
+			orient_ok += rot_ok;
+		}
 		double e = NAN;
 		if (rot_ok && t_number) {
 			e = a.skew - t_skew;
@@ -297,8 +304,10 @@ int main(int argc, char **argv)
 	printf("skew on pages with only a page number: %zu pages, mean abs "
 	       "error %.3f deg\n",
 	       n_num, n_num ? num_mean / n_num : 0);
-	printf("orientation: %d/%d right (%.1f%%)\n", orient_ok, orient_n,
-	       orient_n ? 100.0 * orient_ok / orient_n : 0);
+	printf("orientation: %d/%d right (%.1f%%) of the pages not blank; "
+	       "blank pages, with no way up: %d, %d of them stored turned\n",
+	       orient_ok, orient_n, orient_n ? 100.0 * orient_ok / orient_n : 0,
+	       blank_pages, blank_turned);
 	printf("blank: %d true, %d false, %d missed; precision %.2f recall %.2f\n",
 	       blank_tp, blank_fp, blank_fn,
 	       blank_tp + blank_fp ? (double)blank_tp / (blank_tp + blank_fp) : 1,

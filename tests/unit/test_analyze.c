@@ -461,11 +461,34 @@ static void test_bleed_through_is_not_blank(void **state)
 	/* No ink, and none at twice the resolution: not measured again. */
 	assert_int_equal(a.orient.skew.points, 0);
 	assert_false(kho_analysis_wants_finer(&a));
-	/* Its lines run down a sheet stored at a quarter turn. */
-	for (int turn = 90; turn <= 270; turn += 180) {
+	/* Its lines run down the sheet stored at a quarter turn. */
+	for (int turn = 90; turn < 360; turn += 180) {
 		const kho_analysis t = analyze_stored(&img, turn);
-		expect_blank(&t, 0, turn == 90 ? "bleed-through turned 90"
-					       : "bleed-through turned 270");
+		expect_blank(&t, 0, turn == 90 ? "bleed-through stored at 90"
+					       : "bleed-through stored at 270");
+	}
+	kho_image_release(&img);
+	synth_page_release(&pg);
+
+	/* Lines of it read as faint print: they straighten the page, and
+	 * say which way up it is.  Here 10 levels below the paper, as
+	 * through thin paper. */
+	synth_page_new(&pg, PAGE_W, PAGE_H, 1, 2, SYNTH_GREY(PAPER));
+	text(&pg, 1640, SYNTH_GREY(PAPER - 10), 11);
+	scan(&pg, 0.9, 2, 12, &img);
+	for (int turn = 0; turn < 360; turn += 90) {
+		const kho_analysis t = analyze_stored(&img, turn);
+		char page[64];
+		snprintf(page, sizeof(page), "bleed-through stored at %d", turn);
+		expect_blank(&t, 0, page);
+		if (t.rotation != (360 - turn) % 360 ||
+		    strcmp(t.skew_source, "faint text") != 0 ||
+		    fabs(t.skew - 0.9) > 0.1)
+			fail_msg("%s: turned %d (confidence %.2f, %d lines "
+				 "read, up %.2f), skew %.3f from %s",
+				 page, t.rotation, t.faint.confidence,
+				 t.faint.lines, t.faint.updown, t.skew,
+				 t.skew_source);
 	}
 	kho_image_release(&img);
 	synth_page_release(&pg);

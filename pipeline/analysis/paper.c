@@ -459,6 +459,85 @@ static int sheet_shaped(const kho_paper *p, size_t paper_n)
 	return 0;
 }
 
+/*
+ * The bed among the pixels darker than threshold (none where the image
+ * has no dark ring): those the image's edge reaches once thin dark marks
+ * are opened away, with the specks on it; marked 2 in dark (tmp is
+ * scratch, both mw * mh).  Sets p's mask, bed_share, bed_spread, sides,
+ * and bed where it is one (even, with the paper above it at a step of
+ * more than min_step; or a lid's slope), *bed_n, *lid where it is a
+ * lid's, and *along, the largest share of a side of the image it runs
+ * along.  Returns -1 when
+ * out of memory.
+ */
+static int find_bed(kho_paper *p, const uint8_t *low, int has_dark_ring,
+		    int threshold, int min_step, double dpi, uint8_t *dark,
+		    uint8_t *tmp, size_t *bed_n, int *lid, double *along)
+{
+	const size_t mn = (size_t)p->mw * p->mh;
+	for (size_t i = 0; i < mn; i++)
+		dark[i] = has_dark_ring && low[i] < threshold;
+	morph(dark, tmp, p->mw, p->mh, 1);
+	morph(tmp, dark, p->mw, p->mh, 0);
+	if (flood_from_edge(dark, p->mw, p->mh) != 0)
+		return -1;
+	/* The opening also took the bed's thin slivers along the image's
+	 * edge (where a crooked sheet's corner nearly meets it): grow the
+	 * bed back into the dark pixels of a narrow band along the edge. */
+	grow_along_edge(dark, low, threshold, p->mw, p->mh, 4);
+	/* Specks of up to 10 square millimetres on the bed are bed. */
+	const double mm = 25.4 * p->factor / dpi; /* a mask pixel's side */
+	if (fill_bed_specks(dark, tmp, p->mw, p->mh,
+			    (size_t)(10.0 / (mm * mm))) != 0)
+		return -1;
+	*bed_n = 0;
+	for (size_t i = 0; i < mn; i++) {
+		p->mask[i] = dark[i] != 2;
+		*bed_n += dark[i] == 2;
+	}
+	p->bed_share = (double)*bed_n / (double)mn;
+	/* A bed is even: the spread of its levels is the scanner's noise.
+	 * A photo or a dark drawing that runs off the edge of a scan with no
+	 * bed is textured, and is content, never to be cut away. */
+	const bed_sums sums = bed_sums_of(dark, low, p->mw, p->mh);
+	p->bed_spread = flat_spread(&sums);
+
+	/* The sides where the bed shows along at least a twentieth. */
+	const char names[4] = { 't', 'l', 'b', 'r' };
+	int n_sides = 0;
+	*along = 0;
+	for (int side = 0; side < 4; side++) {
+		const uint32_t len = side % 2 ? p->mh : p->mw;
+		uint32_t hits = 0;
+		for (uint32_t t = 0; t < len; t++) {
+			uint32_t x = side == 1 ? 0 : side == 3 ? p->mw - 1 : t;
+			uint32_t y = side == 0 ? 0 : side == 2 ? p->mh - 1 : t;
+			hits += !p->mask[(size_t)y * p->mw + x];
+		}
+		if (hits * 20 >= len)
+			p->sides[n_sides++] = names[side];
+		*along = KHO_MAX(*along, (double)hits / len);
+	}
+	p->sides[n_sides] = '\0';
+	/* ... and the paper stands above it at a step: a shadow's dark side
+	 * (a page that did not lie flat) fades into the paper. */
+	const int dark_sides = n_sides > 0 && p->bed_share >= 0.002;
+	const int step = dark_sides ? edge_step(dark, low, p->mw, p->mh) : 0;
+	p->bed = dark_sides && p->bed_spread <= KHO_BED_SPREAD &&
+		 step > min_step;
+	/* A lid left open over the sheet: the light that gets in fades
+	 * across the glass, and the bed is even only about that slope.  It
+	 * is a bed where it lies all round a sheet with a sharp edge (a
+	 * photo's shading lies to one side and crosses the threshold
+	 * gently). */
+	*lid = !p->bed && dark_sides && strcmp(p->sides, "tlbr") == 0 &&
+	       plane_spread(&sums) <= KHO_BED_SPREAD &&
+	       step > KHO_PAPER_CONTRAST;
+	if (*lid)
+		p->bed = 1;
+	return 0;
+}
+
 int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 		   uint32_t width, uint32_t height, double dpi, kho_paper *p,
 		   kho_error *err)
@@ -511,70 +590,38 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 
 	/* Coloured pixels (chroma over 40, tint of paper included) are
 	 * print, never the bed. */
-	for (size_t i = 0; i < mn; i++) {
-		dark[i] = has_dark_ring && low[i] < threshold;
-		if (tint && tint[i] > 40) {
-			dark[i] = 0;
-			low[i] = 255;
-		}
-	}
-	morph(dark, tmp, p->mw, p->mh, 1);
-	morph(tmp, dark, p->mw, p->mh, 0);
-	if (flood_from_edge(dark, p->mw, p->mh) != 0)
-		goto oom;
-	/* The opening also took the bed's thin slivers along the image's
-	 * edge (where a crooked sheet's corner nearly meets it): grow the
-	 * bed back into the dark pixels of a narrow band along the edge. */
-	grow_along_edge(dark, low, threshold, p->mw, p->mh, 4);
-	/* Specks of up to 10 square millimetres on the bed are bed. */
-	const double mm = 25.4 * p->factor / dpi; /* a mask pixel's side */
-	if (fill_bed_specks(dark, tmp, p->mw, p->mh,
-			    (size_t)(10.0 / (mm * mm))) != 0)
-		goto oom;
+	if (tint)
+		for (size_t i = 0; i < mn; i++)
+			if (tint[i] > 40)
+				low[i] = 255;
 	size_t bed_n = 0;
-	for (size_t i = 0; i < mn; i++) {
-		p->mask[i] = dark[i] != 2;
-		bed_n += dark[i] == 2;
+	int lid = 0;
+	double along = 0;
+	if (find_bed(p, low, has_dark_ring, threshold, KHO_BED_STEP, dpi, dark,
+		     tmp, &bed_n, &lid, &along) != 0)
+		goto oom;
+	/* A shadow over the sheet's edge (a thick document's, a curl's)
+	 * runs from the bed into the paper below the threshold, and the
+	 * bed with it is not even: the bed is looked for again among the
+	 * pixels near its own level, and the shadow left to the paper.  It
+	 * is a bed where the paper stands above it at a sheet's sharp edge
+	 * (the darkest part of a shadow where there is no bed steps up
+	 * gently to the rest of it), and it runs along a whole side of the
+	 * image (a dark photo that runs off the edge of a page does not).
+	 * Else the bed is as first found: none. */
+	if (!p->bed && has_dark_ring && p->bed_spread > KHO_BED_SPREAD &&
+	    bed + KHO_SHADOW_ABOVE < threshold) {
+		if (find_bed(p, low, has_dark_ring, bed + KHO_SHADOW_ABOVE,
+			     KHO_PAPER_CONTRAST, dpi, dark, tmp, &bed_n, &lid,
+			     &along) != 0)
+			goto oom;
+		if (p->bed && along < KHO_SHADOW_SIDE)
+			p->bed = 0;
+		if (!p->bed &&
+		    find_bed(p, low, has_dark_ring, threshold, KHO_BED_STEP,
+			     dpi, dark, tmp, &bed_n, &lid, &along) != 0)
+			goto oom;
 	}
-	p->bed_share = (double)bed_n / (double)mn;
-	/* A bed is even: the spread of its levels is the scanner's noise.
-	 * A photo or a dark drawing that runs off the edge of a scan with no
-	 * bed is textured, and is content, never to be cut away. */
-	const bed_sums sums = bed_sums_of(dark, low, p->mw, p->mh);
-	p->bed_spread = flat_spread(&sums);
-
-	/* The sides where the bed shows along at least a twentieth. */
-	const char names[4] = { 't', 'l', 'b', 'r' };
-	int n_sides = 0;
-	for (int side = 0; side < 4; side++) {
-		const uint32_t len = side % 2 ? p->mh : p->mw;
-		uint32_t hits = 0;
-		for (uint32_t t = 0; t < len; t++) {
-			uint32_t x = side == 1 ? 0 : side == 3 ? p->mw - 1 : t;
-			uint32_t y = side == 0 ? 0 : side == 2 ? p->mh - 1 : t;
-			hits += !p->mask[(size_t)y * p->mw + x];
-		}
-		if (hits * 20 >= len)
-			p->sides[n_sides++] = names[side];
-	}
-	p->sides[n_sides] = '\0';
-	/* ... and the paper stands above it at a step: a shadow's dark side
-	 * (a page that did not lie flat) fades into the paper. */
-	const int dark_sides = n_sides > 0 && p->bed_share >= 0.002;
-	const int step = dark_sides ? edge_step(dark, low, p->mw, p->mh) : 0;
-	p->bed = dark_sides && p->bed_spread <= KHO_BED_SPREAD &&
-		 step > KHO_BED_STEP;
-	/* A lid left open over the sheet: the light that gets in fades
-	 * across the glass, and the bed is even only about that slope.  It
-	 * is a bed where it lies all round a sheet with a sharp edge (a
-	 * photo's shading lies to one side and crosses the threshold
-	 * gently). */
-	const int lid = !p->bed && dark_sides &&
-			strcmp(p->sides, "tlbr") == 0 &&
-			plane_spread(&sums) <= KHO_BED_SPREAD &&
-			step > KHO_PAPER_CONTRAST;
-	if (lid)
-		p->bed = 1;
 	if (p->bed)
 		edge_angle(p);
 	/* Nothing but bed is no bed: a page dark all over.  Where the bed

@@ -40,6 +40,13 @@ typedef struct kho_paper {
 /* A bed's levels spread no wider than this (grey levels, standard
  * deviation at about 50 dpi): anything more textured is content. */
 #define KHO_BED_SPREAD 14.0
+/* Where the dark pixels that reach the image's edge are not even (a
+ * shadow over the sheet's edge runs on from the bed into the paper), the
+ * bed is looked for again among those at most this far above its level:
+ * twice the spread a bed may have. */
+#define KHO_SHADOW_ABOVE 28
+/* ... and there it must run along this share of a side of the image. */
+#define KHO_SHADOW_SIDE 0.9
 
 /* The paper stands more than this (grey levels) above a dark bed. */
 #define KHO_PAPER_CONTRAST 60

@@ -205,6 +205,43 @@ static void test_crooked_sheet_on_dark_bed(void **state)
 	expect_sheet_found(4, IMAGE_W, IMAGE_H, 1);
 }
 
+/* A shadow over the sheet's left edge (a thick document's, a curl's),
+ * where the sheet runs past the image's left and right edges: the shadow
+ * runs from the edge into the paper, darker than halfway between paper
+ * and bed, and joins the bed above and below the sheet.  The bed with it
+ * was not even, and so no bed at all.  The bed is found above and below
+ * (and in the crooked sheet's corners), and the shadowed paper kept. */
+static void test_shadow_beside_the_bed(void **state)
+{
+	const uint32_t width = SHEET_W - 40, height = SHEET_H + 100;
+	const double skew = 0.8;
+	synth_page pg;
+	kho_image img;
+	sheet_on_bed(&pg, skew, 240, 35, width, height, &img);
+	double light[SHEET_W];
+	const double fall = width / 12.0;
+	for (uint32_t x = 0; x < width; x++)
+		light[x] = x < fall ? 0.376 + 0.624 * x / fall : 1.0;
+	synth_light(&img, light);
+	kho_paper p = find(&img, NULL);
+	if (!p.bed || !strchr(p.sides, 't') || !strchr(p.sides, 'b'))
+		fail_msg("a shadow beside the bed: bed %d on sides '%s', "
+			 "share %.3f, level %d, spread %.1f, paper %d",
+			 p.bed, p.sides, p.bed_share, p.bed_level,
+			 p.bed_spread, p.paper_level);
+	assert_true(p.edge_weight > 0.3);
+	assert_true(fabs(p.edge_angle - skew) < 0.2);
+	/* The box reaches across the image: the paper in shadow is kept. */
+	double x, y, w, h;
+	kho_paper_box(&p, skew, 0, &x, &y, &w, &h);
+	if (x > 1 || x + w < width - 1 || h > SHEET_H + 8)
+		fail_msg("a shadow beside the bed: box %.1f,%.1f %.1fx%.1f",
+			 x, y, w, h);
+	kho_paper_release(&p);
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
 /*
  * Was a bug, fixed: a sheet that covers less of the scan than the bed
  * does (an A5 form in the middle of an A3 flatbed with its lid open, as in
@@ -571,6 +608,26 @@ static void test_photo_off_the_bottom_edge(void **state)
 	expect_no_bed_on(&pg, 245, &rng, "a photo running off the bottom edge");
 }
 
+/* A photo in a corner of a borderless print: grey shapes on black, the
+ * black running off the left and bottom edges along part of each.  The
+ * black alone is even, and stands below the shapes and the paper at a
+ * step, as a bed would; but it runs along no whole side of the image, as
+ * a bed does, and is content. */
+static void test_dark_photo_in_a_corner(void **state)
+{
+	synth_page pg;
+	synth_rng rng = {11};
+	synth_page_new(&pg, IMAGE_W, IMAGE_H, 1, 2, SYNTH_GREY(245));
+	const synth_text t = synth_latin(110, 120, 1130, 1000, SYNTH_GREY(INK));
+	synth_text_block(&pg, &t, &rng);
+	synth_rect(&pg, 0, 1150, 560, IMAGE_H - 1150, SYNTH_GREY(12));
+	for (int row = 0; row < 3; row++)
+		for (int col = 0; col < 3; col++)
+			synth_rect(&pg, 40 + col * 170, 1190 + row * 180, 120,
+				   110, SYNTH_GREY(90));
+	expect_no_bed_on(&pg, 245, &rng, "a dark photo in a corner");
+}
+
 /* A dark photo (a still life on black, as in libtiff's quad-lzw test
  * image): light objects in rows, a fifth of the image, on an even dark
  * ground that runs off every edge.  They are bright enough, and enough
@@ -631,6 +688,25 @@ static void test_shadow_is_not_a_bed(void **state)
 	kho_paper_release(&p);
 	kho_image_release(&img);
 	synth_page_release(&pg);
+
+	/* A steeper one, over a twelfth of the width to 38% at the edge, on
+	 * a page with print: its darkest part is even, and stands at the
+	 * image's edge as a bed would, yet rises gently to the rest of the
+	 * shadow. */
+	synth_page_new(&pg, IMAGE_W, IMAGE_H, 1, 2, SYNTH_GREY(245));
+	sheet_content(&pg, 3);
+	synth_render(&pg, 0, IMAGE_W, IMAGE_H, SYNTH_GREY(245), &img);
+	synth_noise(&img, 2, &rng);
+	for (int x = 0; x < IMAGE_W; x++)
+		light[x] = x < IMAGE_W / 12
+				   ? 0.376 + 0.624 * x / (IMAGE_W / 12.0)
+				   : 1.0;
+	synth_light(&img, light);
+	p = find(&img, NULL);
+	expect_no_bed(&p, "a page with a steep shadow at its edge");
+	kho_paper_release(&p);
+	kho_image_release(&img);
+	synth_page_release(&pg);
 }
 
 static void test_red_frame_is_not_a_bed(void **state)
@@ -676,6 +752,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crooked_sheet_on_dark_bed),
+		cmocka_unit_test(test_shadow_beside_the_bed),
 		cmocka_unit_test(test_small_sheet_on_a_large_bed),
 		cmocka_unit_test(test_crooked_sheet_edge_angle),
 		cmocka_unit_test(test_noisy_bed_edge_angle),
@@ -685,6 +762,7 @@ int main(void)
 		cmocka_unit_test(test_sheet_on_grey_bed),
 		cmocka_unit_test(test_plain_page),
 		cmocka_unit_test(test_photo_off_the_bottom_edge),
+		cmocka_unit_test(test_dark_photo_in_a_corner),
 		cmocka_unit_test(test_red_frame_is_not_a_bed),
 		cmocka_unit_test(test_sheet_under_an_open_lid),
 		cmocka_unit_test(test_shading_is_not_a_bed),

@@ -59,7 +59,9 @@ typedef struct kho_analysis {
 	kho_orientation orient;  /* content rotation, skew */
 	kho_orientation faint;	 /* of the faint marks, where the ink's skew
 				  * is not sure and they outweigh it (faded
-				  * print); else all 0 */
+				  * print), or of the faint lines of a page
+				  * with nothing else (bleed-through); else
+				  * all 0 */
 	int rotation;            /* clockwise turn to apply after the tags */
 	int sideways;		 /* the text's lines run along the page, but
 				  * which way up it reads is not clear (a
@@ -84,8 +86,9 @@ typedef struct kho_analysis {
 	const char *mode_reason;
 	double blank_score;
 	int blank;
-	double faint_lines;      /* on a page with no ink: the row-profile
-				  * peak of its faint marks (about 1: none) */
+	double faint_lines;      /* on a page with no ink: the profile peak
+				  * of its faint marks across their lines,
+				  * rows or columns (about 1: none) */
 	size_t faint_marks;      /* ... how many there are */
 	double largest_mark;     /* ... and its largest mark, mm2 */
 } kho_analysis;

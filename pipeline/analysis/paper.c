@@ -467,8 +467,7 @@ static int sheet_shaped(const kho_paper *p, size_t paper_n)
  * and bed where it is one (even, with the paper above it at a step of
  * more than min_step; or a lid's slope), *bed_n, *lid where it is a
  * lid's, and *along, the largest share of a side of the image it runs
- * along.  Returns -1 when
- * out of memory.
+ * along.  Returns -1 when out of memory.
  */
 static int find_bed(kho_paper *p, const uint8_t *low, int has_dark_ring,
 		    int threshold, int min_step, double dpi, uint8_t *dark,

@@ -517,6 +517,10 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 			      err);
 	kho_shading_free(&shade);
 	const uint8_t *lit = evened ? evened : grey;
+	if (rc == KHO_OK)
+		rc = kho_photo_area(lit, img->width, img->height, paper.usable,
+				    out->stats.paper_level, dpi,
+				    &out->stats.photo_mm2, err);
 	/* All the ink is the content the crop keeps; the print's places the
 	 * lines. */
 	if (rc == KHO_OK)

@@ -359,6 +359,127 @@ void kho_measure_page(const kho_image *img, kho_page_stats *out)
 		memset(out, 0, sizeof(*out));
 }
 
+/* A photo's cells: at least this share of a cell is darker than a
+ * mid-tone's top, ... */
+#define PHOTO_CELL_DARK 0.75
+/* ... and of the cells' pixels together at least this share is mid-tone
+ * (a solid black block, a bar or a logo, is no photo: a threshold keeps
+ * it). */
+#define PHOTO_MIDTONES 0.2
+/* The cells fill at least this share of their bounding box: a photo is a
+ * block, not a frame or a line. */
+#define PHOTO_FILL 0.4
+
+typedef struct photo_cell {
+	uint16_t dark;   /* sampled pixels below the mid-tones' top */
+	uint16_t mid;    /* of them, above the ink's level */
+	uint8_t whole;   /* every pixel on usable paper */
+	uint8_t seen;
+} photo_cell;
+
+int kho_photo_area(const uint8_t *L, uint32_t W, uint32_t H,
+		   const uint8_t *usable, double paper_level, double dpi,
+		   double *mm2, kho_error *err)
+{
+	*mm2 = 0;
+	const uint32_t c = (uint32_t)KHO_MAX(4L, lround(dpi * 2.0 / 25.4));
+	const uint32_t cw = W / c, ch = H / c;
+	if (cw < 3 || ch < 3)
+		return KHO_OK;
+	const size_t ncell = (size_t)cw * ch;
+	photo_cell *cell = calloc(ncell, sizeof(*cell));
+	uint32_t *queue = malloc(ncell * sizeof(*queue));
+	if (!cell || !queue) {
+		free(cell);
+		free(queue);
+		return kho_error_set(err, KHO_FATAL,
+				     "out of memory looking for a photo");
+	}
+	const int top = (int)(paper_level * MIDTONE_TOP);
+	const int ink = (int)(paper_level * INK_SHARE);
+	/* Every other pixel of every other row, by cell. */
+	const uint32_t samples = ((c + 1) / 2) * ((c + 1) / 2);
+	for (uint32_t cy = 0; cy < ch; cy++) {
+		for (uint32_t cx = 0; cx < cw; cx++) {
+			photo_cell *p = &cell[(size_t)cy * cw + cx];
+			uint32_t dark = 0, mid = 0, off = 0;
+			for (uint32_t y = cy * c; y < (cy + 1) * c; y += 2) {
+				const uint8_t *l = L + (size_t)y * W;
+				const uint8_t *ok =
+					usable ? usable + (size_t)y * W : NULL;
+				for (uint32_t x = cx * c; x < (cx + 1) * c;
+				     x += 2) {
+					off += ok && !ok[x];
+					if (l[x] < top) {
+						dark++;
+						mid += l[x] > ink;
+					}
+				}
+			}
+			p->whole = off == 0;
+			p->dark = (uint16_t)KHO_MIN(dark, 65535u);
+			p->mid = (uint16_t)KHO_MIN(mid, 65535u);
+		}
+	}
+	const uint32_t need = (uint32_t)ceil(PHOTO_CELL_DARK * samples);
+	double best = 0;
+	for (size_t start = 0; start < ncell; start++) {
+		if (cell[start].seen || !cell[start].whole ||
+		    cell[start].dark < need)
+			continue;
+		/* A region of dark cells, grown four ways. */
+		size_t head = 0, tail = 0, n = 0;
+		uint64_t mid = 0, dark = 0;
+		uint32_t x0 = cw, y0 = ch, x1 = 0, y1 = 0;
+		int at_edge = 0;
+		cell[start].seen = 1;
+		queue[tail++] = (uint32_t)start;
+		while (head < tail) {
+			const uint32_t i = queue[head++];
+			const uint32_t x = i % cw, y = i / cw;
+			n++;
+			mid += cell[i].mid;
+			dark += cell[i].dark;
+			x0 = KHO_MIN(x0, x);
+			x1 = KHO_MAX(x1, x);
+			y0 = KHO_MIN(y0, y);
+			y1 = KHO_MAX(y1, y);
+			static const int dx[4] = { 1, -1, 0, 0 };
+			static const int dy[4] = { 0, 0, 1, -1 };
+			for (int k = 0; k < 4; k++) {
+				const long nx = (long)x + dx[k];
+				const long ny = (long)y + dy[k];
+				if (nx < 0 || ny < 0 || nx >= (long)cw ||
+				    ny >= (long)ch) {
+					at_edge = 1;
+					continue;
+				}
+				photo_cell *q = &cell[(size_t)ny * cw + nx];
+				if (!q->whole) {
+					at_edge = 1;
+					continue;
+				}
+				if (q->seen || q->dark < need)
+					continue;
+				q->seen = 1;
+				queue[tail++] = (uint32_t)((size_t)ny * cw + nx);
+			}
+		}
+		/* A dark region that runs off the paper is the bed's or a
+		 * shadow's, not a photo on the page. */
+		const double box = (double)(x1 - x0 + 1) * (y1 - y0 + 1);
+		if (at_edge || (double)mid < PHOTO_MIDTONES * (double)dark ||
+		    (double)n < PHOTO_FILL * box)
+			continue;
+		const double mm = 25.4 * c / dpi;
+		best = KHO_MAX(best, (double)n * mm * mm);
+	}
+	free(cell);
+	free(queue);
+	*mm2 = best;
+	return KHO_OK;
+}
+
 int kho_stats_is_colour(const kho_page_stats *st)
 {
 	return st->colour_fraction > COLOUR_SHARE;
@@ -400,6 +521,10 @@ kho_mode kho_stats_mode(const kho_page_stats *st, int source_channels,
 		*reason = "text with a little meaningful colour (a seal, a "
 			  "signature, a frame)";
 		return KHO_MODE_MIXED;
+	}
+	if (st->photo_mm2 >= KHO_PHOTO_MM2) {
+		*reason = "a photo on the page";
+		return KHO_MODE_GREY;
 	}
 	if (st->midtone_fraction > MIDTONE_PAGE) {
 		*reason = "continuous tone (a photo, shading)";

@@ -30,6 +30,9 @@ typedef struct kho_page_stats {
 				      * blank */
 	double midtone_fraction; /* flat mid-grey areas below the paper
 				  * where they lie: photos */
+	double photo_mm2;       /* the largest photo's area on the paper,
+				 * in square millimetres (kho_photo_area);
+				 * 0 where none or not looked for */
 	double shading;         /* how far the paper's light falls across
 				 * the page, in levels (kho_shading_find),
 				 * where mid-tones would make the page grey;
@@ -50,6 +53,19 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 		      const uint8_t *usable, kho_page_stats *out,
 		      kho_shading *shade, kho_error *err);
 
+/* A photo as small as this (square millimetres) makes a text page grey,
+ * where it would lose its tones to a threshold: an identity photo of 3 x 4
+ * cm is 1200, its face and shoulders against a pale background half of
+ * that. */
+#define KHO_PHOTO_MM2 300.0
+/* The area of the largest photo on the paper (*mm2, 0 where none): a
+ * block of 2 mm cells mostly darker than the paper's mid-tones, with
+ * mid-tones among them, not touching the paper's edge or the bed (a
+ * shadow there is no photo).  L is the grey image (W bytes a row), usable
+ * as for kho_measure_paper, dpi the image's. */
+int kho_photo_area(const uint8_t *L, uint32_t W, uint32_t H,
+		   const uint8_t *usable, double paper_level, double dpi,
+		   double *mm2, kho_error *err);
 /* The whole image. */
 void kho_measure_page(const kho_image *img, kho_page_stats *out);
 

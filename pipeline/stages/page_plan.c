@@ -144,7 +144,8 @@ int kho_plan_measure(const kho_session *s, const kho_page *pg,
 		 "{\"measured_in\":\"%s\",\"analysed_dpi\":%.1f,\"paper_level\":%.1f,"
 		 "\"paper_rgb\":[%.1f,%.1f,%.1f],\"ink_fraction\":%.6f,"
 		 "\"faint_fraction\":%.6f,\"faint_clear_fraction\":%.6f,"
-		 "\"grain\":%.1f,\"midtone_fraction\":%.6f,\"shading\":%.1f,"
+		 "\"grain\":%.1f,\"midtone_fraction\":%.6f,\"photo_mm2\":%.0f,"
+		 "\"shading\":%.1f,"
 		 "\"colour_fraction\":%.6f,\"mode_reason\":\"%s\","
 		 "\"skew_source\":\"%s\",\"skew_text\":%.3f,"
 		 "\"skew_text_confidence\":%.2f,\"profile_peak\":%.3f,"
@@ -157,7 +158,8 @@ int kho_plan_measure(const kho_session *s, const kho_page *pg,
 		 measured_in, plan->source_dpi / scale, st->paper_level, st->paper_rgb[0],
 		 st->paper_rgb[1], st->paper_rgb[2], st->ink_fraction,
 		 st->faint_fraction, st->faint_clear_fraction, st->grain,
-		 st->midtone_fraction, st->shading, st->colour_fraction,
+		 st->midtone_fraction, st->photo_mm2, st->shading,
+		 st->colour_fraction,
 		 a.mode_reason, a.skew_source, a.orient.skew.angle,
 		 a.orient.skew.confidence, a.orient.skew.peak, a.orient.across,
 		 a.orient.along, a.orient.updown, a.orient.lines,

@@ -314,6 +314,69 @@ static void test_photo_is_grey(void **state)
 	synth_page_release(&pg);
 }
 
+/* A certificate's identity photo, 3 x 4 cm among its lines: too small a
+ * share of the page for its mid-tones to make it grey (a threshold left
+ * its outline alone), but a photo, and the page is kept grey. */
+static void test_id_photo_is_grey(void **state)
+{
+	synth_page pg;
+	synth_rng rng = {21};
+	synth_page_new(&pg, PAGE_W, PAGE_H, 1, 2, SYNTH_GREY(PAPER));
+	text(&pg, 1350, SYNTH_GREY(INK), 22);
+	synth_photo(&pg, 130, 1400, 177, 236, 0, 60, 200, 20, &rng);
+	kho_image img;
+	scan(&pg, 1.2, 2, 23, &img);
+	const kho_analysis a = analyze(&img);
+	expect_mode(&a, KHO_MODE_GREY, "a text page with an identity photo");
+	assert_string_equal(a.mode_reason, "a photo on the page");
+	assert_true(a.stats.midtone_fraction < 0.03);
+	assert_true(a.stats.photo_mm2 > KHO_PHOTO_MM2 &&
+		    a.stats.photo_mm2 < 1300);
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
+/* What is dark in blocks but no photo stays bitonal: a solid black box (a
+ * threshold keeps it whole), a grey frame ruled 4 mm wide round a box
+ * (a ring, not a block),
+ * and a shadow fading over 10 mm down the sheet's edge (too faint for the
+ * bed; it runs off the paper). */
+static void test_dark_blocks_that_are_no_photo(void **state)
+{
+	static const char *what[] = { "a black box", "a thick grey frame",
+				      "a shadow down the edge" };
+	for (int k = 0; k < 3; k++) {
+		synth_page pg;
+		synth_page_new(&pg, PAGE_W, PAGE_H, 1, 2, SYNTH_GREY(PAPER));
+		text(&pg, 1350, SYNTH_GREY(INK), 31 + k);
+		if (k == 0) {
+			synth_rect(&pg, 130, 1400, 177, 236, SYNTH_GREY(INK));
+		} else if (k == 1) {
+			/* 60 mm square, ruled 4 mm wide */
+			const synth_rgb c = SYNTH_GREY(150);
+			synth_rect(&pg, 500, 1370, 354, 24, c);
+			synth_rect(&pg, 500, 1700, 354, 24, c);
+			synth_rect(&pg, 500, 1370, 24, 354, c);
+			synth_rect(&pg, 830, 1370, 24, 354, c);
+		} else {
+			/* 10 mm wide, from grey 120 at the edge to paper */
+			for (int x = 0; x < 60; x++) {
+				const int g = 120 + (PAPER - 120) * x / 60;
+				synth_rect(&pg, x, 0, 1, PAGE_H, SYNTH_GREY(g));
+			}
+		}
+		kho_image img;
+		scan(&pg, 0, 2, 34 + k, &img);
+		const kho_analysis a = analyze(&img);
+		if (a.stats.photo_mm2 >= KHO_PHOTO_MM2 / 4)
+			fail_msg("%s: a photo of %.0f mm2", what[k],
+				 a.stats.photo_mm2);
+		expect_mode(&a, KHO_MODE_BITONAL, what[k]);
+		kho_image_release(&img);
+		synth_page_release(&pg);
+	}
+}
+
 /* ---- blank or not ---- */
 
 static void test_empty_page_is_blank(void **state)
@@ -781,6 +844,8 @@ int main(void)
 		cmocka_unit_test(test_large_bold_type_reads_its_way_up),
 		cmocka_unit_test(test_text_is_bitonal),
 		cmocka_unit_test(test_photo_is_grey),
+		cmocka_unit_test(test_id_photo_is_grey),
+		cmocka_unit_test(test_dark_blocks_that_are_no_photo),
 		cmocka_unit_test(test_empty_page_is_blank),
 		cmocka_unit_test(test_noise_is_blank),
 		cmocka_unit_test(test_shaded_blank_page_is_blank),

@@ -518,6 +518,12 @@ kho_mode kho_stats_mode(const kho_page_stats *st, int source_channels,
 			*reason = "print in coloured ink";
 			return KHO_MODE_COLOUR;
 		}
+		/* Mixed mode would put a photo's darks in the text layer, in
+		 * solid black, and the rest at the background's resolution. */
+		if (st->photo_mm2 >= KHO_PHOTO_MM2) {
+			*reason = "a photo on a page with colour";
+			return KHO_MODE_COLOUR;
+		}
 		*reason = "text with a little meaningful colour (a seal, a "
 			  "signature, a frame)";
 		return KHO_MODE_MIXED;

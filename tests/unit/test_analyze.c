@@ -314,6 +314,26 @@ static void test_photo_is_grey(void **state)
 	synth_page_release(&pg);
 }
 
+/* The same photo on a colour scan with a red seal: colour, not mixed,
+ * where the photo's darks would go solid black into the text layer and
+ * the rest to the background's low resolution. */
+static void test_photo_beside_a_seal_is_colour(void **state)
+{
+	synth_page pg;
+	synth_rng rng = {41};
+	synth_page_new(&pg, PAGE_W, PAGE_H, 3, 2, (synth_rgb){246, 243, 236});
+	text(&pg, 1350, SYNTH_GREY(INK), 42);
+	synth_photo(&pg, 130, 1400, 177, 236, 0, 60, 200, 20, &rng);
+	synth_ring(&pg, 900, 1500, 80, 6, (synth_rgb){200, 30, 40});
+	kho_image img;
+	scan(&pg, -0.7, 2, 43, &img);
+	const kho_analysis a = analyze(&img);
+	expect_mode(&a, KHO_MODE_COLOUR, "a photo beside a seal");
+	assert_string_equal(a.mode_reason, "a photo on a page with colour");
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
 /* A certificate's identity photo, 3 x 4 cm among its lines: too small a
  * share of the page for its mid-tones to make it grey (a threshold left
  * its outline alone), but a photo, and the page is kept grey. */
@@ -845,6 +865,7 @@ int main(void)
 		cmocka_unit_test(test_text_is_bitonal),
 		cmocka_unit_test(test_photo_is_grey),
 		cmocka_unit_test(test_id_photo_is_grey),
+		cmocka_unit_test(test_photo_beside_a_seal_is_colour),
 		cmocka_unit_test(test_dark_blocks_that_are_no_photo),
 		cmocka_unit_test(test_empty_page_is_blank),
 		cmocka_unit_test(test_noise_is_blank),

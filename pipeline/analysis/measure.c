@@ -528,12 +528,12 @@ kho_mode kho_stats_mode(const kho_page_stats *st, int source_channels,
 			  "signature, a frame)";
 		return KHO_MODE_MIXED;
 	}
-	if (st->photo_mm2 >= KHO_PHOTO_MM2) {
-		*reason = "a photo on the page";
-		return KHO_MODE_GREY;
-	}
 	if (st->midtone_fraction > MIDTONE_PAGE) {
 		*reason = "continuous tone (a photo, shading)";
+		return KHO_MODE_GREY;
+	}
+	if (st->photo_mm2 >= KHO_PHOTO_MM2) {
+		*reason = "a photo on the page";
 		return KHO_MODE_GREY;
 	}
 	if (st->faint_fraction > KHO_FAINT_TEXT &&

@@ -370,6 +370,50 @@ void kho_measure_page(const kho_image *img, kho_page_stats *out)
  * block, not a frame or a line. */
 #define PHOTO_FILL 0.4
 
+/* A region whose mid-tones spread over fewer levels than this between
+ * their quartiles is a flat tint, and one that is also at least PHOTO_BAND
+ * times as long as it is wide is a band (a table's shaded header row): a
+ * threshold leaves it as paper and keeps the print on it.  A flat block of
+ * a photo's shape is still taken for one (a poster-like portrait, or a
+ * grey box: kept grey, nothing lost). */
+#define PHOTO_SPREAD 10
+#define PHOTO_BAND 3
+
+/* The levels between the lower and upper quartiles of the sampled
+ * mid-tones (ink < level < top) in the region's cells (n of them, c pixels
+ * square, their indices in cells, cw cells a row). */
+static int midtone_spread(const uint8_t *L, uint32_t W, uint32_t c,
+			  uint32_t cw, const uint32_t *cells, size_t n,
+			  int ink, int top)
+{
+	uint32_t hist[256] = { 0 };
+	uint64_t total = 0;
+	for (size_t k = 0; k < n; k++) {
+		const uint32_t cx = cells[k] % cw, cy = cells[k] / cw;
+		for (uint32_t y = cy * c; y < (cy + 1) * c; y += 2) {
+			const uint8_t *l = L + (size_t)y * W;
+			for (uint32_t x = cx * c; x < (cx + 1) * c; x += 2) {
+				if (l[x] > ink && l[x] < top) {
+					hist[l[x]]++;
+					total++;
+				}
+			}
+		}
+	}
+	if (total == 0)
+		return 0;
+	int q1 = -1, q3 = -1;
+	uint64_t run = 0;
+	for (int v = 0; v < 256; v++) {
+		run += hist[v];
+		if (q1 < 0 && 4 * run >= total)
+			q1 = v;
+		if (q3 < 0 && 4 * run >= 3 * total)
+			q3 = v;
+	}
+	return q3 - q1;
+}
+
 typedef struct photo_cell {
 	uint16_t dark;   /* sampled pixels below the mid-tones' top */
 	uint16_t mid;    /* of them, above the ink's level */
@@ -467,9 +511,13 @@ int kho_photo_area(const uint8_t *L, uint32_t W, uint32_t H,
 		}
 		/* A dark region that runs off the paper is the bed's or a
 		 * shadow's, not a photo on the page. */
-		const double box = (double)(x1 - x0 + 1) * (y1 - y0 + 1);
+		const uint32_t bw = x1 - x0 + 1, bh = y1 - y0 + 1;
 		if (at_edge || (double)mid < PHOTO_MIDTONES * (double)dark ||
-		    (double)n < PHOTO_FILL * box)
+		    (double)n < PHOTO_FILL * bw * bh)
+			continue;
+		if (KHO_MAX(bw, bh) >= PHOTO_BAND * KHO_MIN(bw, bh) &&
+		    midtone_spread(L, W, c, cw, queue, n, ink, top) <
+			    PHOTO_SPREAD)
 			continue;
 		const double mm = 25.4 * c / dpi;
 		best = KHO_MAX(best, (double)n * mm * mm);

@@ -359,15 +359,19 @@ static void test_id_photo_is_grey(void **state)
 /* What is dark in blocks but no photo stays bitonal: a solid black box (a
  * threshold keeps it whole), a grey frame ruled 4 mm wide round a box
  * (a ring, not a block),
- * and a shadow fading over 10 mm down the sheet's edge (too faint for the
- * bed; it runs off the paper). */
+ * a shadow fading over 10 mm down the sheet's edge (too faint for the
+ * bed; it runs off the paper), and a table's header row shaded 30% grey
+ * under the print (a flat band: a threshold keeps its print). */
 static void test_dark_blocks_that_are_no_photo(void **state)
 {
 	static const char *what[] = { "a black box", "a thick grey frame",
-				      "a shadow down the edge" };
-	for (int k = 0; k < 3; k++) {
+				      "a shadow down the edge",
+				      "a table's shaded header row" };
+	for (int k = 0; k < 4; k++) {
 		synth_page pg;
 		synth_page_new(&pg, PAGE_W, PAGE_H, 1, 2, SYNTH_GREY(PAPER));
+		if (k == 3) /* 170 x 10 mm, 30% grey, under the text */
+			synth_rect(&pg, 110, 400, 1010, 60, SYNTH_GREY(170));
 		text(&pg, 1350, SYNTH_GREY(INK), 31 + k);
 		if (k == 0) {
 			synth_rect(&pg, 130, 1400, 177, 236, SYNTH_GREY(INK));
@@ -378,7 +382,7 @@ static void test_dark_blocks_that_are_no_photo(void **state)
 			synth_rect(&pg, 500, 1700, 354, 24, c);
 			synth_rect(&pg, 500, 1370, 24, 354, c);
 			synth_rect(&pg, 830, 1370, 24, 354, c);
-		} else {
+		} else if (k == 2) {
 			/* 10 mm wide, from grey 120 at the edge to paper */
 			for (int x = 0; x < 60; x++) {
 				const int g = 120 + (PAPER - 120) * x / 60;

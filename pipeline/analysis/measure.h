@@ -59,11 +59,11 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
  * that. */
 #define KHO_PHOTO_MM2 300.0
 /* The area of the largest photo on the paper (*mm2, 0 where none): a
- * block of 2 mm cells mostly darker than the paper's mid-tones, with
- * mid-tones among them, not touching the paper's edge or the bed (a
- * shadow there is no photo), and not a band of flat tint (a table's shaded
- * row).  L is the grey image (W bytes a row), usable
- * as for kho_measure_paper, dpi the image's. */
+ * block of 2 mm cells mostly darker than the paper's mid-tones, its tones
+ * spread (a flat black or grey box is no photo), not touching the paper's
+ * edge or the bed (a shadow there is no photo), and not a band of flat
+ * tint (a table's shaded row).  L is the grey image (W bytes a row),
+ * usable as for kho_measure_paper, dpi the image's. */
 int kho_photo_area(const uint8_t *L, uint32_t W, uint32_t H,
 		   const uint8_t *usable, double paper_level, double dpi,
 		   double *mm2, kho_error *err);

@@ -314,6 +314,25 @@ static void test_photo_is_grey(void **state)
 	synth_page_release(&pg);
 }
 
+/* A dark photo, mostly below the ink's level (a face in fur, a cat in
+ * the shadows: real photos pasted so measured 3 to 7% mid-tones), is a
+ * photo too: its tones spread, where a black box's are flat. */
+static void test_dark_photo_is_grey(void **state)
+{
+	synth_page pg;
+	synth_rng rng = {51};
+	synth_page_new(&pg, PAGE_W, PAGE_H, 1, 2, SYNTH_GREY(PAPER));
+	text(&pg, 1350, SYNTH_GREY(INK), 52);
+	synth_photo(&pg, 130, 1400, 177, 236, 0, 15, 125, 20, &rng);
+	kho_image img;
+	scan(&pg, 0.4, 2, 53, &img);
+	const kho_analysis a = analyze(&img);
+	expect_mode(&a, KHO_MODE_GREY, "a text page with a dark photo");
+	assert_string_equal(a.mode_reason, "a photo on the page");
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
 /* The same photo on a colour scan with a red seal: colour, not mixed,
  * where the photo's darks would go solid black into the text layer and
  * the rest to the background's low resolution. */
@@ -357,7 +376,7 @@ static void test_id_photo_is_grey(void **state)
 }
 
 /* What is dark in blocks but no photo stays bitonal: a solid black box (a
- * threshold keeps it whole), a grey frame ruled 4 mm wide round a box
+ * threshold keeps it whole; its tones are flat), a grey frame ruled 4 mm wide round a box
  * (a ring, not a block),
  * a shadow fading over 10 mm down the sheet's edge (too faint for the
  * bed; it runs off the paper), and a table's header row shaded 30% grey
@@ -869,6 +888,7 @@ int main(void)
 		cmocka_unit_test(test_text_is_bitonal),
 		cmocka_unit_test(test_photo_is_grey),
 		cmocka_unit_test(test_id_photo_is_grey),
+		cmocka_unit_test(test_dark_photo_is_grey),
 		cmocka_unit_test(test_photo_beside_a_seal_is_colour),
 		cmocka_unit_test(test_dark_blocks_that_are_no_photo),
 		cmocka_unit_test(test_empty_page_is_blank),

@@ -418,6 +418,51 @@ static int print_only(const kho_ink *ink, const uint8_t *chroma,
 	return KHO_OK;
 }
 
+/* The ink off the photos: a photo's rim and the edges in it are no lines
+ * of text, and a large one's would outweigh a few lines' in the
+ * orientation's reading (a landscape photo over five lines of print was
+ * read upside down). */
+static int off_photos(const kho_ink *ink, const kho_photo_map *photos,
+		      kho_ink *out, kho_error *err)
+{
+	for (size_t i = 0; i < ink->n; i++) {
+		if (kho_photo_map_has(photos, ink->x[i], ink->y[i]))
+			continue;
+		const int rc =
+			kho_ink_add(out, ink->x[i], ink->y[i], ink->w[i], err);
+		if (rc)
+			return rc;
+	}
+	out->width = ink->width;
+	out->height = ink->height;
+	return KHO_OK;
+}
+
+/* The orientation of ink, off the photos; but where that does not read
+ * which way up the page is and the whole ink places no sure lines, the
+ * whole ink's, so that faint print is looked for as it was (print at low
+ * contrast beside a photo: its darkest specks, off the photo, place the
+ * lines but do not read which way up; its faint marks do). */
+static int orientation_off_photos(const kho_ink *ink,
+				  const kho_photo_map *photos,
+				  kho_orientation *o, kho_error *err)
+{
+	if (!photos->cells)
+		return kho_orientation_find(ink, o, err);
+	kho_ink off = KHO_INK_INIT;
+	int rc = off_photos(ink, photos, &off, err);
+	if (rc == KHO_OK)
+		rc = kho_orientation_find(&off, o, err);
+	kho_ink_release(&off);
+	kho_orientation whole;
+	if (rc == KHO_OK && o->confidence < 0.5)
+		rc = kho_orientation_find(ink, &whole, err);
+	if (rc == KHO_OK && o->confidence < 0.5 &&
+	    whole.skew.confidence < KHO_SKEW_TRUST)
+		*o = whole;
+	return rc;
+}
+
 /* wide_strokes() keeps strokes up to this wide (a headline's). */
 #define WIDE_STROKE_MM 3.0
 
@@ -445,15 +490,15 @@ static int page_ink(const uint8_t *lit, const kho_image *img,
  * all (phototest_2: 0.42 upright, 9 lines, where it read 24 fragments).
  */
 static int wide_strokes(const uint8_t *lit, const kho_image *img,
-			const kho_paper *paper, double dpi, kho_analysis *out,
-			kho_error *err)
+			const kho_paper *paper, const kho_photo_map *photos,
+			double dpi, kho_analysis *out, kho_error *err)
 {
 	kho_ink wide = KHO_INK_INIT;
 	kho_orientation o;
 	int rc = page_ink(lit, img, paper, &out->stats, dpi, WIDE_STROKE_MM,
 			  &wide, err);
 	if (rc == KHO_OK)
-		rc = kho_orientation_find(&wide, &o, err);
+		rc = orientation_off_photos(&wide, photos, &o, err);
 	kho_ink_release(&wide);
 	if (rc == KHO_OK && o.confidence >= 0.5 &&
 	    o.rotation % 180 == out->orient.rotation % 180)
@@ -503,6 +548,7 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	uint8_t *grey = NULL, *chroma = NULL;
 	kho_paper paper = KHO_PAPER_INIT;
 	kho_ink ink = KHO_INK_INIT;
+	kho_photo_map photos = KHO_PHOTO_MAP_INIT;
 	int rc = to_grey(img, &grey, &chroma, err);
 	if (rc == KHO_OK)
 		rc = kho_paper_find(grey, chroma, img->width, img->width,
@@ -520,7 +566,7 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	if (rc == KHO_OK)
 		rc = kho_photo_area(lit, img->width, img->height, paper.usable,
 				    out->stats.paper_level, dpi,
-				    &out->stats.photo_mm2, err);
+				    &out->stats.photo_mm2, &photos, err);
 	/* All the ink is the content the crop keeps; the print's places the
 	 * lines. */
 	if (rc == KHO_OK)
@@ -532,8 +578,8 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 				&print_ink, err);
 	free(chroma);
 	if (rc == KHO_OK)
-		rc = kho_orientation_find(print_ink.n ? &print_ink : &ink,
-					  &out->orient, err);
+		rc = orientation_off_photos(print_ink.n ? &print_ink : &ink,
+					    &photos, &out->orient, err);
 	kho_ink_release(&print_ink);
 	if (rc == KHO_OK)
 		rc = faint_skew(lit, img->width, img->height, &paper, dpi, out,
@@ -577,7 +623,7 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 			     lines->lines >= KHO_UPDOWN_LINES &&
 			     lines->updown < KHO_UPDOWN_CLEAR;
 	if ((out->upside_unsure || out->sideways) && lines == &out->orient) {
-		rc = wide_strokes(lit, img, &paper, dpi, out, err);
+		rc = wide_strokes(lit, img, &paper, &photos, dpi, out, err);
 		if (rc)
 			goto out;
 		/* Read clearly with its wide strokes kept (the first
@@ -621,6 +667,7 @@ out:
 	free(grey);
 	kho_paper_release(&paper);
 	kho_ink_release(&ink);
+	kho_photo_map_release(&photos);
 	return rc;
 }
 

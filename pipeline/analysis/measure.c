@@ -413,6 +413,46 @@ static int tone_spread(const uint8_t *L, uint32_t W, uint32_t c, uint32_t cw,
 	return q3 - q1;
 }
 
+void kho_photo_map_release(kho_photo_map *map)
+{
+	free(map->cells);
+	memset(map, 0, sizeof(*map));
+}
+
+int kho_photo_map_has(const kho_photo_map *map, double x, double y)
+{
+	if (!map->cells || x < 0 || y < 0)
+		return 0;
+	const uint32_t cx = (uint32_t)x / map->c, cy = (uint32_t)y / map->c;
+	return cx < map->cw && cy < map->ch &&
+	       map->cells[(size_t)cy * map->cw + cx];
+}
+
+/* Marks the region's cells on the map, and those a cell round them (a
+ * photo's rim, in cells not dark enough to be its own). */
+static int mark_photo(kho_photo_map *map, uint32_t c, uint32_t cw,
+		      uint32_t ch, const uint32_t *cells, size_t n,
+		      kho_error *err)
+{
+	if (!map->cells) {
+		map->cells = calloc((size_t)cw * ch, 1);
+		if (!map->cells)
+			return kho_error_set(err, KHO_FATAL,
+					     "out of memory mapping a photo");
+		map->c = c;
+		map->cw = cw;
+		map->ch = ch;
+	}
+	for (size_t k = 0; k < n; k++) {
+		const uint32_t x = cells[k] % cw, y = cells[k] / cw;
+		for (uint32_t v = y ? y - 1 : 0; v <= y + 1 && v < ch; v++)
+			for (uint32_t u = x ? x - 1 : 0; u <= x + 1 && u < cw;
+			     u++)
+				map->cells[(size_t)v * cw + u] = 1;
+	}
+	return KHO_OK;
+}
+
 typedef struct photo_cell {
 	uint16_t dark;   /* sampled pixels below the mid-tones' top */
 	uint8_t whole;   /* every pixel on usable paper */
@@ -421,7 +461,7 @@ typedef struct photo_cell {
 
 int kho_photo_area(const uint8_t *L, uint32_t W, uint32_t H,
 		   const uint8_t *usable, double paper_level, double dpi,
-		   double *mm2, kho_error *err)
+		   double *mm2, kho_photo_map *map, kho_error *err)
 {
 	*mm2 = 0;
 	const uint32_t c = (uint32_t)KHO_MAX(4L, lround(dpi * 2.0 / 25.4));
@@ -460,8 +500,10 @@ int kho_photo_area(const uint8_t *L, uint32_t W, uint32_t H,
 		}
 	}
 	const uint32_t need = (uint32_t)ceil(PHOTO_CELL_DARK * samples);
+	const double mm = 25.4 * c / dpi;
 	double best = 0;
-	for (size_t start = 0; start < ncell; start++) {
+	int rc = KHO_OK;
+	for (size_t start = 0; start < ncell && rc == KHO_OK; start++) {
 		if (cell[start].seen || !cell[start].whole ||
 		    cell[start].dark < need)
 			continue;
@@ -509,13 +551,15 @@ int kho_photo_area(const uint8_t *L, uint32_t W, uint32_t H,
 		if (KHO_MAX(bw, bh) >= PHOTO_BAND * KHO_MIN(bw, bh) &&
 		    tone_spread(L, W, c, cw, queue, n, ink, top) < PHOTO_SPREAD)
 			continue;
-		const double mm = 25.4 * c / dpi;
-		best = KHO_MAX(best, (double)n * mm * mm);
+		const double area = (double)n * mm * mm;
+		best = KHO_MAX(best, area);
+		if (map && area >= KHO_PHOTO_MM2)
+			rc = mark_photo(map, c, cw, ch, queue, n, err);
 	}
 	free(cell);
 	free(queue);
 	*mm2 = best;
-	return KHO_OK;
+	return rc;
 }
 
 int kho_stats_is_colour(const kho_page_stats *st)

@@ -58,15 +58,29 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
  * cm is 1200, its face and shoulders against a pale background half of
  * that. */
 #define KHO_PHOTO_MM2 300.0
+/* Where the photos of KHO_PHOTO_MM2 and more lie, by cells of c pixels
+ * square (cw a row, ch rows; 1: a photo's, or within a cell of one). */
+typedef struct kho_photo_map {
+	uint8_t *cells; /* NULL where there is no photo */
+	uint32_t c, cw, ch;
+} kho_photo_map;
+
+#define KHO_PHOTO_MAP_INIT { NULL, 0, 0, 0 }
+
+void kho_photo_map_release(kho_photo_map *map);
+/* Whether the pixel (x, y) lies on a photo. */
+int kho_photo_map_has(const kho_photo_map *map, double x, double y);
+
 /* The area of the largest photo on the paper (*mm2, 0 where none): a
  * block of 2 mm cells mostly darker than the paper's mid-tones, its tones
  * spread (a flat black or grey box is no photo), not touching the paper's
  * edge or the bed (a shadow there is no photo), and not a band of flat
  * tint (a table's shaded row).  L is the grey image (W bytes a row),
- * usable as for kho_measure_paper, dpi the image's. */
+ * usable as for kho_measure_paper, dpi the image's.  map, when not NULL,
+ * receives where the photos lie (released by the caller). */
 int kho_photo_area(const uint8_t *L, uint32_t W, uint32_t H,
 		   const uint8_t *usable, double paper_level, double dpi,
-		   double *mm2, kho_error *err);
+		   double *mm2, kho_photo_map *map, kho_error *err);
 /* The whole image. */
 void kho_measure_page(const kho_image *img, kho_page_stats *out);
 

@@ -154,14 +154,15 @@ int kho_orientation_find(const kho_ink *ink, kho_orientation *out,
 	memset(out, 0, sizeof(*out));
 	kho_skew across, along;
 	kho_ink turned = KHO_INK_INIT;
+	/* Both ways, always: sharp lines across the page do not rule out
+	 * sharper ones along it (a landscape table stored sideways has its
+	 * column rules across the page, 2.6, and its text along it, 5.7; a
+	 * search along spared where the lines across were sharp left it
+	 * so). */
 	int rc = kho_skew_coarse(ink, 15, &across, err);
-	/* Lines this sharp across the page leave no doubt: the search along
-	 * it is spared. */
-	const int clear = across.peak >= 2.0 && across.confidence >= 0.9;
-	memset(&along, 0, sizeof(along));
-	if (rc == KHO_OK && !clear)
+	if (rc == KHO_OK)
 		rc = kho_ink_turn90(ink, &turned, err);
-	if (rc == KHO_OK && !clear)
+	if (rc == KHO_OK)
 		rc = kho_skew_coarse(&turned, 15, &along, err);
 	if (rc) {
 		kho_ink_release(&turned);

@@ -900,6 +900,56 @@ static void test_crop_keeps_the_sheet_edge_out(void **state)
 
 /* ---- orientation ---- */
 
+/*
+ * Was a bug, fixed: a landscape table (6 columns, 15 rows, a word or two
+ * a cell) stored sideways was left so, unflagged: its column rules made
+ * lines across the page sharp enough (2.6) that the search along it was
+ * spared, where the text ran (5.7).  Both ways are searched now.  (Spared
+ * only where the lines across read clearly one way over 8 lines or more,
+ * this table still read 9 lines upright at 0.37, sideways.)
+ */
+static void test_landscape_table_stored_sideways(void **state)
+{
+	synth_page pg;
+	synth_rng rng = {71};
+	synth_page_new(&pg, PAGE_H, PAGE_W, 1, 2, SYNTH_GREY(PAPER));
+	const double x0 = 120, y0 = 150, cw = 250, rh = 60;
+	for (int c = 0; c <= 6; c++)
+		synth_rect(&pg, x0 + c * cw, y0, 3, 15 * rh, SYNTH_GREY(INK));
+	for (int r = 0; r <= 15; r++)
+		synth_rect(&pg, x0, y0 + r * rh, 6 * cw + 3, 3, SYNTH_GREY(INK));
+	for (int r = 0; r < 15; r++)
+		for (int c = 0; c < 6; c++) {
+			if ((r * 7 + c * 3) % 5 == 0)
+				continue; /* an empty cell */
+			const double l = x0 + c * cw + 15;
+			const synth_text t =
+				synth_latin(l, y0 + r * rh + 15,
+					    l + 100 + (r * c) % 110,
+					    y0 + r * rh + 45, SYNTH_GREY(INK));
+			synth_text_block(&pg, &t, &rng);
+		}
+	kho_image img;
+	synth_render(&pg, -2.0, PAGE_H, PAGE_W, SYNTH_GREY(PAPER), &img);
+	for (int turn = 0; turn < 360; turn += 90) {
+		const kho_analysis a = analyze_stored(&img, turn);
+		const int right = a.rotation == (360 - turn) % 360;
+		/* Turned right, or left as stored and said to be unsure. */
+		if (!right && (a.rotation != 0 || a.orient.confidence >= 0.5))
+			fail_msg("a landscape table stored at %d: turned %d "
+				 "(confidence %.2f; across %.2f, along %.2f, "
+				 "up %.2f over %d lines)",
+				 turn, a.rotation, a.orient.confidence,
+				 a.orient.across, a.orient.along,
+				 a.orient.updown, a.orient.lines);
+		if (fabs(a.skew + 2.0) > 0.1)
+			fail_msg("a landscape table stored at %d: skew %.3f",
+				 turn, a.skew);
+	}
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
 /* Two lines of text, the page stored at a quarter turn: the lines run
  * along it, clearly, but two lines cannot tell up from down, so the page
  * is not turned (which way would be a guess) and is said to lie
@@ -969,6 +1019,7 @@ int main(void)
 		cmocka_unit_test(test_crop_of_a_sheet_on_the_bed),
 		cmocka_unit_test(test_crop_keeps_the_sheet_edge_out),
 		cmocka_unit_test(test_two_lines_sideways_are_flagged),
+		cmocka_unit_test(test_landscape_table_stored_sideways),
 		cmocka_unit_test(test_faded_print_is_straightened),
 		cmocka_unit_test(test_faded_print_on_a_pale_lid),
 		cmocka_unit_test(test_low_contrast_print_beside_a_photo),

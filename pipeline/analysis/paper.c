@@ -661,6 +661,20 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 			x = end;
 		}
 	}
+	/* ... and from the image's edge, where a sliver of bed too thin for
+	 * the mask may show (a crooked sheet's corner: a line of ink down
+	 * the image's edge, which outweighed three lines of print). */
+	const uint32_t frame = KHO_MIN((uint32_t)(2 * p->factor),
+				       KHO_MIN(width, height) / 4);
+	for (uint32_t y = 0; y < height; y++) {
+		uint8_t *u = p->usable + (size_t)y * width;
+		if (y < frame || y >= height - frame) {
+			memset(u, 0, width);
+			continue;
+		}
+		memset(u, 0, frame);
+		memset(u + width - frame, 0, frame);
+	}
 	free(low);
 	free(tint);
 	free(dark);

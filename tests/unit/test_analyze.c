@@ -984,6 +984,31 @@ static void test_crop_keeps_the_sheet_edge_out(void **state)
 
 /* ---- orientation ---- */
 
+/* A short letter, three lines, beside a rule down its whole margin: the
+ * rule is a line along the page far sharper than the three across it,
+ * but it reads as no text, and the page stays as it is, straightened by
+ * its lines and not said to lie sideways. */
+static void test_three_lines_beside_a_margin_rule(void **state)
+{
+	synth_page pg;
+	synth_rng rng = {91};
+	synth_page_new(&pg, PAGE_W, PAGE_H, 1, 2, SYNTH_GREY(PAPER));
+	synth_rect(&pg, 80, 60, 3, PAGE_H - 120, SYNTH_GREY(INK));
+	const synth_text t = synth_latin(150, 300, 1100, 400, SYNTH_GREY(INK));
+	const int lines = synth_text_block(&pg, &t, &rng);
+	assert_true(lines >= 2 && lines <= 4);
+	kho_image img;
+	scan(&pg, 1.0, 2, 92, &img);
+	const kho_analysis a = analyze(&img);
+	if (a.rotation != 0 || a.sideways || fabs(a.skew - 1.0) > 0.1)
+		fail_msg("%d lines beside a margin rule: turned %d, sideways "
+			 "%d, skew %.3f (across %.2f, along %.2f)",
+			 lines, a.rotation, a.sideways, a.skew,
+			 a.orient.across, a.orient.along);
+	kho_image_release(&img);
+	synth_page_release(&pg);
+}
+
 /*
  * Was a bug, fixed: a landscape table (6 columns, 15 rows, a word or two
  * a cell) stored sideways was left so, unflagged: its column rules made
@@ -1106,6 +1131,7 @@ int main(void)
 		cmocka_unit_test(test_crop_keeps_the_sheet_edge_out),
 		cmocka_unit_test(test_two_lines_sideways_are_flagged),
 		cmocka_unit_test(test_landscape_table_stored_sideways),
+		cmocka_unit_test(test_three_lines_beside_a_margin_rule),
 		cmocka_unit_test(test_faded_print_is_straightened),
 		cmocka_unit_test(test_faded_print_on_a_pale_lid),
 		cmocka_unit_test(test_low_contrast_print_beside_a_photo),

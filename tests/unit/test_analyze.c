@@ -315,23 +315,38 @@ static void test_photo_is_grey(void **state)
 	synth_page_release(&pg);
 }
 
+/* The analysis of a text page (channels 1 or 3) with an identity photo
+ * of 3 x 4 cm in levels lo..hi beside its lines, a red seal's ring too
+ * where seal, scanned at skew degrees. */
+static kho_analysis text_with_an_id_photo(int channels, int lo, int hi,
+					  int seal, uint64_t seed,
+					  double skew)
+{
+	synth_page pg;
+	synth_rng rng = {seed};
+	synth_page_new(&pg, PAGE_W, PAGE_H, channels, 2,
+		       channels == 3 ? (synth_rgb){246, 243, 236}
+				     : SYNTH_GREY(PAPER));
+	text(&pg, 1350, SYNTH_GREY(INK), seed + 1);
+	synth_photo(&pg, 130, 1400, 177, 236, 0, lo, hi, 20, &rng);
+	if (seal)
+		synth_ring(&pg, 900, 1500, 80, 6, (synth_rgb){200, 30, 40});
+	kho_image img;
+	scan(&pg, skew, 2, seed + 2, &img);
+	const kho_analysis a = analyze(&img);
+	kho_image_release(&img);
+	synth_page_release(&pg);
+	return a;
+}
+
 /* A dark photo, mostly below the ink's level (a face in fur, a cat in
  * the shadows: real photos pasted so measured 3 to 7% mid-tones), is a
  * photo too: its tones spread, where a black box's are flat. */
 static void test_dark_photo_is_grey(void **state)
 {
-	synth_page pg;
-	synth_rng rng = {51};
-	synth_page_new(&pg, PAGE_W, PAGE_H, 1, 2, SYNTH_GREY(PAPER));
-	text(&pg, 1350, SYNTH_GREY(INK), 52);
-	synth_photo(&pg, 130, 1400, 177, 236, 0, 15, 125, 20, &rng);
-	kho_image img;
-	scan(&pg, 0.4, 2, 53, &img);
-	const kho_analysis a = analyze(&img);
+	const kho_analysis a = text_with_an_id_photo(1, 15, 125, 0, 51, 0.4);
 	expect_mode(&a, KHO_MODE_GREY, "a text page with a dark photo");
 	assert_string_equal(a.mode_reason, "a photo on the page");
-	kho_image_release(&img);
-	synth_page_release(&pg);
 }
 
 static int store_row(void *ctx, uint32_t y, const uint8_t *row,
@@ -457,19 +472,9 @@ static void test_title_and_three_lines_stay_across(void **state)
  * the rest to the background's low resolution. */
 static void test_photo_beside_a_seal_is_colour(void **state)
 {
-	synth_page pg;
-	synth_rng rng = {41};
-	synth_page_new(&pg, PAGE_W, PAGE_H, 3, 2, (synth_rgb){246, 243, 236});
-	text(&pg, 1350, SYNTH_GREY(INK), 42);
-	synth_photo(&pg, 130, 1400, 177, 236, 0, 60, 200, 20, &rng);
-	synth_ring(&pg, 900, 1500, 80, 6, (synth_rgb){200, 30, 40});
-	kho_image img;
-	scan(&pg, -0.7, 2, 43, &img);
-	const kho_analysis a = analyze(&img);
+	const kho_analysis a = text_with_an_id_photo(3, 60, 200, 1, 41, -0.7);
 	expect_mode(&a, KHO_MODE_COLOUR, "a photo beside a seal");
 	assert_string_equal(a.mode_reason, "a photo on a page with colour");
-	kho_image_release(&img);
-	synth_page_release(&pg);
 }
 
 /* A certificate's identity photo, 3 x 4 cm among its lines: too small a
@@ -477,21 +482,12 @@ static void test_photo_beside_a_seal_is_colour(void **state)
  * its outline alone), but a photo, and the page is kept grey. */
 static void test_id_photo_is_grey(void **state)
 {
-	synth_page pg;
-	synth_rng rng = {21};
-	synth_page_new(&pg, PAGE_W, PAGE_H, 1, 2, SYNTH_GREY(PAPER));
-	text(&pg, 1350, SYNTH_GREY(INK), 22);
-	synth_photo(&pg, 130, 1400, 177, 236, 0, 60, 200, 20, &rng);
-	kho_image img;
-	scan(&pg, 1.2, 2, 23, &img);
-	const kho_analysis a = analyze(&img);
+	const kho_analysis a = text_with_an_id_photo(1, 60, 200, 0, 21, 1.2);
 	expect_mode(&a, KHO_MODE_GREY, "a text page with an identity photo");
 	assert_string_equal(a.mode_reason, "a photo on the page");
 	assert_true(a.stats.midtone_fraction < 0.03);
 	assert_true(a.stats.photo_mm2 > KHO_PHOTO_MM2 &&
 		    a.stats.photo_mm2 < 1300);
-	kho_image_release(&img);
-	synth_page_release(&pg);
 }
 
 /* What is dark in blocks but no photo stays bitonal: a solid black box (a

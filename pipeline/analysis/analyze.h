@@ -67,8 +67,8 @@ typedef struct kho_analysis {
 				  * which way up it reads is not clear (a
 				  * line or two): left unturned */
 	int upside_unsure;	 /* lines of text enough run across the page
-				  * but do not read clearly upright: left
-				  * unturned */
+				  * but do not read clearly upright, or two
+				  * to four read upside down: left unturned */
 	double skew;             /* applied: 0 when not trusted */
 	double skew_confidence;
 	const char *skew_source; /* "text", "faint text", "paper edge",

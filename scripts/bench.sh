@@ -15,6 +15,8 @@
 #                                       --turned SEED lays them crooked on a bed first
 #   scripts/bench.sh blank [ARGS]       blank or not on sheets ImageMagick draws (grain, shadow,
 #                                       gutter, dust; a page number, punch holes, a stamp ...)
+#   scripts/bench.sh probe [ARGS]       pages from a second, independent generator through
+#                                       normalize and compress, judged against its truth
 #   scripts/bench.sh scaling [ARGS]     kho run -j 1, 2, 4 ... up to the cores: the speed-up curve
 #   scripts/bench.sh all                each of them but scaling with its defaults
 set -euo pipefail
@@ -30,6 +32,7 @@ rendered) exec "$here/bench/rendered.sh" "$@" ;;
 realpages) exec "$here/bench/realpages.sh" "$@" ;;
 legibility) exec "$here/bench/legibility.sh" "$@" ;;
 blank) exec "$here/bench/blankpages.sh" "$@" ;;
+probe) exec "$here/bench/probe.sh" "$@" ;;
 scaling) exec "$here/bench/scaling.sh" "$@" ;;
 all)
 	for b in pipeline normalize compress coverage rendered realpages legibility blank; do

@@ -151,7 +151,9 @@ int kho_plan_measure(const kho_session *s, const kho_page *pg,
 		 "\"skew_text_confidence\":%.2f,\"profile_peak\":%.3f,"
 		 "\"lines_across\":%.3f,\"lines_along\":%.3f,"
 		 "\"upright\":%.3f,\"text_lines\":%d,"
-		 "\"orientation_confidence\":%.2f,\"border\":\"%s\","
+		 "\"orientation_confidence\":%.2f,\"faint_lines\":%d,"
+		 "\"faint_upright\":%.3f,\"faint_confidence\":%.2f,"
+		 "\"border\":\"%s\","
 		 "\"bed_share\":%.4f,\"paper_edge_angle\":%.3f,"
 		 "\"paper_edge_weight\":%.2f,\"file_dpi\":[%.2f,%.2f],"
 		 "\"dpi_source\":\"%s\",\"paper\":%s%s%s}",
@@ -163,7 +165,8 @@ int kho_plan_measure(const kho_session *s, const kho_page *pg,
 		 a.mode_reason, a.skew_source, a.orient.skew.angle,
 		 a.orient.skew.confidence, a.orient.skew.peak, a.orient.across,
 		 a.orient.along, a.orient.updown, a.orient.lines,
-		 a.orient.confidence, a.sides, a.bed_share, a.edge_angle,
+		 a.orient.confidence, a.faint.lines, a.faint.updown,
+		 a.faint.confidence, a.sides, a.bed_share, a.edge_angle,
 		 a.edge_weight, pg->xdpi, pg->ydpi,
 		 verdict == KHO_DPI_FROM_FILE ? pg->dpi_source : "inferred",
 		 paper ? "\"" : "", paper ? paper : "null", paper ? "\"" : "");

@@ -71,6 +71,9 @@ expect_exit 0 show --root root "$rec"
 expect_in out "flags: border"
 expect_in out '"skew_source":"text"'
 expect_in out '"mode_reason":'
+# and what faint marks read, where the ink placed no lines (0 lines else)
+expect_in out '"faint_lines":'
+expect_in out '"faint_upright":'
 
 # A page scanned at 150 dpi, below the standard: flagged; in grey, made
 # bitonal at twice its resolution (its strokes' edges lie between its

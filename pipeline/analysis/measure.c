@@ -379,31 +379,35 @@ void kho_measure_page(const kho_image *img, kho_page_stats *out)
  * over 35). */
 #define PHOTO_BAND 3
 
-/* The levels between the lower and upper quartiles of the sampled levels
- * lo < level < top in the region's cells (n of them, c pixels square,
- * their indices in cells, cw cells a row). */
-static int tone_spread(const uint8_t *L, uint32_t W, uint32_t c, uint32_t cw,
-		       const uint32_t *cells, size_t n, int lo, int top)
+/* The histogram of the sampled levels below top in the region's cells (n
+ * of them, c pixels square, their indices in cells, cw cells a row). */
+static void tone_histogram(const uint8_t *L, uint32_t W, uint32_t c,
+			   uint32_t cw, const uint32_t *cells, size_t n,
+			   int top, uint32_t hist[256])
 {
-	uint32_t hist[256] = { 0 };
-	uint64_t total = 0;
+	memset(hist, 0, 256 * sizeof(*hist));
 	for (size_t k = 0; k < n; k++) {
 		const uint32_t cx = cells[k] % cw, cy = cells[k] / cw;
 		for (uint32_t y = cy * c; y < (cy + 1) * c; y += 2) {
 			const uint8_t *l = L + (size_t)y * W;
-			for (uint32_t x = cx * c; x < (cx + 1) * c; x += 2) {
-				if (l[x] > lo && l[x] < top) {
-					hist[l[x]]++;
-					total++;
-				}
-			}
+			for (uint32_t x = cx * c; x < (cx + 1) * c; x += 2)
+				hist[l[x]] += l[x] < top;
 		}
 	}
+}
+
+/* The levels between the lower and upper quartiles of the histogram's
+ * levels above lo. */
+static int tone_spread(const uint32_t hist[256], int lo)
+{
+	uint64_t total = 0;
+	for (int v = lo + 1; v < 256; v++)
+		total += hist[v];
 	if (total == 0)
 		return 0;
 	int q1 = -1, q3 = -1;
 	uint64_t run = 0;
-	for (int v = 0; v < 256; v++) {
+	for (int v = lo + 1; v < 256; v++) {
 		run += hist[v];
 		if (q1 < 0 && 4 * run >= total)
 			q1 = v;
@@ -545,11 +549,13 @@ int kho_photo_area(const uint8_t *L, uint32_t W, uint32_t H,
 		/* A dark region that runs off the paper is the bed's or a
 		 * shadow's, not a photo on the page. */
 		const uint32_t bw = x1 - x0 + 1, bh = y1 - y0 + 1;
-		if (at_edge || (double)n < PHOTO_FILL * bw * bh ||
-		    tone_spread(L, W, c, cw, queue, n, -1, top) < PHOTO_SPREAD)
+		if (at_edge || (double)n < PHOTO_FILL * bw * bh)
 			continue;
-		if (KHO_MAX(bw, bh) >= PHOTO_BAND * KHO_MIN(bw, bh) &&
-		    tone_spread(L, W, c, cw, queue, n, ink, top) < PHOTO_SPREAD)
+		uint32_t hist[256];
+		tone_histogram(L, W, c, cw, queue, n, top, hist);
+		if (tone_spread(hist, -1) < PHOTO_SPREAD ||
+		    (KHO_MAX(bw, bh) >= PHOTO_BAND * KHO_MIN(bw, bh) &&
+		     tone_spread(hist, ink) < PHOTO_SPREAD))
 			continue;
 		const double area = (double)n * mm * mm;
 		best = KHO_MAX(best, area);

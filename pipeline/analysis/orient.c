@@ -152,6 +152,16 @@ double kho_updown(const kho_ink *ink, double skew, int *lines,
  * ones along it that do not read as text. */
 #define SHARP_ACROSS 2.0
 
+/* The lines of ink placed by skew, refined, and read for which way up. */
+static int read_lines_of(const kho_ink *ink, kho_skew *skew, double *updown,
+			 int *lines, kho_error *err)
+{
+	const int rc = kho_skew_refine(ink, skew, err);
+	if (rc == KHO_OK)
+		*updown = kho_updown(ink, skew->angle, lines, err);
+	return rc;
+}
+
 int kho_orientation_find(const kho_ink *ink, kho_orientation *out,
 			 kho_error *err)
 {
@@ -163,9 +173,6 @@ int kho_orientation_find(const kho_ink *ink, kho_orientation *out,
 	 * column rules across the page, 2.6, and its text along it, 5.7; a
 	 * search along spared where the lines across were sharp left it
 	 * so). */
-	kho_skew along_read;
-	double along_updown = 0;
-	int along_lines = 0;
 	int rc = kho_skew_coarse(ink, 15, &across, err);
 	if (rc == KHO_OK)
 		rc = kho_ink_turn90(ink, &turned, err);
@@ -183,34 +190,21 @@ int kho_orientation_find(const kho_ink *ink, kho_orientation *out,
 	 * letter's margin is a line along it far sharper (5.8) than its
 	 * three lines of print across it (2.7), but no text. */
 	int turn = along.peak > across.peak * 1.15 && along.confidence > 0.3;
-	int along_done = 0;
-	if (turn && across.peak >= SHARP_ACROSS && across.confidence >= 0.9) {
-		along_read = along;
-		rc = kho_skew_refine(&turned, &along_read, err);
-		if (rc) {
-			kho_ink_release(&turned);
-			return rc;
-		}
-		along_updown = kho_updown(&turned, along_read.angle,
-					  &along_lines, err);
-		along_done = 1;
-		turn = along_lines >= KHO_UPDOWN_LINES &&
-		       fabs(along_updown) >= KHO_UPDOWN_CLEAR;
+	const int vet = turn && across.peak >= SHARP_ACROSS &&
+			across.confidence >= 0.9;
+	out->skew = turn ? along : across;
+	rc = read_lines_of(turn ? &turned : ink, &out->skew, &out->updown,
+			   &out->lines, err);
+	if (rc == KHO_OK && vet && (out->lines < KHO_UPDOWN_LINES ||
+				    fabs(out->updown) < KHO_UPDOWN_CLEAR)) {
+		turn = 0;
+		out->skew = across;
+		rc = read_lines_of(ink, &out->skew, &out->updown, &out->lines,
+				   err);
 	}
-	const kho_ink *upright = turn ? &turned : ink;
-	if (turn && along_done) {
-		out->skew = along_read;
-		out->updown = along_updown;
-		out->lines = along_lines;
-	} else {
-		out->skew = turn ? along : across;
-		rc = kho_skew_refine(upright, &out->skew, err);
-		if (rc) {
-			kho_ink_release(&turned);
-			return rc;
-		}
-		out->updown =
-			kho_updown(upright, out->skew.angle, &out->lines, err);
+	if (rc) {
+		kho_ink_release(&turned);
+		return rc;
 	}
 	/* Pages come upright far more often than not: a turn needs lines of
 	 * text that read one way clearly, and enough of them. */

@@ -450,6 +450,43 @@ static void test_title_and_three_lines_stay_across(void **state)
 	kho_image_release(&img);
 }
 
+/*
+ * Was a bug, fixed: a form of short entries in a table (the independent
+ * generator's DD-2024-05007: testdata/scans/form-table-g4-300dpi.tif, G4,
+ * skewed 4.36 degrees on a dark bed), stored a quarter turn clockwise.
+ * Its text runs along the page there, sharper (4.27) than the table's
+ * rules across it (3.23), but reads which way up only weakly (0.16 over
+ * 28 lines): so the lines across were read instead, and their reading
+ * (-0.42 over 17 "lines", the entries' columns) turned the page half
+ * round, unflagged.  Lines across read in place of sharper ones along
+ * now do not turn a page: it is flagged.  Right upright, right or flagged
+ * at every turn, never turned wrong.
+ */
+static void test_form_table_never_turned_wrong(void **state)
+{
+	(void)state;
+	kho_image img;
+	decode_scan("form-table-g4-300dpi.tif", 2, &img);
+	for (int turn = 0; turn < 360; turn += 90) {
+		const kho_analysis a = analyze_stored(&img, turn);
+		const int right = a.rotation == (360 - turn) % 360;
+		const int flagged = a.upside_unsure || a.sideways;
+		if ((!right && (a.rotation != 0 || !flagged)) ||
+		    (right && fabs(a.skew - 4.36) > 0.1))
+			fail_msg("a form's table, stored at %d: turned %d "
+				 "(confidence %.2f; across %.2f, along %.2f; "
+				 "%d lines read %.3f), unsure %d, sideways %d, "
+				 "skew %.3f",
+				 turn, a.rotation, a.orient.confidence,
+				 a.orient.across, a.orient.along,
+				 a.orient.lines, a.orient.updown,
+				 a.upside_unsure, a.sideways, a.skew);
+		if (turn == 0)
+			assert_true(right);
+	}
+	kho_image_release(&img);
+}
+
 /* The same photo on a colour scan with a red seal: colour, not mixed,
  * where the photo's darks would go solid black into the text layer and
  * the rest to the background's low resolution. */
@@ -1237,6 +1274,7 @@ int main(void)
 		cmocka_unit_test(test_dark_photo_is_grey),
 		cmocka_unit_test(test_photo_over_a_few_lines),
 		cmocka_unit_test(test_title_and_three_lines_stay_across),
+		cmocka_unit_test(test_form_table_never_turned_wrong),
 		cmocka_unit_test(test_photo_beside_a_seal_is_colour),
 		cmocka_unit_test(test_dark_blocks_that_are_no_photo),
 		cmocka_unit_test(test_empty_page_is_blank),

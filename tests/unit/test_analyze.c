@@ -17,7 +17,6 @@
 #include "common/internal.h"
 #include "analysis/analyze.h"
 #include "testutil.h"
-#include "testutil.h"
 #include "synth_page.h"
 
 #define DEG (M_PI / 180.0)

@@ -555,6 +555,9 @@ static int even_out(const kho_image *img, const uint8_t *grey,
  * bleed-through backs that read 0.20 to 0.25 are flagged now rather than
  * turned. */
 #define FAINT_UPDOWN_CLEAR 0.3
+/* A page of fewer lines than KHO_UPDOWN_LINES that does not read upright
+ * by this much is flagged. */
+#define FEW_UPRIGHT 0.1
 
 int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 		     int source_bits, kho_analysis *out, kho_error *err)
@@ -638,20 +641,23 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	/* Lines of text enough across the page that do not read clearly
 	 * upright (a form's boxes and short entries, a script the test does
 	 * not know): it may be upside down, and is said to be so rather than
-	 * turned.  So, too, a letter of two to four lines that reads upside
-	 * down as clearly as a turn would ask, on too few lines to turn it
-	 * (an independent generator's: -0.58 over 4 lines; upright letters
-	 * and photo captions of 3 and 4 lines read 0.20 to 0.80).  Either
-	 * way, large or bold type is read again first. */
-	const int few_read_down = lines && lines->lines >= 2 &&
-				  lines->lines < KHO_UPDOWN_LINES &&
-				  lines->updown <= -clear;
+	 * turned.  So, too, a letter of two to four lines, too few to turn
+	 * it, that does not read upright by FEW_UPRIGHT at least: the
+	 * independent generator's letters and photo captions of 2 to 4
+	 * lines (12 seeds at four turns) read 0.195 to 0.80 upright, -0.20
+	 * to -0.80 upside down, and 0 where the page and its strips
+	 * disagree (a form stored sideways, three lines of it across read
+	 * in place of its text).  Either way, large or bold type is read
+	 * again first. */
+	const int few_unsure = lines && lines->lines >= 2 &&
+			       lines->lines < KHO_UPDOWN_LINES &&
+			       lines->updown < FEW_UPRIGHT;
 	out->upside_unsure = lines && out->rotation == 0 &&
 			     lines->rotation % 180 == 0 &&
 			     lines->across >= KHO_SIDEWAYS_PEAK &&
 			     ((lines->lines >= KHO_UPDOWN_LINES &&
 			       lines->updown < clear) ||
-			      few_read_down);
+			      few_unsure);
 	if ((out->upside_unsure || out->sideways) && lines == &out->orient) {
 		rc = wide_strokes(lit, img, &paper, &photos, dpi, out, err);
 		if (rc)

@@ -450,40 +450,71 @@ static void test_title_and_three_lines_stay_across(void **state)
 }
 
 /*
- * Was a bug, fixed: a form of short entries in a table (the independent
- * generator's DD-2024-05007: testdata/scans/form-table-g4-300dpi.tif, G4,
- * skewed 4.36 degrees on a dark bed), stored a quarter turn clockwise.
- * Its text runs along the page there, sharper (4.27) than the table's
- * rules across it (3.23), but reads which way up only weakly (0.16 over
- * 28 lines): so the lines across were read instead, and their reading
- * (-0.42 over 17 "lines", the entries' columns) turned the page half
- * round, unflagged.  Lines across read in place of sharper ones along
- * now do not turn a page: it is flagged.  Right upright, right or flagged
- * at every turn, never turned wrong.
+ * Was a bug, fixed: forms of short entries in a table, from the
+ * independent generator (testdata/scans/form-table-g4-*.tif, G4 on a dark
+ * bed), were turned wrong or left wrong unflagged at a quarter turn.
+ *
+ * DD-2024-05007 (300 dpi, skewed 4.36 degrees, stored upright), turned a
+ * quarter clockwise: its text runs along the page, sharper (4.27) than
+ * the table's rules across it (3.23), but reads which way up only weakly
+ * (0.16 over 28 lines), so the lines across were read instead, and their
+ * reading (-0.42 over 17 "lines", the entries' columns) turned the page
+ * half round, unflagged.  Lines across read in place of sharper ones
+ * along do not turn a page now.
+ *
+ * DD-2024-11013 (200 dpi, skewed -5.21 degrees, stored upside down),
+ * turned a quarter counter-clockwise: the lines across read in place of
+ * its text were three that read neither way (0), and the page was left
+ * lying sideways, unflagged.  A page of two to four lines that does not
+ * read upright is flagged now.
+ *
+ * Each: right when stored upright, right or flagged at every turn, never
+ * turned wrong.
  */
-static void test_form_table_never_turned_wrong(void **state)
+static void test_forms_never_turned_wrong(void **state)
 {
 	(void)state;
-	kho_image img;
-	decode_scan("form-table-g4-300dpi.tif", 2, &img);
-	for (int turn = 0; turn < 360; turn += 90) {
-		const kho_analysis a = analyze_stored(&img, turn);
-		const int right = a.rotation == (360 - turn) % 360;
-		const int flagged = a.upside_unsure || a.sideways;
-		if ((!right && (a.rotation != 0 || !flagged)) ||
-		    (right && fabs(a.skew - 4.36) > 0.1))
-			fail_msg("a form's table, stored at %d: turned %d "
-				 "(confidence %.2f; across %.2f, along %.2f; "
-				 "%d lines read %.3f), unsure %d, sideways %d, "
-				 "skew %.3f",
-				 turn, a.rotation, a.orient.confidence,
-				 a.orient.across, a.orient.along,
-				 a.orient.lines, a.orient.updown,
-				 a.upside_unsure, a.sideways, a.skew);
-		if (turn == 0)
-			assert_true(right);
+	static const struct {
+		const char *name;
+		double dpi;	/* analysed, at half the scan's */
+		int stored;	/* the turn that makes it upright */
+		double skew;
+	} forms[] = {
+		{"form-table-g4-300dpi.tif", 150, 0, 4.36},
+		{"form-table-g4-200dpi.tif", 100, 180, -5.21},
+	};
+	for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+		kho_image img;
+		kho_error err = KHO_ERROR_INIT;
+		decode_scan(forms[f].name, 2, &img);
+		for (int turn = 0; turn < 360; turn += 90) {
+			kho_image stored;
+			assert_int_equal(kho_image_turn(&img, 0, turn, &stored,
+							&err),
+					 KHO_OK);
+			kho_analysis a;
+			assert_int_equal(kho_analyze_page(&stored, forms[f].dpi,
+							  1, 8, &a, &err),
+					 KHO_OK);
+			kho_image_release(&stored);
+			const int want = (forms[f].stored + 360 - turn) % 360;
+			const int right = a.rotation == want;
+			const int flagged = a.upside_unsure || a.sideways;
+			if ((!right && (a.rotation != 0 || !flagged)) ||
+			    (right && fabs(a.skew - forms[f].skew) > 0.1) ||
+			    (want == 0 && !right))
+				fail_msg("%s turned %d more: turned %d, want "
+					 "%d (confidence %.2f; across %.2f, "
+					 "along %.2f; %d lines read %.3f), "
+					 "unsure %d, sideways %d, skew %.3f",
+					 forms[f].name, turn, a.rotation, want,
+					 a.orient.confidence, a.orient.across,
+					 a.orient.along, a.orient.lines,
+					 a.orient.updown, a.upside_unsure,
+					 a.sideways, a.skew);
+		}
+		kho_image_release(&img);
 	}
-	kho_image_release(&img);
 }
 
 /* The same photo on a colour scan with a red seal: colour, not mixed,
@@ -1273,7 +1304,7 @@ int main(void)
 		cmocka_unit_test(test_dark_photo_is_grey),
 		cmocka_unit_test(test_photo_over_a_few_lines),
 		cmocka_unit_test(test_title_and_three_lines_stay_across),
-		cmocka_unit_test(test_form_table_never_turned_wrong),
+		cmocka_unit_test(test_forms_never_turned_wrong),
 		cmocka_unit_test(test_photo_beside_a_seal_is_colour),
 		cmocka_unit_test(test_dark_blocks_that_are_no_photo),
 		cmocka_unit_test(test_empty_page_is_blank),

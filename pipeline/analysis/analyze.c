@@ -549,11 +549,12 @@ static int even_out(const kho_image *img, const uint8_t *grey,
  * (ink, KHO_UPDOWN_CLEAR): they may be pencilled handwriting rather than
  * faded print, and a hand's loops fall above and below its lines in no
  * set share.  The probe's pencilled scribbles read up to 0.25 either way
- * (two of 92 readings turned wrong at -0.22 and -0.25); real pages pale,
- * faded or at low contrast, laid turned, read 0.39 to 0.59 (15
- * readings), synthetic faded print 0.42 to 0.66.  The probe's
- * bleed-through backs that read 0.20 to 0.25 are flagged now rather than
- * turned. */
+ * (two of 92 readings turned wrong at -0.22 and -0.25), a synthetic hand
+ * looping below its lines more than above up to 0.31 (test_analyze);
+ * real pages pale, faded or at low contrast, laid turned, read 0.39 to
+ * 0.59 (15 readings), synthetic faded print 0.42 to 0.66.  The probe's
+ * bleed-through backs that read 0.20 to 0.25 either way are flagged now
+ * rather than turned or passed. */
 #define FAINT_UPDOWN_CLEAR 0.3
 /* A page of fewer lines than KHO_UPDOWN_LINES that does not read upright
  * by this much is flagged. */
@@ -625,7 +626,8 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	/* The content's orientation only when the page says it clearly:
 	 * faded print's where it gives the lines and reads clearly which
 	 * way up (FAINT_UPDOWN_CLEAR), else the ink's.  Faint lines that
-	 * do not are flagged below, as ink's are. */
+	 * do not are flagged below as ink's are, where they run clearly
+	 * across or along (KHO_SIDEWAYS_PEAK). */
 	const double clear =
 		lines == &out->faint ? FAINT_UPDOWN_CLEAR : KHO_UPDOWN_CLEAR;
 	const kho_orientation *turn =

@@ -455,7 +455,7 @@ static void test_title_and_three_lines_stay_across(void **state)
  * bed), were turned wrong or left wrong unflagged at a quarter turn.
  *
  * DD-2024-05007 (300 dpi, skewed 4.36 degrees, stored upright), turned a
- * quarter clockwise: its text runs along the page, sharper (4.27) than
+ * quarter counter-clockwise: its text runs along the page, sharper (4.27) than
  * the table's rules across it (3.23), but reads which way up only weakly
  * (0.16 over 28 lines), so the lines across were read instead, and their
  * reading (-0.42 over 17 "lines", the entries' columns) turned the page

@@ -545,17 +545,28 @@ static int even_out(const kho_image *img, const uint8_t *grey,
 #define WEAK_LINES 2
 #define WEAK_PEAK 1.5
 #define EDGE_OVER_WEAK 0.8
-/* Faint marks turn a page only where they read this clearly which way up
- * (ink, KHO_UPDOWN_CLEAR): they may be pencilled handwriting rather than
+/* Faint marks turn a page only where their reading, weighed by the lines
+ * read (|up| times the square root of their number: the reading is their
+ * mean), is at least this: they may be pencilled handwriting rather than
  * faded print, and a hand's loops fall above and below its lines in no
- * set share.  The probe's pencilled scribbles read up to 0.25 either way
- * (two of 92 readings turned wrong at -0.22 and -0.25), a synthetic hand
- * looping below its lines more than above up to 0.31 (test_analyze);
- * real pages pale, faded or at low contrast, laid turned, read 0.39 to
- * 0.59 (15 readings), synthetic faded print 0.42 to 0.66.  The probe's
- * bleed-through backs that read 0.20 to 0.25 either way are flagged now
- * rather than turned or passed. */
-#define FAINT_UPDOWN_CLEAR 0.3
+ * set share, so that a few lines of it read one way by chance.  The
+ * probe's pencilled scribbles weigh up to 0.76 (-0.22 over 12 lines and
+ * -0.25 over 7 turned two pages wrong; 92 readings), a synthetic hand
+ * looping below its lines more than above 0.61 to 0.90 where it reads
+ * 0.2 to 0.3 (test_analyze); real pages pale, faded or at low contrast
+ * 1.12 and more (eurotext pale, 0.26 to 0.34 over 17 to 43 lines, 1.22;
+ * a letter of 8 lines, -0.40, 1.13), bleed-through's 35 lines at 0.20,
+ * 1.18. */
+#define FAINT_UPDOWN_WEIGHT 1.0
+
+/* Whether faint marks' reading o says which way up clearly enough to
+ * turn a page by. */
+static int faint_reads_clearly(const kho_orientation *o)
+{
+	const double up = fabs(o->updown);
+	return up >= KHO_UPDOWN_CLEAR &&
+	       up * sqrt((double)o->lines) >= FAINT_UPDOWN_WEIGHT;
+}
 /* A page of fewer lines than KHO_UPDOWN_LINES that does not read upright
  * by this much is flagged. */
 #define FEW_UPRIGHT 0.1
@@ -625,16 +636,18 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 							       : NULL;
 	/* The content's orientation only when the page says it clearly:
 	 * faded print's where it gives the lines and reads clearly which
-	 * way up (FAINT_UPDOWN_CLEAR), else the ink's.  Faint lines that
+	 * way up (faint_reads_clearly), else the ink's.  Faint lines that
 	 * do not are flagged below as ink's are, where they run clearly
 	 * across or along (KHO_SIDEWAYS_PEAK). */
-	const double clear =
-		lines == &out->faint ? FAINT_UPDOWN_CLEAR : KHO_UPDOWN_CLEAR;
+	const int faint_clear =
+		lines == &out->faint && faint_reads_clearly(&out->faint);
 	const kho_orientation *turn =
-		lines == &out->faint && out->faint.confidence >= 0.5 &&
-				fabs(out->faint.updown) >= clear
-			? &out->faint
-			: &out->orient;
+		faint_clear && out->faint.confidence >= 0.5 ? &out->faint
+							    : &out->orient;
+	/* lines that read clearly upright: enough of them, and faint ones
+	 * weighing enough */
+	const int upright = lines && lines->updown >= KHO_UPDOWN_CLEAR &&
+			    (lines != &out->faint || faint_clear);
 	out->rotation = turn->confidence >= 0.5 ? turn->rotation : 0;
 	/* Sure lines that run along the page, too few to read which way
 	 * up: the page is left as it is, and said to be so. */
@@ -657,8 +670,7 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	out->upside_unsure = lines && out->rotation == 0 &&
 			     lines->rotation % 180 == 0 &&
 			     lines->across >= KHO_SIDEWAYS_PEAK &&
-			     ((lines->lines >= KHO_UPDOWN_LINES &&
-			       lines->updown < clear) ||
+			     ((lines->lines >= KHO_UPDOWN_LINES && !upright) ||
 			      few_unsure);
 	if ((out->upside_unsure || out->sideways) && lines == &out->orient) {
 		rc = wide_strokes(lit, img, &paper, &photos, dpi, out, err);

@@ -868,11 +868,12 @@ static int pencil_hand(synth_page *pg, double x0, double y0, double x1,
  * as faint print is, by the marks above and below its lines, and a hand
  * loops above and below them in no set share.  The probe's pencilled
  * page DD-2024-05028, stored at 270, read -0.22 over 12 lines and was
- * turned 270 more (upside down), unflagged.  Faint marks must
- * read at least 0.3 either way to turn a page now.  This hand loops below
- * its lines more often than above (a quarter of its letters against a
- * tenth): its pages read weakly, and the wrong way; none of those
- * that read below 0.3 is turned, and each is flagged for a look.
+ * turned 270 more (upside down), unflagged.  Faint marks turn a page
+ * now only where their reading times the square root of the lines read
+ * is 1 or more (real pale print weighs 1.12 and more).  This hand loops
+ * below its lines more often than above (a quarter of its letters
+ * against a tenth): its pages read weakly, and the wrong way; none of
+ * those that weigh less than 1 is turned, and each is flagged for a look.
  */
 static void test_pencil_hand_read_weakly_is_flagged(void **state)
 {
@@ -894,7 +895,7 @@ static void test_pencil_hand_read_weakly_is_flagged(void **state)
 				fail_msg("pencil hand %d stored at %d: skew "
 					 "from %s, not its faint marks",
 					 seed, turn, a.skew_source);
-			if (up >= 0.3)
+			if (up * sqrt(a.faint.lines) >= 1.0)
 				continue;
 			weak += up >= KHO_UPDOWN_CLEAR;
 			if (a.rotation != 0 || !(a.upside_unsure || a.sideways))
@@ -910,8 +911,8 @@ static void test_pencil_hand_read_weakly_is_flagged(void **state)
 	}
 	/* Pages enough read as clearly as ink turns a page by. */
 	if (weak < 5)
-		fail_msg("only %d pencil pages read between %.1f and 0.3",
-			 weak, KHO_UPDOWN_CLEAR);
+		fail_msg("only %d pencil pages read %.1f or more but weigh "
+			 "less than 1", weak, KHO_UPDOWN_CLEAR);
 }
 
 /*

@@ -558,6 +558,9 @@ static int even_out(const kho_image *img, const uint8_t *grey,
  * a letter of 8 lines, -0.40, 1.13), bleed-through's 35 lines at 0.20,
  * 1.18. */
 #define FAINT_UPDOWN_WEIGHT 1.0
+/* A page of fewer lines than KHO_UPDOWN_LINES that does not read upright
+ * by this much is flagged. */
+#define FEW_UPRIGHT 0.1
 
 /* Whether faint marks' reading o says which way up clearly enough to
  * turn a page by. */
@@ -567,9 +570,6 @@ static int faint_reads_clearly(const kho_orientation *o)
 	return up >= KHO_UPDOWN_CLEAR &&
 	       up * sqrt((double)o->lines) >= FAINT_UPDOWN_WEIGHT;
 }
-/* A page of fewer lines than KHO_UPDOWN_LINES that does not read upright
- * by this much is flagged. */
-#define FEW_UPRIGHT 0.1
 
 int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 		     int source_bits, kho_analysis *out, kho_error *err)

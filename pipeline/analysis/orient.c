@@ -200,10 +200,10 @@ int kho_orientation_find(const kho_ink *ink, kho_orientation *out,
 	 * be a table's columns rather than its text (a form of short
 	 * entries stored a quarter turn round read -0.42 over 17 such
 	 * lines, its text along 0.16 over 28). */
-	int overruled = 0;
+	int across_instead = 0;
 	if (rc == KHO_OK && vet && (out->lines < KHO_UPDOWN_LINES ||
 				    fabs(out->updown) < KHO_UPDOWN_CLEAR)) {
-		overruled = 1;
+		across_instead = 1;
 		turn = 0;
 		out->skew = across;
 		rc = read_lines_of(ink, &out->skew, &out->updown, &out->lines,
@@ -220,12 +220,12 @@ int kho_orientation_find(const kho_ink *ink, kho_orientation *out,
 	const int flip = readable && out->updown < 0;
 	out->rotation = (turn ? 90 : 0) + (flip ? 180 : 0);
 	/* How sure: the direction by the ratio of the peaks (not at all
-	 * where the lines across were overruled), up or down by the
-	 * balance of the marks and the lines read. */
+	 * where the lines across were read instead of sharper ones along),
+	 * up or down by the balance of the marks and the lines read. */
 	const double hi = KHO_MAX(across.peak, along.peak);
 	const double lo = KHO_MAX(KHO_MIN(across.peak, along.peak), 1e-9);
 	const double dir =
-		overruled ? 0 : KHO_MIN(1.0, (hi / lo - 1.0) / 0.3);
+		across_instead ? 0 : KHO_MIN(1.0, (hi / lo - 1.0) / 0.3);
 	const double ud = readable ? KHO_MIN(1.0, fabs(out->updown) / 0.4) *
 					     KHO_MIN(1.0, out->lines / 8.0)
 				   : 0;

@@ -67,6 +67,11 @@ static toff_t mem_size(thandle_t h)
 	return (toff_t)((memfile *)h)->len;
 }
 
+/* The format attribute lets -Wformat=2 follow libtiff's format string
+ * through it. */
+static int mem_error(TIFF *tif, void *user, const char *module, const char *fmt,
+		     va_list ap) __attribute__((format(printf, 4, 0)));
+
 static int mem_error(TIFF *tif, void *user, const char *module, const char *fmt,
 		     va_list ap)
 {

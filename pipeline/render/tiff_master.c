@@ -84,6 +84,11 @@ static toff_t fd_size(thandle_t h)
 	return ((kho_tiff_master *)h)->len;
 }
 
+/* The format attribute lets -Wformat=2 follow libtiff's format string
+ * through it. */
+static int on_error(TIFF *tif, void *user, const char *module, const char *fmt,
+		    va_list ap) __attribute__((format(printf, 4, 0)));
+
 static int on_error(TIFF *tif, void *user, const char *module, const char *fmt,
 		    va_list ap)
 {

@@ -503,8 +503,8 @@ static void lines_kd(const struct gs_record *rec, const struct gs_facts *f,
 		     struct gs_rng *r, struct gs_lines *out)
 {
 	static const char *const trades[] = {
-		"Bán lẻ lương thực, thực phẩm, đồ uống trong các cửa hàng "
-		"chuyên doanh",
+		("Bán lẻ lương thực, thực phẩm, đồ uống trong các cửa hàng "
+		 "chuyên doanh"),
 		"Dịch vụ ăn uống (nhà hàng, quán ăn, hàng ăn uống)",
 		"Bảo dưỡng, sửa chữa mô tô, xe máy",
 		"Bán lẻ hàng may mặc, giày dép, hàng da và giả da",

@@ -160,6 +160,12 @@ struct gs_tiff {
 	char msg[GS_ERRLEN];
 };
 
+/* The format attribute lets -Wformat=2 follow libtiff's format string
+ * through it. */
+static int tiff_error_cb(TIFF *tif, void *user, const char *module,
+			 const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
 static int tiff_error_cb(TIFF *tif, void *user, const char *module,
 			 const char *fmt, va_list ap)
 {

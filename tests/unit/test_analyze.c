@@ -483,7 +483,7 @@ static void test_forms_never_turned_wrong(void **state)
 		{"form-table-g4-300dpi.tif", 150, 0, 4.36},
 		{"form-table-g4-200dpi.tif", 100, 180, -5.21},
 	};
-	for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+	for (size_t f = 0; f < KHO_ARRAY_SIZE(forms); f++) {
 		kho_image img;
 		kho_error err = KHO_ERROR_INIT;
 		decode_scan(forms[f].name, 2, &img);
@@ -815,6 +815,27 @@ static void pencil_stroke(synth_page *pg, double x0, double y0, double x1,
 	}
 }
 
+/* One pencilled letter at x on the line at base: a loop an x-height xh
+ * high and w wide, and where tail is not 0 a stroke from the loop's middle
+ * to tail and back (an ascender's or a descender's). */
+static void pencil_letter(synth_page *pg, double x, double base, double xh,
+			  double w, double tail, double pen, synth_rgb c)
+{
+	double px = x, py = base;
+	for (int k = 1; k <= 16; k++) {
+		const double a = 2 * M_PI * k / 16;
+		const double qx = x + w * k / 16 + 0.3 * w * sin(a);
+		const double qy = base - xh / 2 + xh / 2 * cos(a);
+		pencil_stroke(pg, px, py, qx, qy, pen, c);
+		px = qx, py = qy;
+	}
+	if (tail) {
+		const double mid = base - xh / 2, tx = px + w * 0.2;
+		pencil_stroke(pg, px, mid, tx, tail, pen, c);
+		pencil_stroke(pg, tx, tail, px, mid, pen, c);
+	}
+}
+
 /* Lines of pencilled handwriting in the block (x0, y0, x1, y1): words of
  * loops an x-height of 10 pixels high, a share asc of the letters with a
  * stroke up a body above it, desc with one down a body below it, lines
@@ -831,29 +852,15 @@ static int pencil_hand(synth_page *pg, double x0, double y0, double x1,
 		while (x < end) {
 			const int letters = 2 + (int)(synth_unit(rng) * 7);
 			for (int l = 0; l < letters; l++) {
-				const double w = xh * (0.6 + 0.4 * synth_unit(rng));
+				const double w =
+					xh * (0.6 + 0.4 * synth_unit(rng));
 				const double r = synth_unit(rng);
 				/* the tail's end: above the body, below it, or
 				 * none */
 				const double tail = r < asc ? base - 2 * xh
 						    : r < asc + desc ? base + xh
 								     : 0;
-				double px = x, py = base;
-				for (int k = 1; k <= 16; k++) {
-					const double a = 2 * M_PI * k / 16;
-					const double qx = x + w * k / 16 +
-							  0.3 * w * sin(a);
-					const double qy =
-						base - xh / 2 + xh / 2 * cos(a);
-					pencil_stroke(pg, px, py, qx, qy, pen, c);
-					px = qx, py = qy;
-				}
-				if (tail) {
-					pencil_stroke(pg, px, base - xh / 2,
-						      px + w * 0.2, tail, pen, c);
-					pencil_stroke(pg, px + w * 0.2, tail,
-						      px, base - xh / 2, pen, c);
-				}
+				pencil_letter(pg, x, base, xh, w, tail, pen, c);
 				x += w;
 			}
 			x += xh * (1.2 + synth_unit(rng));

@@ -65,10 +65,14 @@ typedef struct kho_analysis {
 	int rotation;            /* clockwise turn to apply after the tags */
 	int sideways;		 /* the text's lines run along the page, but
 				  * which way up it reads is not clear (a
-				  * line or two): left unturned */
+				  * line or two): turned the way they lean,
+				  * if they do (rotation 90 or 270), else
+				  * left unturned */
 	int upside_unsure;	 /* lines of text enough run across the page
 				  * but do not read clearly upright, or two
-				  * to four read upside down: left unturned */
+				  * to four read upside down: left unturned,
+				  * or turned half round where two to four
+				  * read clearly upside down */
 	double skew;             /* applied: 0 when not trusted */
 	double skew_confidence;
 	const char *skew_source; /* "text", "faint text", "paper edge",

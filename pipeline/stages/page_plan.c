@@ -102,7 +102,7 @@ int kho_plan_measure(const kho_session *s, const kho_page *pg,
 
 	if (a.rotation)
 		add_flag(plan, "orientation-from-content");
-	else if (a.sideways || a.upside_unsure)
+	if (a.sideways || a.upside_unsure)
 		add_flag(plan, "orientation-uncertain");
 	if (strcmp(a.skew_source, "none") == 0 && !a.blank)
 		add_flag(plan, "skew-uncertain");

@@ -1225,10 +1225,12 @@ static void test_landscape_table_stored_sideways(void **state)
 }
 
 /* Two lines of text, the page stored at a quarter turn: the lines run
- * along it, clearly, but two lines cannot tell up from down, so the page
- * is not turned (which way would be a guess) and is said to lie
- * sideways.  The same page upright is not; a full page stored at a
- * quarter turn is turned, and not said to be sideways either. */
+ * along it, clearly, but two lines are too few to be sure which way up
+ * they read.  The page is wrong as it lies either way, so it is turned
+ * the way its letters lean, and is said to have lain sideways (the
+ * reading may be wrong: a glance tells).  The same page upright is not; a
+ * full page stored at a quarter turn is turned, and not said to be
+ * sideways either. */
 static void test_two_lines_sideways_are_flagged(void **state)
 {
 	static const struct {
@@ -1237,8 +1239,8 @@ static void test_two_lines_sideways_are_flagged(void **state)
 		int rotation, sideways;
 	} pages[] = {
 		{2, 0, 0, 0},
-		{2, 90, 0, 1},
-		{2, 270, 0, 1},
+		{2, 90, 270, 1},
+		{2, 270, 90, 1},
 		{30, 90, 270, 0},
 	};
 	for (size_t i = 0; i < KHO_ARRAY_SIZE(pages); i++) {
@@ -1268,10 +1270,11 @@ static void test_two_lines_sideways_are_flagged(void **state)
 	}
 }
 
-/* A letter of three or four lines is too short to be turned by its
- * reading, but where it reads upside down as clearly as a turn would ask
- * it is said to be unsure, not passed as upright (an independent
- * generator's four-line letter stored half round: -0.58, unflagged). */
+/* A letter of three or four lines is too short for its reading to be
+ * sure, but where it reads upside down as clearly as a turn would ask it
+ * is turned half round and said to be unsure, not passed as upright (an
+ * independent generator's four-line letter stored half round: -0.58,
+ * unflagged, before either). */
 static void test_short_letter_upside_down_is_flagged(void **state)
 {
 	for (int n = 3; n <= 4; n++) {
@@ -1286,7 +1289,8 @@ static void test_short_letter_upside_down_is_flagged(void **state)
 		scan(&pg, -0.9, 2, 110 + n, &img);
 		for (int turn = 0; turn <= 180; turn += 180) {
 			const kho_analysis a = analyze_stored(&img, turn);
-			if (a.rotation != 0 || a.upside_unsure != (turn == 180))
+			if (a.rotation != turn ||
+			    a.upside_unsure != (turn == 180))
 				fail_msg("%d lines stored at %d: turned %d, "
 					 "unsure %d (up %.2f over %d lines)",
 					 n, turn, a.rotation, a.upside_unsure,

@@ -19,7 +19,9 @@ tests=(libcmocka-dev python3 sqlite3 poppler-utils qpdf zbar-tools
        # tests/slurm/ starts a single-node Slurm of its own, on localhost
        slurmctld slurmd slurm-client munge)
 bench=(libleptonica-dev imagemagick unpaper tesseract-ocr tesseract-ocr-vie time valgrind
-       python3 poppler-utils python3-pil python3-numpy fonts-liberation2)
+       python3 poppler-utils python3-pil python3-numpy fonts-liberation2
+       # ImageMagick's Helvetica (blankpages.sh draws its digits with it)
+       gsfonts)
 
 want=("${build[@]}")
 case "${1:-}" in

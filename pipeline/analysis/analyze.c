@@ -755,6 +755,13 @@ out:
 
 int kho_analysis_wants_finer(const kho_analysis *a)
 {
+	/* Not where faint lines enough are sure: the page is not a few
+	 * words but a faint one (pencil), and at twice the resolution the
+	 * few points of ink its hard-pressed strokes leave, scattered along
+	 * wavering lines, would place them instead (0.54 degree off on the
+	 * probe's DD-2024-24019, its faint lines 0.03). */
 	return !a->blank && a->orient.skew.points > 0 &&
-	       a->orient.skew.points < KHO_SPARSE_POINTS;
+	       a->orient.skew.points < KHO_SPARSE_POINTS &&
+	       !(a->faint.skew.confidence >= KHO_SKEW_TRUST &&
+		 a->faint.lines >= KHO_UPDOWN_LINES);
 }

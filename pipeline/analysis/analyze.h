@@ -105,7 +105,9 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
  * twice the resolution: not blank, with some ink but too little to place
  * its lines (a page number, a short note).  A page with no ink at all
  * (bleed-through on the back of a one-sided sheet) has none there either:
- * a printed stroke a pixel wide is still ink averaged 2 x 2. */
+ * a printed stroke a pixel wide is still ink averaged 2 x 2.  Nor has a
+ * page whose faint lines (pencil, faded print) are sure and enough to
+ * read. */
 int kho_analysis_wants_finer(const kho_analysis *a);
 
 #endif

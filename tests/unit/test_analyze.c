@@ -923,6 +923,54 @@ static void test_pencil_hand_read_weakly_is_flagged(void **state)
 }
 
 /*
+ * Was a bug, fixed: a pencilled page whose faint lines are sure, but whose
+ * pencil was pressed hard enough here and there to leave a few hundred
+ * points as dark as ink.  Too few points of ink, so the page was measured
+ * again at twice the resolution, as a page of a few words is, and there
+ * the hard-pressed points, scattered along wavering lines, placed them
+ * (the probe's DD-2024-24019: 0.54 degree off, where its faint lines
+ * were 0.03 off).  Faint lines sure enough to be read are not a few
+ * words: the page is not measured again.
+ */
+static void test_pencil_pressed_hard_keeps_faint_lines(void **state)
+{
+	(void)state;
+	for (int seed = 1; seed <= 3; seed++) {
+		synth_page pg;
+		synth_page_new(&pg, PAGE_W, PAGE_H, 1, 2, SYNTH_GREY(PAPER));
+		synth_rng rng = {(uint64_t)seed * 104729};
+		const double y1 = 200 + 50 * (8 + seed);
+		const int lines = pencil_hand(&pg, 150, 200, 1090, y1, 0.15,
+					      0.15, SYNTH_GREY(160), &rng);
+		/* the hard-pressed points: on the lines, within the
+		 * x-height's wavering */
+		for (int i = 0; i < 6 * lines; i++) {
+			const int line = (int)(synth_unit(&rng) * lines);
+			const double x = 180 + synth_unit(&rng) * 800;
+			const double y = 200 + 20 + 50 * line - 10 +
+					 synth_unit(&rng) * 12;
+			synth_rect(&pg, x, y, 1.2, 1.2, SYNTH_GREY(INK));
+		}
+		const double skew = 0.9 * seed - 1.5;
+		kho_image img;
+		scan(&pg, skew, 2, 60 + (uint64_t)seed, &img);
+		const kho_analysis a = analyze_stored(&img, 0);
+		if (kho_analysis_wants_finer(&a) || a.orient.skew.points == 0 ||
+		    strcmp(a.skew_source, "faint text") != 0 ||
+		    fabs(a.skew - skew) > 0.1)
+			fail_msg("pencil pressed hard %d: %zu points of ink, "
+				 "%d faint lines (confidence %.2f): measured "
+				 "again %d; skew %.3f (of %.3f) from %s",
+				 seed, a.orient.skew.points, a.faint.lines,
+				 a.faint.skew.confidence,
+				 kho_analysis_wants_finer(&a), a.skew, skew,
+				 a.skew_source);
+		kho_image_release(&img);
+		synth_page_release(&pg);
+	}
+}
+
+/*
  * Was a bug, fixed: print at low contrast beside a dark photo (the
  * legibility bench's magazine pages at low contrast: the print 35% grey,
  * the paper 65%): the print is lighter than ink, and the photo's grain
@@ -1336,6 +1384,7 @@ int main(void)
 		cmocka_unit_test(test_faded_print_on_a_pale_lid),
 		cmocka_unit_test(test_low_contrast_print_beside_a_photo),
 		cmocka_unit_test(test_pencil_hand_read_weakly_is_flagged),
+		cmocka_unit_test(test_pencil_pressed_hard_keeps_faint_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -226,6 +226,43 @@ static int fit_line(const double *u, const double *v, size_t n, double *a)
 	return 0;
 }
 
+/* Paper this many mask pixels wide at most (a millimetre), between the
+ * image's edge and the bed, is no sheet but a scanner's light line along
+ * its edge: it is bed. */
+#define SLIVER 2
+
+/* The run of paper from the image's edge at m, each next pixel step
+ * away, n in the line: cleared where it is a sliver, SLIVER pixels or
+ * fewer before the bed. */
+static void clear_sliver(uint8_t *m, ptrdiff_t step, uint32_t n)
+{
+	uint32_t k = 0;
+	while (k < n && k <= SLIVER && m[(ptrdiff_t)k * step])
+		k++;
+	if (k > 0 && k <= SLIVER && k < n)
+		for (uint32_t i = 0; i < k; i++)
+			m[(ptrdiff_t)i * step] = 0;
+}
+
+/* Clears the slivers of paper along the image's four edges: a scanner
+ * that leaves a line of light pixels at the image's very edge, outside
+ * its dark frame (8071_093.3B: a column or two on each side), would have
+ * the sheet reach the image's edge down the whole of both sides. */
+static void clear_slivers(kho_paper *p)
+{
+	const uint32_t w = p->mw, h = p->mh;
+	const ptrdiff_t down = (ptrdiff_t)w;
+	for (uint32_t y = 0; y < h; y++) {
+		uint8_t *row = p->mask + (size_t)y * w;
+		clear_sliver(row, 1, w);
+		clear_sliver(row + w - 1, -1, w);
+	}
+	for (uint32_t x = 0; x < w; x++) {
+		clear_sliver(p->mask + x, down, h);
+		clear_sliver(p->mask + (size_t)(h - 1) * w + x, -down, h);
+	}
+}
+
 /* The angle of the paper's straight edges against the bed. */
 static void edge_angle(kho_paper *p)
 {
@@ -621,8 +658,10 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 			     dpi, dark, tmp, &bed_n, &lid, &along) != 0)
 			goto oom;
 	}
-	if (p->bed)
+	if (p->bed) {
+		clear_slivers(p);
 		edge_angle(p);
+	}
 	/* Nothing but bed is no bed: a page dark all over.  Where the bed
 	 * was looked for under a small sheet, the light parts must make
 	 * one; else there is no bed, as if it had not been looked for. */

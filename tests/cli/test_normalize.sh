@@ -141,6 +141,7 @@ for i in 1 2 3 4 5 6 7 8; do
 done
 cp "$R/unpaper/source_images/imgsrc001.png" real/UP-1.png
 cp "$R/libtiff/test_images/ojpeg_zackthecat_subsamp22_single_strip.tiff" real/CAT.tif
+cp "$R/tesseract-test/8071_093.3B.tif" real/MG-1.tif
 python3 "$KHO_SOURCE_DIR/tests/tools/pbm_to_png.py" \
 	"$R/unpaper/golden_images/goldenC1.pbm" real/GC-1.png
 "$KHO" init rroot >/dev/null
@@ -202,4 +203,15 @@ case "$gflags" in *border*) ;; *) fail "goldenC1: no border found ($gc)" ;; esac
 [ "$gx" -ge 600 ] && [ "$gx" -le 640 ] && [ "$gy" -ge 855 ] && [ "$gy" -le 895 ] &&
 	[ "$gw" -ge 1200 ] && [ "$gw" -le 1280 ] && [ "$gh" -ge 1710 ] && [ "$gh" -le 1790 ] ||
 	fail "goldenC1: the crop is not the sheet ($gc)"
+# Was a bug, fixed: 8071_093.3B, a magazine's page in a 1-bit scan, has
+# a black frame along its right side (from x 3246) and its bottom (from y
+# 2231 to 2263), and outside it a column or two of white down the
+# image's very edge, which made the sheet reach the image's edge down
+# both sides: the crop was the whole image, frame and all.  It ends at
+# the frame now, and keeps the text (to x 3200) and the page number and
+# photo credit (to y 2134).
+mg=$(sqlite3 rroot/catalog.db "SELECT CAST(pl.crop_x + pl.crop_w AS INTEGER) || ' ' || CAST(pl.crop_y + pl.crop_h AS INTEGER) FROM plans pl JOIN pages p ON p.id=pl.page JOIN records r ON r.id=p.record WHERE r.record_id='MG-1';")
+read -r mright mbottom <<<"$mg"
+[ "$mright" -ge 3200 ] && [ "$mright" -le 3262 ] && [ "$mbottom" -ge 2140 ] &&
+	[ "$mbottom" -le 2275 ] || fail "8071_093.3B: the crop ends at $mg"
 echo ok

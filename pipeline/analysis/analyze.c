@@ -372,6 +372,16 @@ static int faint_skew(const uint8_t *grey, uint32_t width, uint32_t height,
 	free(flat);
 	if (rc == KHO_OK)
 		rc = kho_orientation_find(&faint, &out->faint, err);
+	/* ... and where their ends lie, on the lines as read (turned a
+	 * quarter where they run along the page). */
+	kho_ink along = KHO_INK_INIT;
+	if (rc == KHO_OK && out->faint.rotation % 180)
+		rc = kho_ink_turn90(&faint, &along, err);
+	if (rc == KHO_OK && out->faint.lines > 0)
+		rc = kho_line_ends(out->faint.rotation % 180 ? &along : &faint,
+				   out->faint.skew.angle, &out->faint.lean,
+				   &out->faint.lean_lines, err);
+	kho_ink_release(&along);
 	kho_ink_release(&faint);
 	/* Where the faint marks do not outweigh the ink, they may be a
 	 * photo's grain or fur: they are trusted only where they place
@@ -573,6 +583,10 @@ static int even_out(const kho_image *img, const uint8_t *grey,
  * often, so this is higher than FEW_UPRIGHT). */
 #define SIDEWAYS_LEAN 0.1
 #define FEW_UPSIDE 0.3
+/* Faint lines whose ends lean this much (kho_line_ends) turn a page they
+ * do not say which way up: lines that start at a margin and end
+ * ragged, as a hand writes. */
+#define LEAN_CLEAR 0.25
 
 /* Whether faint marks' reading o says which way up clearly enough to
  * turn a page by. */
@@ -706,6 +720,15 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 			out->rotation = 180;
 		}
 	}
+	/* Faint lines that do not read which way up, a pencilled hand's
+	 * (it loops above and below its lines in no set share), are turned
+	 * by where their ends lie (LEAN_CLEAR), and stay flagged. */
+	if (lines == &out->faint && out->rotation == 0 &&
+	    (out->upside_unsure || out->sideways) &&
+	    out->faint.lean_lines >= KHO_UPDOWN_LINES &&
+	    fabs(out->faint.lean) >= LEAN_CLEAR)
+		out->rotation =
+			(out->sideways ? 90 : 0) + (out->faint.lean < 0 ? 180 : 0);
 	/* Lines that are few or faint against a sheet's long straight edges:
 	 * the edges give the skew.  Two punch holes on a blank sheet read
 	 * as one line 0.8 degree off its edges; a pencilled page's wavering

@@ -148,6 +148,143 @@ double kho_updown(const kho_ink *ink, double skew, int *lines,
 	return fabs(many) > fabs(one) ? many : one;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	const double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The median of v[0..n) (sorted here) and of its distances from it. */
+static double spread_about_median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	const double mid = v[n / 2];
+	for (size_t i = 0; i < n; i++)
+		v[i] = fabs(v[i] - mid);
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+/* Columns of this many pixels place a line's ends. */
+#define END_BIN 4
+
+int kho_line_ends(const kho_ink *ink, double skew, double *lean,
+		  int *lines, kho_error *err)
+{
+	*lean = 0;
+	*lines = 0;
+	double *p = NULL, origin = 0;
+	size_t n = 0;
+	int rc = kho_skew_profile(ink, skew, 1.0, 1, &p, &n, &origin, err);
+	if (rc)
+		return rc;
+	/* The lines, as the up/down test finds them: runs of rows with
+	 * ink, split at empty rows, neither a rule nor a block. */
+	double top = 0;
+	for (size_t i = 0; i < n; i++)
+		top = KHO_MAX(top, p[i]);
+	int *line_of = malloc(n * sizeof(*line_of));
+	if (!line_of) {
+		free(p);
+		return kho_error_set(err, KHO_FATAL, "out of memory");
+	}
+	int count = 0;
+	for (size_t i = 0; i < n;) {
+		line_of[i] = -1;
+		if (p[i] <= top * 0.02) {
+			i++;
+			continue;
+		}
+		size_t end = i;
+		while (end < n && p[end] > top * 0.02)
+			end++;
+		const int keep = end - i >= 5 && end - i <= 60;
+		for (size_t k = i; k < end; k++)
+			line_of[k] = keep ? count : -1;
+		count += keep;
+		i = end;
+	}
+	free(p);
+	if (count < 2) {
+		free(line_of);
+		return KHO_OK;
+	}
+	/* Each line's ink by columns of END_BIN pixels along it. */
+	const double c = cos(skew * M_PI / 180), s = sin(skew * M_PI / 180);
+	double lo_col = 1e30, hi_col = -1e30;
+	for (int corner = 0; corner < 4; corner++) {
+		const double x = corner & 1 ? ink->width : 0;
+		const double y = corner & 2 ? ink->height : 0;
+		lo_col = KHO_MIN(lo_col, x * c + y * s);
+		hi_col = KHO_MAX(hi_col, x * c + y * s);
+	}
+	const size_t cols = (size_t)((hi_col - lo_col) / END_BIN) + 2;
+	double *hist = calloc((size_t)count * cols, sizeof(*hist));
+	double *ends = malloc(3 * (size_t)count * sizeof(*ends));
+	if (!hist || !ends) {
+		free(line_of);
+		free(hist);
+		free(ends);
+		return kho_error_set(err, KHO_FATAL, "out of memory");
+	}
+	for (size_t i = 0; i < ink->n; i++) {
+		const double row = ink->y[i] * c - ink->x[i] * s - origin;
+		if (!(row >= 0) || row >= (double)n)
+			continue;
+		const int line = line_of[(size_t)row];
+		if (line < 0)
+			continue;
+		const double col =
+			(ink->x[i] * c + ink->y[i] * s - lo_col) / END_BIN;
+		hist[(size_t)line * cols +
+		     KHO_MIN((size_t)KHO_MAX(col, 0.0), cols - 1)] += ink->w[i];
+	}
+	free(line_of);
+	/* Each line's ends: where its first and its last 2% of ink lie
+	 * (a speck beside it does not move them). */
+	double *left = ends, *right = ends + count, *weight = ends + 2 * count;
+	double most = 0;
+	for (int l = 0; l < count; l++) {
+		const double *h = hist + (size_t)l * cols;
+		double sum = 0;
+		for (size_t k = 0; k < cols; k++)
+			sum += h[k];
+		double acc = 0;
+		size_t a = 0, b = cols - 1;
+		while (a < b && (acc += h[a]) < sum * 0.02)
+			a++;
+		acc = 0;
+		while (b > a && (acc += h[b]) < sum * 0.02)
+			b--;
+		left[l] = (double)a * END_BIN;
+		right[l] = (double)b * END_BIN;
+		weight[l] = sum;
+		most = KHO_MAX(most, sum);
+	}
+	free(hist);
+	/* Lines of a tenth of the heaviest's ink or more: a stray mark in
+	 * a row of its own is no line. */
+	int used = 0;
+	for (int l = 0; l < count; l++)
+		if (weight[l] >= most * 0.1) {
+			left[used] = left[l];
+			right[used] = right[l];
+			used++;
+		}
+	*lines = used;
+	if (used >= 2) {
+		const double l_spread = spread_about_median(left, (size_t)used);
+		const double r_spread = spread_about_median(right, (size_t)used);
+		/* Both ends lined up (justified print) or both ragged
+		 * (centred lines) say nothing: a hundredth of the width
+		 * keeps two small spreads from leaning. */
+		*lean = (r_spread - l_spread) /
+			(r_spread + l_spread + 0.01 * (hi_col - lo_col));
+	}
+	free(ends);
+	return KHO_OK;
+}
+
 /* Lines across the page this sharp (peak) are not given up for sharper
  * ones along it that do not read as text. */
 #define SHARP_ACROSS 2.0

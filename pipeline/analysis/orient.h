@@ -29,6 +29,9 @@ typedef struct kho_orientation {
 	double along;         /* ... of lines along it */
 	double updown;        /* -1 (upside down) .. 1 (upright) */
 	int lines;            /* text lines the up/down test read */
+	double lean;          /* kho_line_ends() on the lines read, where
+			       * the caller asks (faint marks' lines) */
+	int lean_lines;
 	kho_skew skew;        /* the skew, once the page is turned upright */
 } kho_orientation;
 
@@ -40,5 +43,13 @@ int kho_orientation_find(const kho_ink *ink, kho_orientation *out,
  * > 0 upright, < 0 upside down, about 0 when it cannot tell. */
 double kho_updown(const kho_ink *ink, double skew, int *lines,
 		  kho_error *err);
+
+/* How the ends of the lines of ink at skew degrees lean: above 0 where
+ * their left ends line up and their right ends are ragged (a hand or
+ * print read left to right, upright), below 0 the other way round
+ * (upside down), about 0 where both line up (justified print) or neither
+ * does (centred lines), -1 .. 1; *lines: the lines it was read on. */
+int kho_line_ends(const kho_ink *ink, double skew, double *lean,
+		  int *lines, kho_error *err);
 
 #endif

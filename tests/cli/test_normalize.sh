@@ -74,6 +74,7 @@ expect_in out '"mode_reason":'
 # and what faint marks read, where the ink placed no lines (0 lines else)
 expect_in out '"faint_lines":'
 expect_in out '"faint_upright":'
+expect_in out '"faint_ends":'
 
 # A page scanned at 150 dpi, below the standard: flagged; in grey, made
 # bitonal at twice its resolution (its strokes' edges lie between its

@@ -223,10 +223,80 @@ static void test_small_or_bold_headline_script_is_not_turned(void **state)
 	assert_int_equal(wrong, 0);
 }
 
+/* ---- where the lines' ends lie ---- */
+
+enum { ENDS_RAGGED, ENDS_RAGGED_LEFT, ENDS_JUSTIFIED, ENDS_CENTRED };
+
+/* Ink of ten lines 40 pixels apart, each a band 8 pixels high from its
+ * left end to its right end as kind has them, on a page 1000 wide. */
+static void lines_with_ends(int kind, kho_ink *ink)
+{
+	synth_rng rng = {77 + (uint64_t)kind};
+	kho_error err = KHO_ERROR_INIT;
+	ink->width = 1000;
+	ink->height = 600;
+	for (int l = 0; l < 10; l++) {
+		const double jitter = synth_unit(&rng) * 12;
+		const double ragged = synth_unit(&rng) * 350;
+		double x0 = 100, x1 = 900;
+		switch (kind) {
+		case ENDS_RAGGED:
+			x0 = 100 + jitter, x1 = 900 - ragged;
+			break;
+		case ENDS_RAGGED_LEFT: /* the same, turned half round */
+			x0 = 100 + ragged, x1 = 900 - jitter;
+			break;
+		case ENDS_JUSTIFIED: /* a paragraph's last line short */
+			x1 = l == 9 ? 500 : 900;
+			break;
+		case ENDS_CENTRED:
+			x0 = 100 + ragged / 2, x1 = 900 - ragged / 2;
+			break;
+		}
+		for (double x = x0; x < x1; x += 2)
+			for (int y = 0; y < 8; y++)
+				assert_int_equal(kho_ink_add(ink, (float)x,
+							     (float)(60 + 40 * l + y),
+							     1.0f, &err),
+						 KHO_OK);
+	}
+}
+
+/* Lines that start at a margin and end ragged lean one way, the same
+ * turned half round the other; lines lined up at both ends, or at
+ * neither, do not lean. */
+static void test_line_ends(void **state)
+{
+	(void)state;
+	static const struct {
+		int kind;
+		double lo, hi;
+	} cases[] = {
+		{ENDS_RAGGED, 0.5, 1.0},
+		{ENDS_RAGGED_LEFT, -1.0, -0.5},
+		{ENDS_JUSTIFIED, -0.1, 0.1},
+		{ENDS_CENTRED, -0.2, 0.2},
+	};
+	for (size_t i = 0; i < KHO_ARRAY_SIZE(cases); i++) {
+		kho_ink ink = KHO_INK_INIT;
+		lines_with_ends(cases[i].kind, &ink);
+		double lean = 9;
+		int lines = 0;
+		kho_error err = KHO_ERROR_INIT;
+		assert_int_equal(kho_line_ends(&ink, 0, &lean, &lines, &err),
+				 KHO_OK);
+		kho_ink_release(&ink);
+		if (lines != 10 || lean < cases[i].lo || lean > cases[i].hi)
+			fail_msg("lines of kind %d: %d lines, leaning %.3f",
+				 cases[i].kind, lines, lean);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_quarter_turns),
+		cmocka_unit_test(test_line_ends),
 		cmocka_unit_test(test_updown),
 		cmocka_unit_test(test_headline_script_is_not_turned),
 		cmocka_unit_test(test_headline_script_quarter_turns),

@@ -575,12 +575,12 @@ static int even_out(const kho_image *img, const uint8_t *grey,
  * lines' reading, and stays flagged: sure lines along it that lean this
  * much either way (it lies a quarter turn off whichever way up it is, so
  * turning it by its reading loses nothing, and the independent
- * generator's pages at four turns (9 seeds, 864 readings: letters and
- * photo captions of 1 to 4 lines, landscape tables) read 0.11 to 0.78 the
- * right way, none of them the wrong way by 0.1 or more); two to four lines
- * across reading upside down by FEW_UPSIDE (such pages read -0.20 to
- * -0.78 upside down, 0.195 to 0.80 upright; pages come upright far more
- * often, so this is higher than FEW_UPRIGHT). */
+ * generator's pages at four turns (16 seeds, 1,536 readings: letters and
+ * photo captions of 1 to 4 lines, landscape tables; 89 sideways) read up
+ * to 0.78 the right way, none the wrong way by more than 0.06); two to
+ * four lines across reading upside down by FEW_UPSIDE (such pages read
+ * -0.20 to -0.78 upside down, 0.195 to 0.80 upright; pages come upright
+ * far more often, so this is higher than FEW_UPRIGHT). */
 #define SIDEWAYS_LEAN 0.1
 #define FEW_UPSIDE 0.3
 /* Faint lines whose ends lean this much (kho_line_ends) turn a page they

@@ -226,6 +226,30 @@ static int fit_line(const double *u, const double *v, size_t n, double *a)
 	return 0;
 }
 
+/* Sets p->sides: the sides of the image the bed (mask 0) shows along, a
+ * twentieth of their length or more; *along: the most of a side it shows
+ * along, 0..1.  Returns how many sides. */
+static int bed_sides(kho_paper *p, double *along)
+{
+	static const char names[4] = { 't', 'l', 'b', 'r' };
+	int n_sides = 0;
+	*along = 0;
+	for (int side = 0; side < 4; side++) {
+		const uint32_t len = side % 2 ? p->mh : p->mw;
+		uint32_t hits = 0;
+		for (uint32_t t = 0; t < len; t++) {
+			uint32_t x = side == 1 ? 0 : side == 3 ? p->mw - 1 : t;
+			uint32_t y = side == 0 ? 0 : side == 2 ? p->mh - 1 : t;
+			hits += !p->mask[(size_t)y * p->mw + x];
+		}
+		if (hits * 20 >= len)
+			p->sides[n_sides++] = names[side];
+		*along = KHO_MAX(*along, (double)hits / len);
+	}
+	p->sides[n_sides] = '\0';
+	return n_sides;
+}
+
 /* Paper this many mask pixels wide at most (a millimetre), between the
  * image's edge and the bed, is no sheet but a scanner's light line along
  * its edge: it is bed. */
@@ -538,23 +562,7 @@ static int find_bed(kho_paper *p, const uint8_t *low, int has_dark_ring,
 	const bed_sums sums = bed_sums_of(dark, low, p->mw, p->mh);
 	p->bed_spread = flat_spread(&sums);
 
-	/* The sides where the bed shows along at least a twentieth. */
-	const char names[4] = { 't', 'l', 'b', 'r' };
-	int n_sides = 0;
-	*along = 0;
-	for (int side = 0; side < 4; side++) {
-		const uint32_t len = side % 2 ? p->mh : p->mw;
-		uint32_t hits = 0;
-		for (uint32_t t = 0; t < len; t++) {
-			uint32_t x = side == 1 ? 0 : side == 3 ? p->mw - 1 : t;
-			uint32_t y = side == 0 ? 0 : side == 2 ? p->mh - 1 : t;
-			hits += !p->mask[(size_t)y * p->mw + x];
-		}
-		if (hits * 20 >= len)
-			p->sides[n_sides++] = names[side];
-		*along = KHO_MAX(*along, (double)hits / len);
-	}
-	p->sides[n_sides] = '\0';
+	const int n_sides = bed_sides(p, along);
 	/* ... and the paper stands above it at a step: a shadow's dark side
 	 * (a page that did not lie flat) fades into the paper. */
 	const int dark_sides = n_sides > 0 && p->bed_share >= 0.002;
@@ -659,7 +667,10 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 			goto oom;
 	}
 	if (p->bed) {
+		/* The slivers made bed, the bed shows on their sides too. */
+		double shown;
 		clear_slivers(p);
+		bed_sides(p, &shown);
 		edge_angle(p);
 	}
 	/* Nothing but bed is no bed: a page dark all over.  Where the bed

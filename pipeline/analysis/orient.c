@@ -148,20 +148,14 @@ double kho_updown(const kho_ink *ink, double skew, int *lines,
 	return fabs(many) > fabs(one) ? many : one;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	const double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* The median of v[0..n) (sorted here) and of its distances from it. */
 static double spread_about_median(double *v, size_t n)
 {
-	qsort(v, n, sizeof(*v), cmp_double);
+	qsort(v, n, sizeof(*v), kho_cmp_double);
 	const double mid = v[n / 2];
 	for (size_t i = 0; i < n; i++)
 		v[i] = fabs(v[i] - mid);
-	qsort(v, n, sizeof(*v), cmp_double);
+	qsort(v, n, sizeof(*v), kho_cmp_double);
 	return v[n / 2];
 }
 

@@ -227,13 +227,13 @@ static int fit_line(const double *u, const double *v, size_t n, double *a)
 }
 
 /* Sets p->sides: the sides of the image the bed (mask 0) shows along, a
- * twentieth of their length or more; *along: the most of a side it shows
- * along, 0..1.  Returns how many sides. */
+ * twentieth of their length or more; *along, unless along is NULL: the
+ * most of a side it shows along, 0..1.  Returns how many sides. */
 static int bed_sides(kho_paper *p, double *along)
 {
 	static const char names[4] = { 't', 'l', 'b', 'r' };
 	int n_sides = 0;
-	*along = 0;
+	double most = 0;
 	for (int side = 0; side < 4; side++) {
 		const uint32_t len = side % 2 ? p->mh : p->mw;
 		uint32_t hits = 0;
@@ -244,9 +244,11 @@ static int bed_sides(kho_paper *p, double *along)
 		}
 		if (hits * 20 >= len)
 			p->sides[n_sides++] = names[side];
-		*along = KHO_MAX(*along, (double)hits / len);
+		most = KHO_MAX(most, (double)hits / len);
 	}
 	p->sides[n_sides] = '\0';
+	if (along)
+		*along = most;
 	return n_sides;
 }
 
@@ -668,9 +670,8 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 	}
 	if (p->bed) {
 		/* The slivers made bed, the bed shows on their sides too. */
-		double shown;
 		clear_slivers(p);
-		bed_sides(p, &shown);
+		bed_sides(p, NULL);
 		edge_angle(p);
 	}
 	/* Nothing but bed is no bed: a page dark all over.  Where the bed

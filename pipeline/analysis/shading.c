@@ -105,12 +105,6 @@ static int fit(const double *u, const double *v, const double *z,
 	return 1;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	const double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* The level the brightest share of a block's samples reach. */
 static int brightest(const uint16_t hist[256], unsigned n, double share)
 {
@@ -208,7 +202,7 @@ static double hold(blocks *b, int all, size_t *on)
 		*on = 0;
 		return INFINITY;
 	}
-	qsort(b->r, m, sizeof(*b->r), cmp_double);
+	qsort(b->r, m, sizeof(*b->r), kho_cmp_double);
 	const double scatter = 1.4826 * b->r[m / 2];
 	const double keep = KHO_MAX(6.0, 2.5 * scatter);
 	*on = 0;
@@ -272,7 +266,7 @@ static int profile(blocks *b, int across, double *p, uint32_t count)
 		p[k] = NAN;
 		if (m < 3)
 			continue;
-		qsort(b->r, m, sizeof(*b->r), cmp_double);
+		qsort(b->r, m, sizeof(*b->r), kho_cmp_double);
 		p[k] = b->r[m / 2];
 		have++;
 	}

@@ -361,12 +361,6 @@ int kho_skew_profile(const kho_ink *ink, double degrees, double bin,
 	return KHO_OK;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* The best of evenly spaced angles [from, to] by step; the vertex of the
  * parabola through the best and its neighbours refines it. */
 static double search(const kho_ink *ink, const points *pts, double from,
@@ -434,7 +428,7 @@ int kho_skew_coarse(const kho_ink *ink, double max_degrees, kho_skew *out,
 	/* How far the peak stands above a typical angle, and whether
 	 * another peak away from it rivals it. */
 	memcpy(sorted, energies, n * sizeof(*sorted));
-	qsort(sorted, n, sizeof(*sorted), cmp_double);
+	qsort(sorted, n, sizeof(*sorted), kho_cmp_double);
 	const double median = sorted[n / 2];
 	double rival = 0;
 	for (size_t i = 1; i + 1 < n; i++) {

@@ -25,4 +25,11 @@
 #define KHO_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define KHO_MAX(a, b) ((a) > (b) ? (a) : (b))
 
+/* For qsort: doubles in increasing order. */
+static inline int kho_cmp_double(const void *a, const void *b)
+{
+	const double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
 #endif

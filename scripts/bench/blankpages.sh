@@ -39,7 +39,14 @@ page() {
 	n=$((n + 1))
 	id=$(printf 'BP-2021-%05d' "$n")
 	echo "$id $blank $name" >>"$W/truth.txt"
-	convert "$@" -density 300 -units PixelsPerInch "$W/in/$id.jpg"
+	if ! convert "$@" -density 300 -units PixelsPerInch "$W/in/$id.jpg" \
+		2>"$W/convert.err"; then
+		echo "blankpages.sh: ImageMagick could not draw sheet $id" \
+			"($name):" >&2
+		sed 's/^/  /' "$W/convert.err" >&2
+		echo "  (scripts/deps.sh --bench installs its fonts, gsfonts)" >&2
+		exit 1
+	fi
 }
 paper=(-size "${w}x${h}" xc:'gray(96%)')
 grain() { echo -seed "$1" -attenuate "$2" +noise Gaussian -colorspace gray; }

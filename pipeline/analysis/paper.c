@@ -584,6 +584,133 @@ static int find_bed(kho_paper *p, const uint8_t *low, int has_dark_ring,
 	return 0;
 }
 
+/* The darker tenth of the levels of the mask's pixels from to to pixels
+ * (from included) in from the image's edge. */
+static int ring_level(const uint8_t *low, uint32_t w, uint32_t h,
+		      uint32_t from, uint32_t to)
+{
+	uint64_t ring[256] = { 0 }, ring_n = 0;
+	for (uint32_t y = 0; y < h; y++) {
+		const uint32_t dy = KHO_MIN(y, h - 1 - y);
+		/* Away from the top and bottom, only the pixels near the
+		 * sides can be in the ring. */
+		const uint32_t skip_from = dy >= to ? KHO_MIN(to, w) : w;
+		const uint32_t skip_to = dy >= to && w > to ? w - to : w;
+		for (uint32_t x = 0; x < w; x++) {
+			if (x == skip_from && skip_to > x)
+				x = skip_to;
+			const uint32_t d = KHO_MIN(dy, KHO_MIN(x, w - 1 - x));
+			if (d >= from && d < to) {
+				ring[low[(size_t)y * w + x]]++;
+				ring_n++;
+			}
+		}
+	}
+	int level = 0;
+	for (uint64_t acc = 0; level < 255; level++) {
+		acc += ring[level];
+		if (acc * 10 >= ring_n)
+			break;
+	}
+	return level;
+}
+
+/* A light line along the image's edge, outside the bed, this many mask
+ * pixels wide at most (2 mm: less than any printer leaves unprinted
+ * along a sheet's edge, so that a dark band behind it is no print). */
+#define LINE_REACH 4
+
+/* The pixels from the image's edge at m, each next step away, n in the
+ * line: where LINE_REACH or fewer light ones (threshold or above) lie
+ * before a dark one, they take the bed's level (bed).  Returns 1 where
+ * they did. */
+static int bridge_line(uint8_t *m, ptrdiff_t step, uint32_t n, int threshold,
+		       uint8_t bed)
+{
+	uint32_t k = 0;
+	while (k < n && k <= LINE_REACH &&
+	       m[(ptrdiff_t)k * step] >= threshold)
+		k++;
+	if (k == 0 || k > LINE_REACH || k >= n)
+		return 0;
+	/* The first dark pixel may hold the line's edge and the bed's
+	 * both, at a level between: it would make the bed look uneven. */
+	if (m[(ptrdiff_t)k * step] > (threshold + bed) / 2)
+		k++;
+	for (uint32_t i = 0; i < k; i++)
+		m[(ptrdiff_t)i * step] = bed;
+	return 1;
+}
+
+/* The bed behind a light line along the image's edge (the image's
+ * outermost pixels light, the pixels behind them, to LINE_REACH + 3 in
+ * from the edge, dark in a tenth or more): its level read in that ring,
+ * the line's pixels given the level of the bed behind them, the bed
+ * looked for again.  It is a bed where find_bed finds one that shows
+ * along two sides of the image or more (a dark bar or photo a
+ * millimetre in from one edge of a page with no bed is not).  Sets
+ * *found: 1 where it is, with p as find_bed sets it, p's
+ * levels and *small; 0 where it is not, p left in any state; -1 where
+ * there is no such line, p as it was.  dark and tmp are scratch.
+ * Returns -1 when out of memory. */
+static int bed_behind_line(kho_paper *p, const uint8_t *low,
+			   const uint64_t hist[256], double dpi, uint8_t *dark,
+			   uint8_t *tmp, size_t *bed_n, int *lid, int *small,
+			   int *found)
+{
+	*found = -1;
+	const uint32_t w = p->mw, h = p->mh;
+	if (w < 4 * (LINE_REACH + 3) || h < 4 * (LINE_REACH + 3))
+		return 0;
+	const size_t mn = (size_t)w * h;
+	const int bed = ring_level(low, w, h, 1, LINE_REACH + 3);
+	int is_small = 0, paper = 0;
+	paper_level(hist, mn, bed, &is_small, &paper);
+	if (paper - bed <= KHO_PAPER_CONTRAST ||
+	    ring_level(low, w, h, 0, 1) - bed <= KHO_PAPER_CONTRAST)
+		return 0; /* no dark ring, or none hidden by a light line */
+	const int threshold = (paper + bed) / 2;
+	const uint8_t level = (uint8_t)bed;
+	uint8_t *bridged = malloc(mn);
+	if (!bridged)
+		return -1;
+	memcpy(bridged, low, mn);
+	const ptrdiff_t down = (ptrdiff_t)w;
+	size_t lines = 0;
+	for (uint32_t y = 0; y < h; y++) {
+		uint8_t *row = bridged + (size_t)y * w;
+		lines += (size_t)bridge_line(row, 1, w, threshold, level);
+		lines += (size_t)bridge_line(row + w - 1, -1, w, threshold,
+					     level);
+	}
+	for (uint32_t x = 0; x < w; x++) {
+		lines += (size_t)bridge_line(bridged + x, down, h, threshold,
+					     level);
+		lines += (size_t)bridge_line(bridged + (size_t)(h - 1) * w + x,
+					     -down, h, threshold, level);
+	}
+	if (lines == 0) {
+		free(bridged);
+		return 0;
+	}
+	double along = 0;
+	*found = 0;
+	const int rc = find_bed(p, bridged, 1, threshold, KHO_BED_STEP, dpi,
+				dark, tmp, bed_n, lid, &along);
+	free(bridged);
+	if (rc != 0)
+		return rc;
+	if (!p->bed || strlen(p->sides) < 2) {
+		p->bed = 0;
+		return 0;
+	}
+	*found = 1;
+	p->bed_level = bed;
+	p->paper_level = paper;
+	*small = is_small;
+	return 0;
+}
+
 int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 		   uint32_t width, uint32_t height, double dpi, kho_paper *p,
 		   kho_error *err)
@@ -614,19 +741,7 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 	for (size_t i = 0; i < mn; i++)
 		hist[low[i]]++;
 	/* The bed's level: the darker tenth of the image's outer ring. */
-	uint64_t ring[256] = { 0 }, ring_n = 0;
-	for (uint32_t y = 0; y < p->mh; y++)
-		for (uint32_t x = 0; x < p->mw; x++)
-			if (x < 2 || y < 2 || x + 2 >= p->mw || y + 2 >= p->mh) {
-				ring[low[(size_t)y * p->mw + x]]++;
-				ring_n++;
-			}
-	int bed = 0;
-	for (uint64_t acc = 0; bed < 255; bed++) {
-		acc += ring[bed];
-		if (acc * 10 >= ring_n)
-			break;
-	}
+	const int bed = ring_level(low, p->mw, p->mh, 0, 2);
 	p->bed_level = bed;
 	int small = 0, paper = 0;
 	const int usual = paper_level(hist, mn, bed, &small, &paper);
@@ -666,6 +781,21 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 		if (!p->bed &&
 		    find_bed(p, low, has_dark_ring, threshold, KHO_BED_STEP,
 			     dpi, dark, tmp, &bed_n, &lid, &along) != 0)
+			goto oom;
+	}
+	/* A light line along the image's very edge, outside the bed (a
+	 * scanner's, or white added round a scan) keeps the bed from the
+	 * edge, where the search starts, and its level from the outer ring:
+	 * a line of 4 pixels all round a 300 dpi scan hid a frame of 5 mm.
+	 * Looked for again behind such a line. */
+	if (!p->bed) {
+		int found = 0;
+		if (bed_behind_line(p, low, hist, dpi, dark, tmp, &bed_n, &lid,
+				    &small, &found) != 0)
+			goto oom;
+		if (found == 0 && find_bed(p, low, has_dark_ring, threshold,
+				       KHO_BED_STEP, dpi, dark, tmp, &bed_n,
+				       &lid, &along) != 0)
 			goto oom;
 	}
 	if (p->bed) {

@@ -116,23 +116,37 @@ static void sheet_on_bed(synth_page *pg, double skew, int paper, int bed,
 	synth_noise(img, 2, &rng);
 }
 
-/* A sheet turned by skew on a dark bed in an image of width x height:
+/* Paints a light line (level 250) line pixels wide along the four
+ * edges of img, over what lies there: a scanner's calibration strip, or
+ * white added round a scan. */
+static void light_line(kho_image *img, uint32_t line)
+{
+	for (uint32_t y = 0; y < img->height; y++)
+		for (uint32_t x = 0; x < img->width; x++)
+			if (x < line || y < line || x + line >= img->width ||
+			    y + line >= img->height)
+				img->pixels[(size_t)y * img->stride + x] = 250;
+}
+
+/* A sheet turned by skew on a dark bed in an image of width x height,
+ * with a light line (light_line) round the image where line is not 0:
  * the bed is found on every side, the box holds every ink pixel of the
  * sheet and no bed, and usable is on the sheet alone; edges: its edges'
  * angle is measured (not where they lie too far in from the image's). */
 static void expect_sheet_found(double skew, uint32_t width, uint32_t height,
-			       int edges)
+			       int edges, uint32_t line)
 {
 	const int paper = 240;
 	synth_page pg;
 	kho_image img;
 	sheet_on_bed(&pg, skew, paper, 35, width, height, &img);
+	light_line(&img, line);
 
 	kho_paper p = find(&img, NULL);
 	if (!p.bed || strcmp(p.sides, "tlbr") != 0)
-		fail_msg("%ux%u: bed %d on sides '%s', share %.3f, level %d, "
-			 "spread %.1f, paper %d",
-			 width, height, p.bed, p.sides, p.bed_share,
+		fail_msg("%ux%u, a light line of %u: bed %d on sides '%s', "
+			 "share %.3f, level %d, spread %.1f, paper %d",
+			 width, height, line, p.bed, p.sides, p.bed_share,
 			 p.bed_level, p.bed_spread, p.paper_level);
 	if (edges)
 		assert_true(p.edge_weight > 0.3);
@@ -202,7 +216,21 @@ static void expect_sheet_found(double skew, uint32_t width, uint32_t height,
 
 static void test_crooked_sheet_on_dark_bed(void **state)
 {
-	expect_sheet_found(4, IMAGE_W, IMAGE_H, 1);
+	expect_sheet_found(4, IMAGE_W, IMAGE_H, 1, 0);
+}
+
+/* Was a bug, fixed: a light line along the image's very edge, outside
+ * the bed (a scanner's, or white added round a scan), kept the bed from
+ * the image's edge, where it is looked for: a line of 4 pixels round a
+ * 300 dpi scan left its 5 mm frame in the crop.  Lines of 0.3 to 1.7 mm
+ * here (the mask's pixels are a third of a millimetre wide). */
+static void test_sheet_on_bed_behind_a_light_line(void **state)
+{
+	const uint32_t lines[] = {2, 5, 10};
+	for (size_t i = 0; i < KHO_ARRAY_SIZE(lines); i++) {
+		expect_sheet_found(4, IMAGE_W, IMAGE_H, 1, lines[i]);
+		expect_sheet_found(-1.5, IMAGE_W, IMAGE_H, 1, lines[i]);
+	}
 }
 
 /* A shadow over the sheet's left edge (a thick document's, a curl's),
@@ -256,8 +284,8 @@ static void test_shadow_beside_the_bed(void **state)
  */
 static void test_small_sheet_on_a_large_bed(void **state)
 {
-	expect_sheet_found(-2.5, 2 * IMAGE_W, 2 * IMAGE_H, 1);
-	expect_sheet_found(6, 3 * IMAGE_W, 3 * IMAGE_H, 0);
+	expect_sheet_found(-2.5, 2 * IMAGE_W, 2 * IMAGE_H, 1, 0);
+	expect_sheet_found(6, 3 * IMAGE_W, 3 * IMAGE_H, 0, 0);
 }
 
 /* The ink kho_analyze_page would give kho_paper_trim: dark pixels on the
@@ -603,6 +631,56 @@ static void expect_no_bed_on(synth_page *pg, int ground, synth_rng *rng,
 	synth_page_release(pg);
 }
 
+/* The page pg, upright, on a ground of that level with the scanner's
+ * noise and a light line of 3 pixels (light_line) round the image: no
+ * bed behind the line.  Releases pg. */
+static void expect_no_bed_behind_line(synth_page *pg, int ground,
+				      synth_rng *rng, const char *page)
+{
+	kho_image img;
+	synth_render(pg, 0, IMAGE_W, IMAGE_H, SYNTH_GREY(ground), &img);
+	synth_noise(&img, 2, rng);
+	light_line(&img, 3);
+	kho_paper p = find(&img, NULL);
+	expect_no_bed(&p, page);
+	kho_paper_release(&p);
+	kho_image_release(&img);
+	synth_page_release(pg);
+}
+
+/* Where the image's edge is light and something dark and even lies
+ * just inside it, the bed is looked for behind a light line; none is
+ * found where there is only a page: plain; a black bar half a
+ * millimetre in from its left edge (along one side only, as no bed
+ * shows); a dark photo in its corner. */
+static void test_light_line_round_a_page_without_bed(void **state)
+{
+	synth_page pg;
+	synth_rng rng = {12};
+	synth_page_new(&pg, IMAGE_W, IMAGE_H, 1, 2, SYNTH_GREY(245));
+	synth_text t = synth_latin(110, 120, 1130, 1640, SYNTH_GREY(INK));
+	synth_text_block(&pg, &t, &rng);
+	expect_no_bed_behind_line(&pg, 245, &rng, "a plain page, a light line");
+
+	synth_page_new(&pg, IMAGE_W, IMAGE_H, 1, 2, SYNTH_GREY(245));
+	t = synth_latin(110, 120, 1130, 1640, SYNTH_GREY(INK));
+	synth_text_block(&pg, &t, &rng);
+	synth_rect(&pg, 3, 3, 40, IMAGE_H - 6, SYNTH_GREY(12));
+	expect_no_bed_behind_line(&pg, 245, &rng,
+				  "a black bar inside the left edge");
+
+	synth_page_new(&pg, IMAGE_W, IMAGE_H, 1, 2, SYNTH_GREY(245));
+	t = synth_latin(110, 120, 1130, 1000, SYNTH_GREY(INK));
+	synth_text_block(&pg, &t, &rng);
+	synth_rect(&pg, 0, 1150, 560, IMAGE_H - 1150, SYNTH_GREY(12));
+	for (int row = 0; row < 3; row++)
+		for (int col = 0; col < 3; col++)
+			synth_rect(&pg, 40 + col * 170, 1190 + row * 180, 120,
+				   110, SYNTH_GREY(90));
+	expect_no_bed_behind_line(&pg, 245, &rng,
+				  "a dark photo in a corner, a light line");
+}
+
 static void test_photo_off_the_bottom_edge(void **state)
 {
 	/* A borderless print: a dark photo bleeds off the bottom of the
@@ -761,6 +839,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crooked_sheet_on_dark_bed),
+		cmocka_unit_test(test_sheet_on_bed_behind_a_light_line),
 		cmocka_unit_test(test_shadow_beside_the_bed),
 		cmocka_unit_test(test_small_sheet_on_a_large_bed),
 		cmocka_unit_test(test_crooked_sheet_edge_angle),
@@ -772,6 +851,7 @@ int main(void)
 		cmocka_unit_test(test_plain_page),
 		cmocka_unit_test(test_photo_off_the_bottom_edge),
 		cmocka_unit_test(test_dark_photo_in_a_corner),
+		cmocka_unit_test(test_light_line_round_a_page_without_bed),
 		cmocka_unit_test(test_red_frame_is_not_a_bed),
 		cmocka_unit_test(test_sheet_under_an_open_lid),
 		cmocka_unit_test(test_shading_is_not_a_bed),

@@ -15,6 +15,7 @@
 #include "codec/codec.h"
 #include "common/csv.h"
 #include "common/fsutil.h"
+#include "worker/pool.h"
 
 #include <math.h>
 #include <time.h>
@@ -50,6 +51,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *dir = argv[1];
+	/* Memory kept as a stage's worker keeps it, page after page. */
+	kho_worker_memory();
 	int verbose = 0;
 	FILE *rows = NULL;
 	for (int i = 2; i < argc; i++) {

@@ -32,17 +32,6 @@
 #include "codec/codec.h"
 #include "testutil.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
-
 /* The child's address space, and what its peak resident memory may
  * reach.  The limits below allow one allocation of 64 MB. */
 #define CAP_AS (320ull << 20)

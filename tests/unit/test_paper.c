@@ -631,6 +631,17 @@ static void expect_no_bed_on(synth_page *pg, int ground, synth_rng *rng,
 	synth_page_release(pg);
 }
 
+/* A dark photo in the bottom left corner of pg: grey shapes on black,
+ * the black running off the left and bottom edges along part of each. */
+static void dark_photo_in_corner(synth_page *pg)
+{
+	synth_rect(pg, 0, 1150, 560, IMAGE_H - 1150, SYNTH_GREY(12));
+	for (int row = 0; row < 3; row++)
+		for (int col = 0; col < 3; col++)
+			synth_rect(pg, 40 + col * 170, 1190 + row * 180, 120,
+				   110, SYNTH_GREY(90));
+}
+
 /* The page pg, upright, on a ground of that level with the scanner's
  * noise and a light line of 3 pixels (light_line) round the image: no
  * bed behind the line.  Releases pg. */
@@ -672,11 +683,7 @@ static void test_light_line_round_a_page_without_bed(void **state)
 	synth_page_new(&pg, IMAGE_W, IMAGE_H, 1, 2, SYNTH_GREY(245));
 	t = synth_latin(110, 120, 1130, 1000, SYNTH_GREY(INK));
 	synth_text_block(&pg, &t, &rng);
-	synth_rect(&pg, 0, 1150, 560, IMAGE_H - 1150, SYNTH_GREY(12));
-	for (int row = 0; row < 3; row++)
-		for (int col = 0; col < 3; col++)
-			synth_rect(&pg, 40 + col * 170, 1190 + row * 180, 120,
-				   110, SYNTH_GREY(90));
+	dark_photo_in_corner(&pg);
 	expect_no_bed_behind_line(&pg, 245, &rng,
 				  "a dark photo in a corner, a light line");
 }
@@ -707,11 +714,7 @@ static void test_dark_photo_in_a_corner(void **state)
 	synth_page_new(&pg, IMAGE_W, IMAGE_H, 1, 2, SYNTH_GREY(245));
 	const synth_text t = synth_latin(110, 120, 1130, 1000, SYNTH_GREY(INK));
 	synth_text_block(&pg, &t, &rng);
-	synth_rect(&pg, 0, 1150, 560, IMAGE_H - 1150, SYNTH_GREY(12));
-	for (int row = 0; row < 3; row++)
-		for (int col = 0; col < 3; col++)
-			synth_rect(&pg, 40 + col * 170, 1190 + row * 180, 120,
-				   110, SYNTH_GREY(90));
+	dark_photo_in_corner(&pg);
 	expect_no_bed_on(&pg, 245, &rng, "a dark photo in a corner");
 }
 

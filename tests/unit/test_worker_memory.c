@@ -18,17 +18,8 @@
 
 #include "common/internal.h"
 #include "worker/pool.h"
+#include "testutil.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
 
 /* A 300 dpi A4 colour page decoded: 2480 x 3508 x 3 bytes. */
 #define PAGE_BYTES ((size_t)2480 * 3508 * 3)

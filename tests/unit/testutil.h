@@ -22,4 +22,17 @@ int kt_write_file(const char *path, const void *data, size_t size);
 /* 1 when ../shared/realdata is present; otherwise prints why tests skip. */
 int kt_have_realdata(void);
 
+/* UNDER_ASAN: 1 in a build with AddressSanitizer (GCC's or clang's),
+ * whose allocator and shadow memory change what memory figures mean. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
+
 #endif

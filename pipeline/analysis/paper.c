@@ -648,11 +648,14 @@ static int bridge_line(uint8_t *m, ptrdiff_t step, uint32_t n, int threshold,
  * the line's pixels given the level of the bed behind them, the bed
  * looked for again.  It is a bed where find_bed finds one that shows
  * along two sides of the image or more (a dark bar or photo a
- * millimetre in from one edge of a page with no bed is not).  Sets
- * *found: 1 where it is, with p as find_bed sets it, p's
- * levels and *small; 0 where it is not, p left in any state; -1 where
- * there is no such line, p as it was.  dark and tmp are scratch.
- * Returns -1 when out of memory. */
+ * millimetre in from one edge of a page with no bed is not).  low is
+ * the mask as find_bed reads it (coloured pixels made paper's white),
+ * hist its levels before that.  Sets *found: 1 where it is, with p,
+ * *bed_n and *lid as find_bed sets them, p's levels and *small; 0 where
+ * it is not, p, *bed_n and *lid left in any state (the caller looks for
+ * the bed again as it first did); -1 where there is no such line, all
+ * as they were.  dark and tmp are scratch.  Returns -1 when out of
+ * memory. */
 static int bed_behind_line(kho_paper *p, const uint8_t *low,
 			   const uint64_t hist[256], double dpi, uint8_t *dark,
 			   uint8_t *tmp, size_t *bed_n, int *lid, int *small,
@@ -786,7 +789,8 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 	/* A light line along the image's very edge, outside the bed (a
 	 * scanner's, or white added round a scan) keeps the bed from the
 	 * edge, where the search starts, and its level from the outer ring:
-	 * a line of 4 pixels all round a 300 dpi scan hid a frame of 5 mm.
+	 * a line of 4 image pixels (0.3 mm) all round a 300 dpi scan hid a
+	 * frame of 5 mm.
 	 * Looked for again behind such a line. */
 	if (!p->bed) {
 		int found = 0;

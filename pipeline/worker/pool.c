@@ -273,14 +273,15 @@ static void worker_main(const kho_pool_opts *o, kho_task *task,
 		__atomic_store_n(&task->job, 0, __ATOMIC_RELEASE);
 		current_stage = NULL;
 		kho_job_release(&job);
-		/* A record's page-sized buffers are freed.  Up to 64 MB of
-		 * them are kept for the next record's pages (an A4 page at
-		 * 300 dpi needs less); more is given back, so that a worker
-		 * that has taken a record of large pages does not hold their
-		 * memory through the night. */
-#ifdef __GLIBC__
+		/* A record's page-sized buffers are freed.  Up to KEEP_FREE
+		 * of them are kept for the next record's pages; more is given
+		 * back, so that a worker that has taken a record of large
+		 * pages does not hold their memory through the night. */
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 33)
 		if (mallinfo2().fordblks > KEEP_FREE)
 			malloc_trim(0);
+#elif defined(__GLIBC__)
+		malloc_trim(0);
 #endif
 	}
 	kho_catalog_free(cat);

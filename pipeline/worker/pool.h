@@ -94,19 +94,19 @@ typedef struct kho_pool_result {
 int kho_pool_run(const kho_pool_opts *opts, kho_pool_result *result,
 		 kho_error *err);
 
-/* Installs the SIGINT/SIGTERM handlers of a supervisor; kho_pool_stop_
- * requested() tells whether one came (also between stages). */
 /* Sets how a worker's process keeps its memory: the page-sized buffers
  * each page allocates and frees (a decoded page, its masks and integral
  * images, up to tens of megabytes each) stay in the heap, to be used by
  * the next page, instead of being mapped afresh every time, where the
  * kernel zeroes each of their pages again on first touch (a third of the
  * analysis's time on a 300 dpi page went to those faults).  Workers call
- * it as they start and give the memory back after each job
- * (malloc_trim); a program that measures the stages as the workers run
+ * it as they start and give back what they keep over 32 MB after
+ * each job (malloc_trim); a program that measures the stages as the workers run
  * them calls it too.  Does nothing where the C library is not glibc. */
 void kho_worker_memory(void);
 
+/* Installs the SIGINT/SIGTERM handlers of a supervisor; kho_pool_stop_
+ * requested() tells whether one came (also between stages). */
 void kho_pool_install_signals(void);
 int kho_pool_stop_requested(void);
 /* How many SIGINT/SIGTERM came. */

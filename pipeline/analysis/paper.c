@@ -257,36 +257,63 @@ static int bed_sides(kho_paper *p, double *along)
  * its edge: it is bed. */
 #define SLIVER 2
 
-/* The run of paper from the image's edge at m, each next pixel step
- * away, n in the line: cleared where it is a sliver, SLIVER pixels or
- * fewer before the bed. */
-static void clear_sliver(uint8_t *m, ptrdiff_t step, uint32_t n)
+/* A light line along the image's edge, outside the bed, this many mask
+ * pixels wide at most when the bed is looked for behind it (2 mm: less
+ * than any printer leaves unprinted along a sheet's edge, so that a dark
+ * band behind it is no print). */
+#define LINE_REACH 4
+
+/* The pixels from the image's edge at m, each next step away, n in the
+ * line: where reach or fewer light ones (threshold or above) lie before a
+ * dark one, they take the level bed, and so does that dark one where it
+ * lies above halfway to bed (it holds the line's edge and the bed's
+ * both: left, it would make the bed look uneven).  Returns 1 where they
+ * did. */
+static int bridge_line(uint8_t *m, ptrdiff_t step, uint32_t n, uint32_t reach,
+		       int threshold, uint8_t bed)
 {
 	uint32_t k = 0;
-	while (k < n && k <= SLIVER && m[(ptrdiff_t)k * step])
+	while (k < n && k <= reach && m[(ptrdiff_t)k * step] >= threshold)
 		k++;
-	if (k > 0 && k <= SLIVER && k < n)
-		for (uint32_t i = 0; i < k; i++)
-			m[(ptrdiff_t)i * step] = 0;
+	if (k == 0 || k > reach || k >= n)
+		return 0;
+	if (m[(ptrdiff_t)k * step] > (threshold + bed) / 2)
+		k++;
+	for (uint32_t i = 0; i < k; i++)
+		m[(ptrdiff_t)i * step] = bed;
+	return 1;
 }
 
-/* Clears the slivers of paper along the image's four edges: a scanner
- * that leaves a line of light pixels at the image's very edge, outside
- * its dark frame (8071_093.3B: a column or two on each side), would have
- * the sheet reach the image's edge down the whole of both sides. */
-static void clear_slivers(kho_paper *p)
+/* bridge_line on every row of the w x h image m from both its ends, then
+ * every column; returns how many lines it bridged. */
+static size_t bridge_edges(uint8_t *m, uint32_t w, uint32_t h, uint32_t reach,
+			   int threshold, uint8_t bed)
 {
-	const uint32_t w = p->mw, h = p->mh;
 	const ptrdiff_t down = (ptrdiff_t)w;
+	size_t lines = 0;
 	for (uint32_t y = 0; y < h; y++) {
-		uint8_t *row = p->mask + (size_t)y * w;
-		clear_sliver(row, 1, w);
-		clear_sliver(row + w - 1, -1, w);
+		uint8_t *row = m + (size_t)y * w;
+		lines += (size_t)bridge_line(row, 1, w, reach, threshold, bed);
+		lines += (size_t)bridge_line(row + w - 1, -1, w, reach,
+					     threshold, bed);
 	}
 	for (uint32_t x = 0; x < w; x++) {
-		clear_sliver(p->mask + x, down, h);
-		clear_sliver(p->mask + (size_t)(h - 1) * w + x, -down, h);
+		lines += (size_t)bridge_line(m + x, down, h, reach, threshold,
+					     bed);
+		lines += (size_t)bridge_line(m + (size_t)(h - 1) * w + x,
+					     -down, h, reach, threshold, bed);
 	}
+	return lines;
+}
+
+/* Clears the slivers of paper (mask 1) along the image's four edges,
+ * SLIVER pixels or fewer before the bed (mask 0): a scanner that leaves
+ * a line of light pixels at the image's very edge, outside its dark frame
+ * (8071_093.3B: a column or two on each side), would have the sheet reach
+ * the image's edge down the whole of both sides. */
+static void clear_slivers(kho_paper *p)
+{
+	bridge_edges(p->mask, p->mw, p->mh, SLIVER, 1, 0);
 }
 
 /* The angle of the paper's straight edges against the bed. */
@@ -615,33 +642,6 @@ static int ring_level(const uint8_t *low, uint32_t w, uint32_t h,
 	return level;
 }
 
-/* A light line along the image's edge, outside the bed, this many mask
- * pixels wide at most (2 mm: less than any printer leaves unprinted
- * along a sheet's edge, so that a dark band behind it is no print). */
-#define LINE_REACH 4
-
-/* The pixels from the image's edge at m, each next step away, n in the
- * line: where LINE_REACH or fewer light ones (threshold or above) lie
- * before a dark one, they take the bed's level (bed).  Returns 1 where
- * they did. */
-static int bridge_line(uint8_t *m, ptrdiff_t step, uint32_t n, int threshold,
-		       uint8_t bed)
-{
-	uint32_t k = 0;
-	while (k < n && k <= LINE_REACH &&
-	       m[(ptrdiff_t)k * step] >= threshold)
-		k++;
-	if (k == 0 || k > LINE_REACH || k >= n)
-		return 0;
-	/* The first dark pixel may hold the line's edge and the bed's
-	 * both, at a level between: it would make the bed look uneven. */
-	if (m[(ptrdiff_t)k * step] > (threshold + bed) / 2)
-		k++;
-	for (uint32_t i = 0; i < k; i++)
-		m[(ptrdiff_t)i * step] = bed;
-	return 1;
-}
-
 /* The bed behind a light line along the image's edge (the image's
  * outermost pixels light, the pixels behind them, to LINE_REACH + 3 in
  * from the edge, dark in a tenth or more): its level read in that ring,
@@ -678,21 +678,7 @@ static int bed_behind_line(kho_paper *p, const uint8_t *low,
 	if (!bridged)
 		return -1;
 	memcpy(bridged, low, mn);
-	const ptrdiff_t down = (ptrdiff_t)w;
-	size_t lines = 0;
-	for (uint32_t y = 0; y < h; y++) {
-		uint8_t *row = bridged + (size_t)y * w;
-		lines += (size_t)bridge_line(row, 1, w, threshold, level);
-		lines += (size_t)bridge_line(row + w - 1, -1, w, threshold,
-					     level);
-	}
-	for (uint32_t x = 0; x < w; x++) {
-		lines += (size_t)bridge_line(bridged + x, down, h, threshold,
-					     level);
-		lines += (size_t)bridge_line(bridged + (size_t)(h - 1) * w + x,
-					     -down, h, threshold, level);
-	}
-	if (lines == 0) {
+	if (bridge_edges(bridged, w, h, LINE_REACH, threshold, level) == 0) {
 		free(bridged);
 		return 0;
 	}
@@ -790,8 +776,7 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 	 * scanner's, or white added round a scan) keeps the bed from the
 	 * edge, where the search starts, and its level from the outer ring:
 	 * a line of 4 image pixels (0.3 mm) all round a 300 dpi scan hid a
-	 * frame of 5 mm.
-	 * Looked for again behind such a line. */
+	 * frame of 5 mm.  Looked for again behind such a line. */
 	if (!p->bed) {
 		int found = 0;
 		if (bed_behind_line(p, low, hist, dpi, dark, tmp, &bed_n, &lid,

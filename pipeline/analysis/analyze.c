@@ -69,24 +69,39 @@ static double box_mean(const uint32_t *ii, size_t w1, long x0, long x1,
 	       ((x1 - x0) * (y1 - y0));
 }
 
-/* Whether c is at least 2 darker than both halves of a window cut at
- * [cut0, cut1) across its first axis (a0 .. a1; b0 .. b1 the other):
- * the columns left and right of it (down = 0), or the rows above and
- * below (down = 1). */
-static int darker_than_both(const uint32_t *ii, size_t w1, double c, long a0,
-			    long cut0, long cut1, long a1, long b0, long b1,
-			    int down)
+/* Above the paper's level by this much, a half of a mark's window is
+ * lighter than paper: a lid or bed, past the grain. */
+#define LIGHTER_THAN_PAPER 3
+
+/* Whether c, a mark d darker than its window, is at least 2 darker than
+ * both halves of the window cut at [cut0, cut1) across its first axis
+ * (a0 .. a1; b0 .. b1 the other): the columns left and right of it
+ * (down = 0), or the rows above and below (down = 1); and not on an
+ * edge.  Where one half is lighter than the paper (of level paper) and
+ * than the other half by more than the mark is deep, the edge of a
+ * sheet on a lighter lid or bed runs through the window: the grain, a
+ * shadow or a JPEG's ringing along it, a little below the paper, runs in
+ * lines at the sheet's skew (the probe's plain cream sheet,
+ * DD-2024-32013, read 1.44 on its edges), but it is no mark on the
+ * paper.  Marks among bleed-through's letters, whose halves differ as
+ * much, have paper no lighter than the page's on either side. */
+static int mark_on_paper(const uint32_t *ii, size_t w1, double c, double d,
+			 int paper, long a0, long cut0, long cut1, long a1,
+			 long b0, long b1, int down)
 {
 	const double one = down ? box_mean(ii, w1, b0, b1, a0, cut0)
 				: box_mean(ii, w1, a0, cut0, b0, b1);
 	const double two = down ? box_mean(ii, w1, b0, b1, cut1, a1)
 				: box_mean(ii, w1, cut1, a1, b0, b1);
-	return c <= one - 2 && c <= two - 2;
+	const int edge = fabs(one - two) > d &&
+			 KHO_MAX(one, two) > paper + LIGHTER_THAN_PAPER;
+	return c <= one - 2 && c <= two - 2 && !edge;
 }
 
 static int faint_structure(const uint8_t *grey, uint32_t w, uint32_t h,
-			   const uint8_t *usable, double *peak, size_t *n_marks,
-			   kho_orientation *lines, kho_error *err)
+			   const uint8_t *usable, int paper, double *peak,
+			   size_t *n_marks, kho_orientation *lines,
+			   kho_error *err)
 {
 	*peak = 0;
 	*n_marks = 0;
@@ -136,10 +151,10 @@ static int faint_structure(const uint8_t *grey, uint32_t w, uint32_t h,
 			 * sheet on a lighter lid or bed is darker than the
 			 * lid on one side only, and runs in a line too. */
 			const double c = near / 9.0;
-			if (!darker_than_both(ii, w1, c, x0, x, x + 1, x1, y0,
-					      y1, 0) ||
-			    !darker_than_both(ii, w1, c, y0, y, y + 1, y1, x0,
-					      x1, 1))
+			if (!mark_on_paper(ii, w1, c, d, paper, x0, x, x + 1,
+					   x1, y0, y1, 0) ||
+			    !mark_on_paper(ii, w1, c, d, paper, y0, y, y + 1,
+					   y1, x0, x1, 1))
 				continue;
 			rc = kho_ink_add(&marks, (float)x, (float)y,
 					 (float)KHO_MIN(1.0, d / 6), err);
@@ -267,7 +282,8 @@ static int look_closer(const uint8_t *grey, const kho_image *img,
 			      &out->largest_mark, err);
 	if (rc == KHO_OK)
 		rc = faint_structure(grey, img->width, img->height,
-				     paper->usable, &out->faint_lines,
+				     paper->usable, (int)out->stats.paper_level,
+				     &out->faint_lines,
 				     &out->faint_marks, &lines, err);
 	if (rc)
 		return rc;

@@ -170,12 +170,14 @@ static int faint_structure(const uint8_t *grey, uint32_t w, uint32_t h,
 	memset(&along, 0, sizeof(along));
 	kho_ink turned = KHO_INK_INIT;
 	if (rc == KHO_OK && marks.n >= 150)
-		rc = kho_skew_coarse(&marks, 15, &across, err);
+		rc = kho_skew_coarse(&marks, 15, KHO_FAINT_SAMPLE, &across,
+				     err);
 	if (rc == KHO_OK && marks.n >= 150 &&
 	    !kho_faint_lines_run(across.peak, marks.n))
 		rc = kho_ink_turn90(&marks, &turned, err);
 	if (rc == KHO_OK && turned.n)
-		rc = kho_skew_coarse(&turned, 15, &along, err);
+		rc = kho_skew_coarse(&turned, 15, KHO_FAINT_SAMPLE, &along,
+				     err);
 	*peak = KHO_MAX(across.peak, along.peak);
 	*n_marks = marks.n;
 	/* Lines of them are read as faint print is: bleed-through's

@@ -304,11 +304,11 @@ int kho_orientation_find(const kho_ink *ink, kho_orientation *out,
 	 * column rules across the page, 2.6, and its text along it, 5.7; a
 	 * search along spared where the lines across were sharp left it
 	 * so). */
-	int rc = kho_skew_coarse(ink, 15, &across, err);
+	int rc = kho_skew_coarse(ink, 15, KHO_SKEW_SAMPLE, &across, err);
 	if (rc == KHO_OK)
 		rc = kho_ink_turn90(ink, &turned, err);
 	if (rc == KHO_OK)
-		rc = kho_skew_coarse(&turned, 15, &along, err);
+		rc = kho_skew_coarse(&turned, 15, KHO_SKEW_SAMPLE, &along, err);
 	if (rc) {
 		kho_ink_release(&turned);
 		return rc;

@@ -391,8 +391,8 @@ static double search(const kho_ink *ink, const points *pts, double from,
 	return angle;
 }
 
-int kho_skew_coarse(const kho_ink *ink, double max_degrees, kho_skew *out,
-		    kho_error *err)
+int kho_skew_coarse(const kho_ink *ink, double max_degrees, size_t sample,
+		    kho_skew *out, kho_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->points = ink->n;
@@ -405,8 +405,8 @@ int kho_skew_coarse(const kho_ink *ink, double max_degrees, kho_skew *out,
 	 * resolution: half-degree steps on a sample find it, a tenth of a
 	 * degree around the best places it. */
 	points pts;
-	int rc = points_take(ink, KHO_MAX((size_t)1, ink->n / 15000), strips,
-			     n_bins, &pts, err);
+	int rc = points_take(ink, KHO_MAX((size_t)1, ink->n / KHO_MAX(sample, 1)),
+			     strips, n_bins, &pts, err);
 	if (rc)
 		return rc;
 	double *prof = malloc(n_bins * (size_t)strips * sizeof(*prof));
@@ -503,6 +503,6 @@ int kho_skew_refine(const kho_ink *ink, kho_skew *out, kho_error *err)
 int kho_skew_find(const kho_ink *ink, double max_degrees, kho_skew *out,
 		  kho_error *err)
 {
-	int rc = kho_skew_coarse(ink, max_degrees, out, err);
+	int rc = kho_skew_coarse(ink, max_degrees, KHO_SKEW_SAMPLE, out, err);
 	return rc ? rc : kho_skew_refine(ink, out, err);
 }

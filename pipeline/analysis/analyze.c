@@ -711,11 +711,18 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	const int few_unsure = lines && lines->lines >= 2 &&
 			       lines->lines < KHO_UPDOWN_LINES &&
 			       lines->updown < FEW_UPRIGHT;
+	/* Lines enough along the page, sharper than those across but
+	 * reading no way up, where those across were read instead: which
+	 * are the text is not known (a form of short entries stored a
+	 * quarter turn round: its text along, 17 lines that read no way;
+	 * across, its entries' columns, 0.39 over 8 "lines"). */
+	const int along_unread =
+		lines && lines->along_lines >= KHO_UPDOWN_LINES;
 	out->upside_unsure = lines && out->rotation == 0 &&
 			     lines->rotation % 180 == 0 &&
 			     lines->across >= KHO_SIDEWAYS_PEAK &&
 			     ((lines->lines >= KHO_UPDOWN_LINES && !upright) ||
-			      few_unsure);
+			      few_unsure || along_unread);
 	if ((out->upside_unsure || out->sideways) && lines == &out->orient) {
 		rc = wide_strokes(lit, img, &paper, &photos, dpi, out, err);
 		if (rc)
@@ -734,6 +741,7 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 			out->rotation = out->orient.updown > 0 ? 90 : 270;
 		} else if (out->upside_unsure && out->orient.lines >= 2 &&
 			   out->orient.lines < KHO_UPDOWN_LINES &&
+			   out->orient.along_lines < KHO_UPDOWN_LINES &&
 			   out->orient.updown <= -FEW_UPSIDE) {
 			out->rotation = 180;
 		}

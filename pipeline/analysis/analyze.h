@@ -70,8 +70,10 @@ typedef struct kho_analysis {
 				  * left unturned */
 	int upside_unsure;	 /* lines of text enough run across the page
 				  * but do not read clearly upright, or two
-				  * to four read upside down: left unturned,
-				  * or turned half round where two to four
+				  * to four read upside down, or they were
+				  * read in place of sharper lines along it
+				  * that read no way up: left unturned, or
+				  * turned half round where two to four
 				  * read clearly upside down */
 	double skew;             /* applied: 0 when not trusted */
 	double skew_confidence;

@@ -69,6 +69,59 @@ static void read_lines(const double *p, size_t n, double bin, line_sums *s)
 	}
 }
 
+/* The least (least != 0) or the most of in within w bins either side of
+ * each bin, into out: a monotone queue of the window's candidates (q, n
+ * long). */
+static void slide(const double *in, size_t n, size_t w, int least,
+		  double *out, size_t *q)
+{
+	size_t head = 0, tail = 0; /* q[head..tail): in ordered */
+	size_t next = 0;           /* the next bin to enter the window */
+	for (size_t i = 0; i < n; i++) {
+		const size_t last = KHO_MIN(n - 1, i + w);
+		for (; next <= last; next++) {
+			while (tail > head &&
+			       (least ? in[q[tail - 1]] >= in[next]
+				      : in[q[tail - 1]] <= in[next]))
+				tail--;
+			q[tail++] = next;
+		}
+		while (q[head] + w < i)
+			head++;
+		out[i] = in[q[head]];
+	}
+}
+
+/* p less its floor, into out: p opened by a window of w bins either side
+ * (the most, near each bin, of the least near it), which keeps what is
+ * wider than the window and drops the lines, narrower.  Ink down the
+ * whole page (a table's column rules, a drawing's frame) adds about the
+ * same to every row, the gaps between lines as much as the lines: left
+ * in, it weighs above and below a line's core alike and reads no way up
+ * (a table of short entries stored a quarter turn round: 0.19 over 36
+ * lines, 0.49 with its floor taken off).  Opened rather than the least
+ * alone, so that a floor that slopes (a drawing's lines at a slant) is
+ * not taken for ink above or below a line.  A block of texture (a
+ * tiled picture) has a floor too, and off it the rows of its pattern
+ * may read as lines (realdata's imgsrc003.png: 16 faint lines, none
+ * before, that read no clear way up).  tmp and q: n long. */
+static void off_floor(const double *p, size_t n, size_t w, double *out,
+		      double *tmp, size_t *q)
+{
+	slide(p, n, w, 1, tmp, q);
+	slide(tmp, n, w, 0, out, q);
+	for (size_t i = 0; i < n; i++)
+		out[i] = KHO_MAX(0.0, p[i] - out[i]);
+}
+
+/* Whether the lines read hang from a headline (Devanagari): three in ten
+ * of them or more. */
+static int hung_from_headline(const line_sums *s)
+{
+	return s->headline > 0 &&
+	       s->headline * 10 >= (s->lines + s->headline) * 3;
+}
+
 double kho_updown(const kho_ink *ink, double skew, int *lines,
 		  kho_error *err)
 {
@@ -91,24 +144,44 @@ double kho_updown(const kho_ink *ink, double skew, int *lines,
 	if (kho_skew_profile(ink, skew, bin, strips, &p, &n, &origin, err) !=
 	    KHO_OK)
 		return 0;
-	double *sum = p;
-	if (strips > 1) {
-		sum = calloc(n ? n : 1, sizeof(*sum));
-		if (!sum) {
-			free(p);
-			kho_error_set(err, KHO_FATAL, "out of memory");
-			return 0;
-		}
-		for (int st = 0; st < strips; st++)
-			for (size_t k = 0; k < n; k++)
-				sum[k] += p[(size_t)st * n + k];
+	/* The whole page's profile, and each profile less its floor (the
+	 * floor of the ink within 40 pixels, more than a line and its
+	 * gaps). */
+	double *raw = calloc(3 * (n ? n : 1), sizeof(*raw));
+	size_t *queue = malloc((n ? n : 1) * sizeof(*queue));
+	if (!raw || !queue) {
+		free(p);
+		free(raw);
+		free(queue);
+		kho_error_set(err, KHO_FATAL, "out of memory");
+		return 0;
 	}
-	line_sums whole = {0};
-	read_lines(sum, n, bin, &whole);
-	if (sum != p)
-		free(sum);
-	if (whole.headline > 0 &&
-	    whole.headline * 10 >= (whole.lines + whole.headline) * 3) {
+	double *lifted = raw + n, *tmp = raw + 2 * n;
+	for (int st = 0; st < strips; st++)
+		for (size_t k = 0; k < n; k++)
+			raw[k] += p[(size_t)st * n + k];
+	/* Lines hung from a headline must read so with their floor and
+	 * without it: a form's lines written on rules are lines each with a
+	 * rule along it once their floor is off, and a grid's rules run
+	 * into the lines where it is left on. */
+	line_sums as_is = {0}, whole = {0};
+	read_lines(raw, n, bin, &as_is);
+	off_floor(raw, n, (size_t)(40 / bin), lifted, tmp, queue);
+	read_lines(lifted, n, bin, &whole);
+	const int hung = hung_from_headline(&as_is) &&
+			 hung_from_headline(&whole);
+	if (hung)
+		whole = as_is;
+	else
+		whole.headline = 0;
+	for (int st = 0; strips > 1 && st < strips; st++) {
+		memcpy(raw, p + (size_t)st * n, n * sizeof(*raw));
+		off_floor(raw, n, (size_t)(40 / bin), p + (size_t)st * n, tmp,
+			  queue);
+	}
+	free(raw);
+	free(queue);
+	if (hung) {
 		free(p);
 		/* A script hung from a headline: the Latin test means
 		 * nothing; where the headlines sit tells.  A headline a
@@ -335,6 +408,7 @@ int kho_orientation_find(const kho_ink *ink, kho_orientation *out,
 	if (rc == KHO_OK && vet && (out->lines < KHO_UPDOWN_LINES ||
 				    fabs(out->updown) < KHO_UPDOWN_CLEAR)) {
 		across_instead = 1;
+		out->along_lines = out->lines;
 		turn = 0;
 		out->skew = across;
 		rc = read_lines_of(ink, &out->skew, &out->updown, &out->lines,

@@ -29,6 +29,9 @@ typedef struct kho_orientation {
 	double along;         /* ... of lines along it */
 	double updown;        /* -1 (upside down) .. 1 (upright) */
 	int lines;            /* text lines the up/down test read */
+	int along_lines;      /* where the lines across were read in place
+			       * of sharper ones along (no turn then), the
+			       * lines the test read along; else 0 */
 	double lean;          /* kho_line_ends() on the lines read, where
 			       * the caller asks (faint marks' lines) */
 	int lean_lines;

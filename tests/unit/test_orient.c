@@ -127,6 +127,57 @@ static void test_updown(void **state)
 	assert_int_equal(lines, 0);
 }
 
+/* A table's column rules run down the whole page, through the gaps
+ * between its lines as much as through the lines: ink above and below
+ * every line's core alike, which read a table of short entries no way up
+ * (the probe's DD-2024-51008: 0.19 over 36 lines).  Here a grid over
+ * lines of text three lines apart, its rules 1 to 3 pixels wide (3:
+ * 0.000 before the profile's floor was taken off, 0.50 and -0.52
+ * after). */
+static void test_updown_across_column_rules(void **state)
+{
+	(void)state;
+	static const double widths[] = {1, 2, 3};
+	const double skew = 0.6;
+	for (size_t k = 0; k < KHO_ARRAY_SIZE(widths); k++) {
+		synth_page pg;
+		synth_rng rng = {7 + k};
+		synth_page_new(&pg, PAGE_W, PAGE_H, 1, 2, SYNTH_GREY(PAPER));
+		synth_text t = synth_latin(110, 120, 1130, 1640,
+					   SYNTH_GREY(INK));
+		const double lh = synth_line_height(&t);
+		t.pitch = 3 * lh;
+		const int rows = synth_text_block(&pg, &t, &rng);
+		assert_true(rows > 15);
+		for (int row = 0; row <= rows; row++)
+			synth_rect(&pg, 100,
+				   120 + row * t.pitch - (t.pitch - lh) / 2,
+				   1040, widths[k], SYNTH_GREY(INK));
+		for (int col = 0; col <= 10; col++)
+			synth_rect(&pg, 100 + col * 104, 100, widths[k], 1560,
+				   SYNTH_GREY(INK));
+		kho_image img;
+		synth_render(&pg, skew, PAGE_W, PAGE_H, SYNTH_GREY(PAPER),
+			     &img);
+		synth_noise(&img, 2, &rng);
+		synth_page_release(&pg);
+		for (int stored = 0; stored <= 180; stored += 180) {
+			kho_ink ink = KHO_INK_INIT;
+			stored_ink(&img, stored, &ink);
+			int lines = -1;
+			kho_error err = KHO_ERROR_INIT;
+			const double ud = kho_updown(&ink, skew, &lines, &err);
+			kho_ink_release(&ink);
+			if (stored == 0 ? !(ud >= KHO_UPDOWN_CLEAR)
+					: !(ud <= -KHO_UPDOWN_CLEAR))
+				fail_msg("rules %g px, stored at %d: updown "
+					 "%.3f over %d lines",
+					 widths[k], stored, ud, lines);
+		}
+		kho_image_release(&img);
+	}
+}
+
 /* ---- a script hung from a headline ---- */
 
 /* Type of about 11 points at 150 dpi: a 12-pixel body below a 2-pixel
@@ -298,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_quarter_turns),
 		cmocka_unit_test(test_line_ends),
 		cmocka_unit_test(test_updown),
+		cmocka_unit_test(test_updown_across_column_rules),
 		cmocka_unit_test(test_headline_script_is_not_turned),
 		cmocka_unit_test(test_headline_script_quarter_turns),
 		cmocka_unit_test(

@@ -9,6 +9,8 @@ typedef struct line_sums {
 	int lines;
 	int headline;
 	double head_at; /* sum over headline lines of 0.5 - where */
+	double inked;   /* the profile's sum over the lines read */
+	double total;   /* ... over all of it */
 } line_sums;
 
 /* Reads the text lines of the profile p (n bins of bin pixels): runs of
@@ -16,8 +18,10 @@ typedef struct line_sums {
 static void read_lines(const double *p, size_t n, double bin, line_sums *s)
 {
 	double top = 0;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		top = KHO_MAX(top, p[i]);
+		s->total += p[i];
+	}
 	const double empty = top * 0.02;
 	size_t i = 0;
 	while (i < n) {
@@ -49,6 +53,7 @@ static void read_lines(const double *p, size_t n, double bin, line_sums *s)
 			b += p[k];
 		for (size_t k = c0; k <= c1; k++)
 			core += p[k];
+		const double line_ink = a + b + core;
 		/* Latin script has a broad core (the x-height); a script
 		 * hung from a headline (Devanagari) has a spike of a row or
 		 * two, and the test means nothing for it. */
@@ -60,12 +65,14 @@ static void read_lines(const double *p, size_t n, double bin, line_sums *s)
 			 * of a line upside down. */
 			s->headline++;
 			s->head_at += 0.5 - ((double)(c0 + c1) / 2 - start) / h;
+			s->inked += line_ink;
 		}
 		if (core <= 0 || core_h * 10 < h * 3)
 			continue;
 		s->above += a;
 		s->below += b;
 		s->lines++;
+		s->inked += line_ink;
 	}
 }
 
@@ -123,9 +130,11 @@ static int hung_from_headline(const line_sums *s)
 }
 
 double kho_updown(const kho_ink *ink, double skew, int *lines,
-		  kho_error *err)
+		  double *share, kho_error *err)
 {
 	*lines = 0;
+	if (share)
+		*share = 0;
 	/* Half-pixel rows: at 100 dpi a line's x-height is only six or
 	 * seven pixels. */
 	const double bin = 0.5;
@@ -188,6 +197,8 @@ double kho_updown(const kho_ink *ink, double skew, int *lines,
 		 * third of the way down gives about 0.3 (the Latin test's
 		 * scale), doubled; lines neither way cancel out. */
 		*lines = whole.headline;
+		if (share && whole.total > 0)
+			*share = whole.inked / whole.total;
 		return KHO_MAX(-1.0, KHO_MIN(1.0, 2.0 * whole.head_at /
 							  whole.headline));
 	}
@@ -206,6 +217,8 @@ double kho_updown(const kho_ink *ink, double skew, int *lines,
 	if (!by_whole && !by_strips)
 		return 0;
 	*lines = KHO_MAX(whole.lines, most);
+	if (share && whole.total > 0)
+		*share = whole.inked / whole.total;
 	const double one = by_whole ? (whole.above - whole.below) /
 					      (whole.above + whole.below)
 				    : 0;
@@ -357,12 +370,13 @@ int kho_line_ends(const kho_ink *ink, double skew, double *lean,
 #define SHARP_ACROSS 2.0
 
 /* The lines of ink placed by skew, refined, and read for which way up. */
-static int read_lines_of(const kho_ink *ink, kho_skew *skew, double *updown,
-			 int *lines, kho_error *err)
+static int read_lines_of(const kho_ink *ink, kho_skew *skew,
+			 kho_orientation *out, kho_error *err)
 {
 	const int rc = kho_skew_refine(ink, skew, err);
 	if (rc == KHO_OK)
-		*updown = kho_updown(ink, skew->angle, lines, err);
+		out->updown = kho_updown(ink, skew->angle, &out->lines,
+					 &out->line_share, err);
 	return rc;
 }
 
@@ -397,8 +411,7 @@ int kho_orientation_find(const kho_ink *ink, kho_orientation *out,
 	const int vet = turn && across.peak >= SHARP_ACROSS &&
 			across.confidence >= 0.9;
 	out->skew = turn ? along : across;
-	rc = read_lines_of(turn ? &turned : ink, &out->skew, &out->updown,
-			   &out->lines, err);
+	rc = read_lines_of(turn ? &turned : ink, &out->skew, out, err);
 	/* The lines across, read in place of sharper ones along, say
 	 * which way up the page reads, but they do not turn it: they may
 	 * be a table's columns rather than its text (a form of short
@@ -411,8 +424,7 @@ int kho_orientation_find(const kho_ink *ink, kho_orientation *out,
 		out->along_lines = out->lines;
 		turn = 0;
 		out->skew = across;
-		rc = read_lines_of(ink, &out->skew, &out->updown, &out->lines,
-				   err);
+		rc = read_lines_of(ink, &out->skew, out, err);
 	}
 	if (rc) {
 		kho_ink_release(&turned);

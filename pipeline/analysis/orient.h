@@ -29,6 +29,8 @@ typedef struct kho_orientation {
 	double along;         /* ... of lines along it */
 	double updown;        /* -1 (upside down) .. 1 (upright) */
 	int lines;            /* text lines the up/down test read */
+	double line_share;    /* the share of the ink (of the profile less
+			       * its floor) in those lines */
 	int along_lines;      /* where the lines across were read in place
 			       * of sharper ones along (no turn then), the
 			       * lines the test read along; else 0 */
@@ -45,7 +47,7 @@ int kho_orientation_find(const kho_ink *ink, kho_orientation *out,
 /* The up/down test alone on ink whose lines run across at skew degrees:
  * > 0 upright, < 0 upside down, about 0 when it cannot tell. */
 double kho_updown(const kho_ink *ink, double skew, int *lines,
-		  kho_error *err);
+		  double *share, kho_error *err);
 
 /* How the ends of the lines of ink at skew degrees lean: above 0 where
  * their left ends line up and their right ends are ragged (a hand or

@@ -150,7 +150,7 @@ int kho_plan_measure(const kho_session *s, const kho_page *pg,
 		 "\"skew_source\":\"%s\",\"skew_text\":%.3f,"
 		 "\"skew_text_confidence\":%.2f,\"profile_peak\":%.3f,"
 		 "\"lines_across\":%.3f,\"lines_along\":%.3f,"
-		 "\"upright\":%.3f,\"text_lines\":%d,"
+		 "\"upright\":%.3f,\"text_lines\":%d,\"line_share\":%.3f,"
 		 "\"orientation_confidence\":%.2f,\"faint_lines\":%d,"
 		 "\"faint_upright\":%.3f,\"faint_confidence\":%.2f,"
 		 "\"faint_ends\":%.3f,"
@@ -166,6 +166,7 @@ int kho_plan_measure(const kho_session *s, const kho_page *pg,
 		 a.mode_reason, a.skew_source, a.orient.skew.angle,
 		 a.orient.skew.confidence, a.orient.skew.peak, a.orient.across,
 		 a.orient.along, a.orient.updown, a.orient.lines,
+		 a.orient.line_share,
 		 a.orient.confidence, a.faint.lines, a.faint.updown,
 		 a.faint.confidence, a.faint.lean, a.sides, a.bed_share, a.edge_angle,
 		 a.edge_weight, pg->xdpi, pg->ydpi,

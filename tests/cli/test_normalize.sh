@@ -141,6 +141,8 @@ for i in 1 2 3 4 5 6 7 8; do
 	cp "$R/pillow-malformed/g4_orientation_$i.tif" "real/G4-$i.tif"
 done
 cp "$R/unpaper/source_images/imgsrc001.png" real/UP-1.png
+cp "$R/unpaper/source_images/imgsrc005.png" real/UP-5.png
+cp "$R/libtiff/test_images/testfax4.tiff" real/FX-4.tif
 cp "$R/libtiff/test_images/ojpeg_zackthecat_subsamp22_single_strip.tiff" real/CAT.tif
 cp "$R/tesseract-test/8071_093.3B.tif" real/MG-1.tif
 python3 "$KHO_SOURCE_DIR/tests/tools/pbm_to_png.py" \
@@ -178,6 +180,18 @@ case "$(pflags CAT)" in
 "0 "*skew-uncertain*) ;;
 *) fail "a photo of a cat: $(pflags CAT)" ;;
 esac
+# Three words a hand drew 30 mm high, upright: the letters' strokes down
+# the page read as three lines along it, 0.48 one way, and turned it a
+# quarter; they hold a twentieth of its ink, no print, and it is left as
+# it lies.
+case "$(pflags UP-5)" in
+"0 "*) ;;
+*) fail "imgsrc005, hand-drawn words: $(pflags UP-5)" ;;
+esac
+# A form on a fax, upright: its columns' rules run down the whole page
+# (the up/down reading takes them off), and the rules its lines are
+# written on are no headlines.
+[ "$(plan FX-4)" = "0 0" ] || fail "testfax4: $(plan FX-4)"
 # Devanagari, hung from its headline: upright, and turned a quarter.
 [ "$(plan DV-0)" = "0 0" ] || fail "devatest: $(plan DV-0)"
 [ "$(plan DV-270)" = "90 0" ] || fail "devatest turned by 270: $(plan DV-270)"

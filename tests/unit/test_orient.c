@@ -109,7 +109,7 @@ static void test_updown(void **state)
 		stored_ink(&img, stored, &ink);
 		int lines = -1;
 		/* A half turn keeps the skew. */
-		const double ud = kho_updown(&ink, skew, &lines, &err);
+		const double ud = kho_updown(&ink, skew, &lines, NULL, &err);
 		kho_ink_release(&ink);
 		if (stored == 0 ? !(ud > 0.2) : !(ud < -0.2))
 			fail_msg("stored at %d: updown %.3f over %d lines",
@@ -123,7 +123,7 @@ static void test_updown(void **state)
 	none.width = PAGE_W;
 	none.height = PAGE_H;
 	int lines = -1;
-	assert_true(kho_updown(&none, 0, &lines, &err) == 0);
+	assert_true(kho_updown(&none, 0, &lines, NULL, &err) == 0);
 	assert_int_equal(lines, 0);
 }
 
@@ -166,7 +166,7 @@ static void test_updown_across_column_rules(void **state)
 			stored_ink(&img, stored, &ink);
 			int lines = -1;
 			kho_error err = KHO_ERROR_INIT;
-			const double ud = kho_updown(&ink, skew, &lines, &err);
+			const double ud = kho_updown(&ink, skew, &lines, NULL, &err);
 			kho_ink_release(&ink);
 			if (stored == 0 ? !(ud >= KHO_UPDOWN_CLEAR)
 					: !(ud <= -KHO_UPDOWN_CLEAR))

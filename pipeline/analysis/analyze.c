@@ -603,9 +603,9 @@ static int even_out(const kho_image *img, const uint8_t *grey,
 #define FEW_UPSIDE 0.3
 /* ... and only by lines that hold this share of the ink, or more: the
  * page's print.  Letters and photo captions of 3 to 5 lines turned so
- * (probe seeds 61 to 70) hold 0.94 to 0.996 of theirs; tables and forms
- * 0.24 to 0.40 (their rules); a sheet of three words a hand drew 30 mm
- * high, upright (realdata's imgsrc005.png), 0.06 in the letters'
+ * (probe seeds 61 to 70) hold 0.88 to 0.996 of theirs; tables and forms
+ * 0.24 to 0.58 (their rules); a sheet of three words a hand drew 30 mm
+ * high, upright (realdata's imgsrc005.png), 0.03 in the letters'
  * strokes down the page, which read 0.48 as three lines along it and
  * turned it a quarter. */
 #define PRINT_SHARE 0.5

@@ -9,8 +9,9 @@ typedef struct line_sums {
 	int lines;
 	int headline;
 	double head_at; /* sum over headline lines of 0.5 - where */
-	double inked;   /* the profile's sum over the lines read */
-	double total;   /* ... over all of it */
+	double inked;      /* the profile's sum over the lines read */
+	double head_inked; /* ... over the lines hung from a headline */
+	double total;      /* ... over all of it */
 } line_sums;
 
 /* Reads the text lines of the profile p (n bins of bin pixels): runs of
@@ -65,7 +66,7 @@ static void read_lines(const double *p, size_t n, double bin, line_sums *s)
 			 * of a line upside down. */
 			s->headline++;
 			s->head_at += 0.5 - ((double)(c0 + c1) / 2 - start) / h;
-			s->inked += line_ink;
+			s->head_inked += line_ink;
 		}
 		if (core <= 0 || core_h * 10 < h * 3)
 			continue;
@@ -198,7 +199,7 @@ double kho_updown(const kho_ink *ink, double skew, int *lines,
 		 * scale), doubled; lines neither way cancel out. */
 		*lines = whole.headline;
 		if (share && whole.total > 0)
-			*share = whole.inked / whole.total;
+			*share = whole.head_inked / whole.total;
 		return KHO_MAX(-1.0, KHO_MIN(1.0, 2.0 * whole.head_at /
 							  whole.headline));
 	}
@@ -209,6 +210,8 @@ double kho_updown(const kho_ink *ink, double skew, int *lines,
 		read_lines(p + (size_t)st * n, n, bin, &part);
 		cut.above += part.above;
 		cut.below += part.below;
+		cut.inked += part.inked;
+		cut.total += part.total;
 		most = KHO_MAX(most, part.lines);
 	}
 	free(p);
@@ -217,21 +220,22 @@ double kho_updown(const kho_ink *ink, double skew, int *lines,
 	if (!by_whole && !by_strips)
 		return 0;
 	*lines = KHO_MAX(whole.lines, most);
-	if (share && whole.total > 0)
-		*share = whole.inked / whole.total;
+	/* The share of the ink in the lines of the reading given. */
+	const double in_whole = whole.total > 0 ? whole.inked / whole.total : 0;
+	const double in_strips = cut.total > 0 ? cut.inked / cut.total : 0;
 	const double one = by_whole ? (whole.above - whole.below) /
 					      (whole.above + whole.below)
 				    : 0;
 	const double many =
 		by_strips ? (cut.above - cut.below) / (cut.above + cut.below)
 			  : 0;
-	if (!by_strips)
-		return one;
-	if (!by_whole)
-		return many;
-	if (one * many < 0)
+	const int by_many = !by_whole || (by_strips && one * many >= 0 &&
+					  fabs(many) > fabs(one));
+	if (share)
+		*share = by_many ? in_strips : in_whole;
+	if (by_whole && by_strips && one * many < 0)
 		return 0;
-	return fabs(many) > fabs(one) ? many : one;
+	return by_many ? many : one;
 }
 
 /* The median of v[0..n) (sorted here) and of its distances from it. */
@@ -373,10 +377,15 @@ int kho_line_ends(const kho_ink *ink, double skew, double *lean,
 static int read_lines_of(const kho_ink *ink, kho_skew *skew,
 			 kho_orientation *out, kho_error *err)
 {
-	const int rc = kho_skew_refine(ink, skew, err);
-	if (rc == KHO_OK)
+	int rc = kho_skew_refine(ink, skew, err);
+	if (rc == KHO_OK) {
+		const int before = err ? err->code : KHO_OK;
 		out->updown = kho_updown(ink, skew->angle, &out->lines,
 					 &out->line_share, err);
+		/* kho_updown's own failure (out of memory) */
+		if (err && before == KHO_OK)
+			rc = err->code;
+	}
 	return rc;
 }
 
@@ -416,7 +425,8 @@ int kho_orientation_find(const kho_ink *ink, kho_orientation *out,
 	 * which way up the page reads, but they do not turn it: they may
 	 * be a table's columns rather than its text (a form of short
 	 * entries stored a quarter turn round read -0.42 over 17 such
-	 * lines, its text along 0.16 over 28). */
+	 * lines, its text along 0.16 over 28, before the profiles' floor
+	 * was taken off). */
 	int across_instead = 0;
 	if (rc == KHO_OK && vet && (out->lines < KHO_UPDOWN_LINES ||
 				    fabs(out->updown) < KHO_UPDOWN_CLEAR)) {

@@ -29,8 +29,8 @@ typedef struct kho_orientation {
 	double along;         /* ... of lines along it */
 	double updown;        /* -1 (upside down) .. 1 (upright) */
 	int lines;            /* text lines the up/down test read */
-	double line_share;    /* the share of the ink (of the profile less
-			       * its floor) in those lines */
+	double line_share;    /* the share of the ink in those lines
+			       * (kho_updown's share) */
 	int along_lines;      /* where the lines across were read in place
 			       * of sharper ones along (no turn then), the
 			       * lines the test read along; else 0 */
@@ -45,7 +45,12 @@ int kho_orientation_find(const kho_ink *ink, kho_orientation *out,
 			 kho_error *err);
 
 /* The up/down test alone on ink whose lines run across at skew degrees:
- * > 0 upright, < 0 upside down, about 0 when it cannot tell. */
+ * > 0 upright, < 0 upside down, about 0 when it cannot tell.  *lines:
+ * the lines read; *share (share may be NULL): the share of the ink in
+ * them, of the profile less its floor (of the profile as it is where the
+ * lines hang from a headline), on the whole page or on its strips,
+ * whichever gave the reading.  On failure (out of memory) err is set and
+ * 0 returned. */
 double kho_updown(const kho_ink *ink, double skew, int *lines,
 		  double *share, kho_error *err);
 

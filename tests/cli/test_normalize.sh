@@ -182,7 +182,7 @@ case "$(pflags CAT)" in
 esac
 # Three words a hand drew 30 mm high, upright: the letters' strokes down
 # the page read as three lines along it, 0.48 one way, and turned it a
-# quarter; they hold a twentieth of its ink, no print, and it is left as
+# quarter; they hold 3% of its ink, no print, and it is left as
 # it lies.
 case "$(pflags UP-5)" in
 "0 "*) ;;

@@ -108,13 +108,18 @@ static void test_updown(void **state)
 		kho_ink ink = KHO_INK_INIT;
 		stored_ink(&img, stored, &ink);
 		int lines = -1;
+		double share = -1;
 		/* A half turn keeps the skew. */
-		const double ud = kho_updown(&ink, skew, &lines, NULL, &err);
+		const double ud = kho_updown(&ink, skew, &lines, &share, &err);
 		kho_ink_release(&ink);
 		if (stored == 0 ? !(ud > 0.2) : !(ud < -0.2))
 			fail_msg("stored at %d: updown %.3f over %d lines",
 				 stored, ud, lines);
 		assert_true(lines >= 20);
+		/* A page of text: its ink is in its lines. */
+		if (!(share >= 0.9 && share <= 1.0))
+			fail_msg("stored at %d: %.3f of the ink in the lines",
+				 stored, share);
 	}
 	kho_image_release(&img);
 
@@ -123,8 +128,10 @@ static void test_updown(void **state)
 	none.width = PAGE_W;
 	none.height = PAGE_H;
 	int lines = -1;
-	assert_true(kho_updown(&none, 0, &lines, NULL, &err) == 0);
+	double share = -1;
+	assert_true(kho_updown(&none, 0, &lines, &share, &err) == 0);
 	assert_int_equal(lines, 0);
+	assert_true(share == 0);
 }
 
 /* A table's column rules run down the whole page, through the gaps

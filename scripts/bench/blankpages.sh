@@ -2,8 +2,9 @@
 # Blank or not, on pages the generator does not make: ImageMagick draws
 # A4 sheets at 300 dpi that hold nothing (fine and coarse grain, a JPEG
 # at quality 40, cream and recycled paper, a shadow, a book's gutter, a
-# vignette, specks of dust) and sheets that hold one small thing (a page
-# number, two punch holes, a red stamp, a signature, a pencil note, the
+# vignette, specks of dust or of white, a sheet askew on a white lid) and
+# sheets that hold one small thing (a page number, two punch holes, dark
+# or showing a white lid, a red stamp, a signature, a pencil note, the
 # print of the back showing through).  kho ingest + normalize decide, and
 # the benchmark prints each page's truth, kho's flag and score, the
 # precision and recall of the blank flag, and the paper's grain kho
@@ -74,6 +75,14 @@ page 0 "page number" "${paper[@]}" $(grain 13 0.4) -fill black -pointsize 30 \
 	-annotate +1220+3350 '7' -quality 85
 page 0 "punch holes" "${paper[@]}" $(grain 14 0.4) -fill 'gray(15%)' \
 	-draw "circle 120,1400 155,1400" -draw "circle 120,2100 155,2100" -quality 85
+page 0 "punch holes showing a white lid" -size "${w}x${h}" xc:'gray(93%)' \
+	$(grain 19 0.4) -fill white -draw "circle 120,1400 155,1400" \
+	-draw "circle 120,2100 155,2100" -quality 85
+page 1 "a sheet askew on a white lid" -size "${w}x${h}" xc:white \( \
+	-size "$((w - 160))x$((h - 160))" xc:'gray(93%)' $(grain 20 0.4) \
+	-background white -rotate 2 \) -gravity center -composite -quality 85
+page 1 "white specks" "${paper[@]}" $(grain 21 0.4) -fill white \
+	-draw "point 500,700" -draw "circle 1500,2000 1502,2002" -quality 85
 page 0 "red stamp" -size "${w}x${h}" xc:'rgb(245,245,245)' -seed 15 \
 	-attenuate 0.4 +noise Gaussian -fill none -stroke 'rgb(210,40,40)' \
 	-strokewidth 10 -draw "circle 1700,2800 1900,2800" -quality 85

@@ -157,6 +157,7 @@ double kho_updown(const kho_ink *ink, double skew, int *lines,
 	/* The whole page's profile, and each profile less its floor (the
 	 * floor of the ink within 40 pixels, more than a line and its
 	 * gaps). */
+	const size_t wide = (size_t)(40 / bin);
 	double *raw = calloc(3 * (n ? n : 1), sizeof(*raw));
 	size_t *queue = malloc((n ? n : 1) * sizeof(*queue));
 	if (!raw || !queue) {
@@ -176,44 +177,36 @@ double kho_updown(const kho_ink *ink, double skew, int *lines,
 	 * into the lines where it is left on. */
 	line_sums as_is = {0}, whole = {0};
 	read_lines(raw, n, bin, &as_is);
-	off_floor(raw, n, (size_t)(40 / bin), lifted, tmp, queue);
+	off_floor(raw, n, wide, lifted, tmp, queue);
 	read_lines(lifted, n, bin, &whole);
-	const int hung = hung_from_headline(&as_is) &&
-			 hung_from_headline(&whole);
-	if (hung)
-		whole = as_is;
-	else
-		whole.headline = 0;
-	for (int st = 0; strips > 1 && st < strips; st++) {
-		memcpy(raw, p + (size_t)st * n, n * sizeof(*raw));
-		off_floor(raw, n, (size_t)(40 / bin), p + (size_t)st * n, tmp,
-			  queue);
-	}
-	free(raw);
-	free(queue);
-	if (hung) {
+	if (hung_from_headline(&as_is) && hung_from_headline(&whole)) {
 		free(p);
+		free(raw);
+		free(queue);
 		/* A script hung from a headline: the Latin test means
 		 * nothing; where the headlines sit tells.  A headline a
 		 * third of the way down gives about 0.3 (the Latin test's
 		 * scale), doubled; lines neither way cancel out. */
-		*lines = whole.headline;
-		if (share && whole.total > 0)
-			*share = whole.head_inked / whole.total;
-		return KHO_MAX(-1.0, KHO_MIN(1.0, 2.0 * whole.head_at /
-							  whole.headline));
+		*lines = as_is.headline;
+		if (share && as_is.total > 0)
+			*share = as_is.head_inked / as_is.total;
+		return KHO_MAX(-1.0, KHO_MIN(1.0, 2.0 * as_is.head_at /
+							  as_is.headline));
 	}
 	line_sums cut = {0};
 	int most = 0; /* a column's lines, not the same lines once a strip */
 	for (int st = 0; strips > 1 && st < strips; st++) {
+		off_floor(p + (size_t)st * n, n, wide, lifted, tmp, queue);
 		line_sums part = {0};
-		read_lines(p + (size_t)st * n, n, bin, &part);
+		read_lines(lifted, n, bin, &part);
 		cut.above += part.above;
 		cut.below += part.below;
 		cut.inked += part.inked;
 		cut.total += part.total;
 		most = KHO_MAX(most, part.lines);
 	}
+	free(raw);
+	free(queue);
 	free(p);
 	const int by_whole = whole.above + whole.below > 0;
 	const int by_strips = cut.above + cut.below > 0;

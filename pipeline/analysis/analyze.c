@@ -189,6 +189,81 @@ static int faint_structure(const uint8_t *grey, uint32_t w, uint32_t h,
 	return rc;
 }
 
+/* A connected group of marked pixels (eight neighbours), as flooded. */
+typedef struct {
+	size_t n;                /* pixels */
+	uint32_t x0, y0, x1, y1; /* bounding box, x1 and y1 past it */
+	int off_paper;           /* it reaches the image's edge or a pixel
+				  * not on usable paper */
+} mark_group;
+
+/*
+ * Floods the group of mark pixels (1) from start, marking them 2, with
+ * queue room for every pixel of the image.
+ */
+static mark_group flood_mark(uint8_t *mark, const uint8_t *usable,
+			     uint32_t w, uint32_t h, size_t start,
+			     uint32_t *queue)
+{
+	mark_group g = { 0, w, h, 0, 0, 0 };
+	size_t head = 0, tail = 0;
+	queue[tail++] = (uint32_t)start;
+	mark[start] = 2;
+	while (head < tail) {
+		const uint32_t i = queue[head++];
+		const long x = i % w, y = i / w;
+		g.x0 = KHO_MIN(g.x0, (uint32_t)x);
+		g.y0 = KHO_MIN(g.y0, (uint32_t)y);
+		g.x1 = KHO_MAX(g.x1, (uint32_t)x + 1);
+		g.y1 = KHO_MAX(g.y1, (uint32_t)y + 1);
+		for (long dy = -1; dy <= 1; dy++)
+			for (long dx = -1; dx <= 1; dx++) {
+				const long xx = x + dx, yy = y + dy;
+				if (xx < 0 || yy < 0 || xx >= w || yy >= h) {
+					g.off_paper = 1;
+					continue;
+				}
+				const size_t j = (size_t)yy * w + (size_t)xx;
+				if (usable && !usable[j])
+					g.off_paper = 1;
+				if (mark[j] == 1) {
+					mark[j] = 2;
+					queue[tail++] = (uint32_t)j;
+				}
+			}
+	}
+	g.n = tail;
+	return g;
+}
+
+/* What looking for marks takes: the grey image's integral, a byte a
+ * pixel for the marks and a queue for their flooding. */
+typedef struct {
+	uint32_t *ii;
+	uint8_t *mark;
+	uint32_t *queue;
+} mark_space;
+
+static void mark_space_release(mark_space *m)
+{
+	free(m->ii);
+	free(m->mark);
+	free(m->queue);
+}
+
+static int mark_space_new(mark_space *m, const uint8_t *grey, uint32_t w,
+			  uint32_t h, kho_error *err)
+{
+	const size_t n = (size_t)w * h;
+	m->ii = kho_integral_image(grey, w, h);
+	m->mark = calloc(n ? n : 1, 1);
+	m->queue = malloc(sizeof(*m->queue) * (n ? n : 1));
+	if (m->ii && m->mark && m->queue)
+		return KHO_OK;
+	mark_space_release(m);
+	return kho_error_set(err, KHO_FATAL, "out of memory looking for marks");
+}
+
 /*
  * On a page that looks empty, the largest mark clearly darker than the
  * paper around it (by a fifth of the paper's level), in square
@@ -201,16 +276,12 @@ static int largest_mark(const uint8_t *grey, uint32_t w, uint32_t h,
 {
 	*mm2 = 0;
 	const size_t n = (size_t)w * h, w1 = (size_t)w + 1;
-	uint32_t *ii = kho_integral_image(grey, w, h);
-	uint8_t *mark = calloc(n ? n : 1, 1);
-	uint32_t *queue = malloc(sizeof(*queue) * (n ? n : 1));
-	if (!ii || !mark || !queue) {
-		free(ii);
-		free(mark);
-		free(queue);
-		return kho_error_set(err, KHO_FATAL,
-				     "out of memory looking for marks");
-	}
+	mark_space m;
+	const int rc = mark_space_new(&m, grey, w, h, err);
+	if (rc != KHO_OK)
+		return rc;
+	uint32_t *ii = m.ii;
+	uint8_t *mark = m.mark;
 	const long R = 10;
 	const double step = paper / 5.0;
 	for (uint32_t y = 0; y < h; y++) {
@@ -228,43 +299,87 @@ static int largest_mark(const uint8_t *grey, uint32_t w, uint32_t h,
 				  (double)sum / ((x1 - x0) * (y1 - y0)) - step;
 		}
 	}
-	/* connected marks, eight neighbours */
 	size_t best = 0;
 	for (size_t start = 0; start < n; start++) {
 		if (mark[start] != 1)
 			continue;
-		size_t head = 0, tail = 0;
-		queue[tail++] = (uint32_t)start;
-		mark[start] = 2;
-		while (head < tail) {
-			const uint32_t i = queue[head++];
-			const long x = i % w, y = i / w;
-			for (long dy = -1; dy <= 1; dy++)
-				for (long dx = -1; dx <= 1; dx++) {
-					const long xx = x + dx, yy = y + dy;
-					if (xx < 0 || yy < 0 || xx >= w || yy >= h)
-						continue;
-					const size_t j = (size_t)yy * w + (size_t)xx;
-					if (mark[j] == 1) {
-						mark[j] = 2;
-						queue[tail++] = (uint32_t)j;
-					}
-				}
-		}
-		best = KHO_MAX(best, tail);
+		const mark_group g = flood_mark(mark, NULL, w, h, start,
+						m.queue);
+		best = KHO_MAX(best, g.n);
 	}
-	free(ii);
-	free(mark);
-	free(queue);
+	mark_space_release(&m);
 	const double mm_per_px = 25.4 / dpi;
 	*mm2 = (double)best * mm_per_px * mm_per_px;
 	return KHO_OK;
 }
 
 /*
+ * On a page that looks empty, the largest hole through the sheet where
+ * what shows behind it is lighter than the paper (a white lid through a
+ * punch hole), in square millimetres: a group of pixels lighter than the
+ * paper by LIGHT_STEP or by the grain, averaged over a millimetre square
+ * (which the grain's specks are not, nor a white speck of dust), with
+ * paper all round it (a lid round the sheet, the light middle of a
+ * vignette, are not), of a hole's size (LIGHT_MIN_MM2, at most
+ * LIGHT_MAX_MM across) and filling at least half its box (a light streak
+ * or the grain of recycled paper does not).
+ */
+#define LIGHT_STEP 6.0
+#define LIGHT_MIN_MM2 5.0
+#define LIGHT_MAX_MM 14.0
+static int largest_light_mark(const uint8_t *grey, uint32_t w, uint32_t h,
+			      const uint8_t *usable, double dpi, double paper,
+			      double grain, double *mm2, kho_error *err)
+{
+	*mm2 = 0;
+	const double px_mm = dpi / 25.4;
+	const long R = KHO_MAX(1L, lround(px_mm / 2));
+	const double step = KHO_MAX(LIGHT_STEP, grain);
+	if (paper + step > 255 - 1 || w <= (uint32_t)(2 * R) ||
+	    h <= (uint32_t)(2 * R))
+		return KHO_OK;
+	const size_t n = (size_t)w * h, w1 = (size_t)w + 1;
+	mark_space m;
+	const int rc = mark_space_new(&m, grey, w, h, err);
+	if (rc != KHO_OK)
+		return rc;
+	const uint32_t *ii = m.ii;
+	uint8_t *mark = m.mark;
+	const double side = (double)(2 * R + 1) * (2 * R + 1);
+	const uint32_t above = (uint32_t)ceil((paper + step) * side);
+	for (uint32_t y = (uint32_t)R; y < h - (uint32_t)R; y++)
+		for (uint32_t x = (uint32_t)R; x < w - (uint32_t)R; x++) {
+			const size_t i = (size_t)y * w + x;
+			if (usable && !usable[i])
+				continue;
+			mark[i] = kho_box_sum(ii, w1, (long)x - R, (long)y - R,
+					      (long)x + R + 1,
+					      (long)y + R + 1) >= above;
+		}
+	size_t best = 0;
+	const double most = LIGHT_MAX_MM * px_mm;
+	for (size_t start = 0; start < n; start++) {
+		if (mark[start] != 1)
+			continue;
+		const mark_group g = flood_mark(mark, usable, w, h, start,
+						m.queue);
+		const double gw = g.x1 - g.x0, gh = g.y1 - g.y0;
+		if (g.off_paper || gw > most || gh > most ||
+		    (double)g.n < 0.5 * gw * gh ||
+		    (double)g.n < LIGHT_MIN_MM2 * px_mm * px_mm)
+			continue;
+		best = KHO_MAX(best, g.n);
+	}
+	mark_space_release(&m);
+	*mm2 = (double)best / (px_mm * px_mm);
+	return KHO_OK;
+}
+
+/*
  * A page with next to no ink and no faint marks that stand out of its
- * grain is blank, unless a closer look finds a mark of KHO_MARK_MM2 or
- * faint marks that run in lines (bleed-through).  Where such lines are
+ * grain is blank, unless a closer look finds a mark of KHO_MARK_MM2, a
+ * hole showing a lighter lid, or faint marks that run in lines
+ * (bleed-through).  Where such lines are
  * all the page has to place lines by (no ink, no faded print does), and
  * enough of them to be print (a dark photo's shapes read 5), they stand
  * for its faint print: they give its skew, and which way up it reads
@@ -283,6 +398,12 @@ static int look_closer(const uint8_t *grey, const kho_image *img,
 			      dpi, (int)out->stats.paper_level,
 			      &out->largest_mark, err);
 	if (rc == KHO_OK)
+		rc = largest_light_mark(grey, img->width, img->height,
+					paper->usable, dpi,
+					out->stats.paper_level,
+					out->stats.grain, &out->light_mark,
+					err);
+	if (rc == KHO_OK)
 		rc = faint_structure(grey, img->width, img->height,
 				     paper->usable, (int)out->stats.paper_level,
 				     &out->faint_lines,
@@ -290,7 +411,7 @@ static int look_closer(const uint8_t *grey, const kho_image *img,
 	if (rc)
 		return rc;
 	if (kho_faint_lines_run(out->faint_lines, out->faint_marks) ||
-	    out->largest_mark >= KHO_MARK_MM2) {
+	    out->largest_mark >= KHO_MARK_MM2 || out->light_mark > 0) {
 		out->blank = 0;
 		out->blank_score = KHO_MIN(out->blank_score, 0.5);
 	}

@@ -97,6 +97,8 @@ typedef struct kho_analysis {
 				  * rows or columns (about 1: none) */
 	size_t faint_marks;      /* ... how many there are */
 	double largest_mark;     /* ... and its largest mark, mm2 */
+	double light_mark;       /* ... and its largest hole showing a
+				  * lighter lid, mm2 (0: none) */
 } kho_analysis;
 
 /* img: the page at dpi with the file's orientation applied. */

@@ -50,7 +50,7 @@ typedef struct kho_plan {
 	double blank_score;     /* 0 (ink) .. 1 (nothing on the paper) */
 	int blank;
 	char flags[160];        /* comma-separated: low-dpi, dpi-inferred, ... */
-	char measurements[1024]; /* JSON object: what led to the decision */
+	char measurements[1536]; /* JSON object: what led to the decision */
 	char overrides[512];    /* JSON object: keys an archivist set */
 } kho_plan;
 

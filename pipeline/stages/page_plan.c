@@ -153,7 +153,7 @@ int kho_plan_measure(const kho_session *s, const kho_page *pg,
 		 "\"upright\":%.3f,\"text_lines\":%d,\"line_share\":%.3f,"
 		 "\"orientation_confidence\":%.2f,\"faint_lines\":%d,"
 		 "\"faint_upright\":%.3f,\"faint_confidence\":%.2f,"
-		 "\"faint_ends\":%.3f,"
+		 "\"faint_ends\":%.3f,\"mark_mm2\":%.1f,\"light_mark_mm2\":%.1f,"
 		 "\"border\":\"%s\","
 		 "\"bed_share\":%.4f,\"paper_edge_angle\":%.3f,"
 		 "\"paper_edge_weight\":%.2f,\"file_dpi\":[%.2f,%.2f],"
@@ -168,7 +168,8 @@ int kho_plan_measure(const kho_session *s, const kho_page *pg,
 		 a.orient.along, a.orient.updown, a.orient.lines,
 		 a.orient.line_share,
 		 a.orient.confidence, a.faint.lines, a.faint.updown,
-		 a.faint.confidence, a.faint.lean, a.sides, a.bed_share, a.edge_angle,
+		 a.faint.confidence, a.faint.lean, a.largest_mark,
+		 a.light_mark, a.sides, a.bed_share, a.edge_angle,
 		 a.edge_weight, pg->xdpi, pg->ydpi,
 		 verdict == KHO_DPI_FROM_FILE ? pg->dpi_source : "inferred",
 		 paper ? "\"" : "", paper ? paper : "null", paper ? "\"" : "");

@@ -719,9 +719,14 @@ static int even_out(const kho_image *img, const uint8_t *grey,
  * to 0.78 the right way, none the wrong way by more than 0.06); two to
  * four lines across reading upside down by FEW_UPSIDE (such pages read
  * -0.20 to -0.78 upside down, 0.195 to 0.80 upright; pages come upright
- * far more often, so this is higher than FEW_UPRIGHT). */
+ * far more often, so this is higher than FEW_UPRIGHT, but below the
+ * least an upside-down page was seen to read: the probe's DD-2024-91022,
+ * a photo under three lines of text and over a title in capitals, which
+ * read no way up, -0.200 over 4 lines, was left upside down at 0.3; 28
+ * such pages of probe seeds 51-94 read 0.164 to 0.80 upright, -0.200 to
+ * -0.363 upside down). */
 #define SIDEWAYS_LEAN 0.1
-#define FEW_UPSIDE 0.3
+#define FEW_UPSIDE 0.15
 /* ... and only by lines that hold this share of the ink, or more: the
  * page's print.  Letters and photo captions of 3 to 5 lines turned so
  * (probe seeds 61 to 70) hold 0.88 to 0.996 of theirs; tables and forms

@@ -137,7 +137,19 @@ for mf in sorted(glob.glob(os.path.join(gen, "meta", "*.json"))):
     elif m["cls"] == "colourphoto" and mode == "grey": res["mode_verdict"] = "colour lost"
     elif m["cls"] == "text": res["mode_verdict"] = "minor"
     else: res["mode_verdict"] = "other"
-    res["blank_ok"] = (blank == m["blank"])
+    # The flag wanted (issue 3): a sheet with nothing on it is blank; one
+    # with punch holes or bleed-through is not.  White holes show only
+    # where the scan keeps their few levels over the paper (not in G4,
+    # not over a lid as light as the paper): either flag is taken.
+    holes = m.get("extra", {}).get("holes")
+    if m["kind"] == "blank_plain" or not m["blank"]:
+        want = m["blank"]
+    elif m["kind"] == "blank_holes" and holes == "white":
+        want = None
+    else:
+        want = 0
+    res["want_blank"] = want
+    res["blank_ok"] = want is None or blank == want
     out.append(res)
 
 # ---- rendered pages

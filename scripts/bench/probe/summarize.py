@@ -34,10 +34,10 @@ for k, v in sorted(tab.items()):
 for r in rows:
     if r.get("mode_verdict") not in ("ok", None):
         print("   MODE", r["mode_verdict"], r["record"], r["kind"], r["fmt"], r["mode"], "|", r["mode_reason"])
-print("blank confusion (truth,kho):", dict(collections.Counter((r["t_blank"], r.get("k_blank")) for r in rows)))
+print("blank flag (wanted, kho; wanted None: white holes, either):", dict(collections.Counter((r.get("want_blank", r["t_blank"]), r.get("k_blank")) for r in rows)))
 for r in rows:
     if not r.get("blank_ok", True):
-        print("   BLANK", r["record"], r["kind"], r["fmt"], r["dpi"], "truth", r["t_blank"], "kho", r["k_blank"], "score", r["bscore"], r["flags"], r["mode_reason"])
+        print("   BLANK", r["record"], r["kind"], r["fmt"], r["dpi"], "wanted", r.get("want_blank", r["t_blank"]), "kho", r["k_blank"], "score", r["bscore"], r["flags"], r["mode_reason"])
 print("rendered:")
 for r in rows:
     probs = []

@@ -694,6 +694,17 @@ static int even_out(const kho_image *img, const uint8_t *grey,
 #define WEAK_LINES 2
 #define WEAK_PEAK 1.5
 #define EDGE_OVER_WEAK 0.8
+/* Faint lines placed with a peak below HAND_PEAK waver (a pencilled hand:
+ * the probe's read 1.95 to 2.81; bleed-through, print's mirror, 3.0 to
+ * 4.3): where a sheet's edges straight over EDGE_OVER_HAND of their
+ * length agree with them within EDGE_AGREES degree, the edges give the
+ * skew.  On probe seeds 51-94 such pencilled pages read 0.06 to 0.18
+ * degree off by their lines, and 0.017 or less by their edges; a sheet's
+ * edges were seen 0.29 off its own skew (a 600 dpi sheet askew 13.8
+ * degrees), which its hand's lines, 0.016 off, then keep. */
+#define HAND_PEAK 2.9
+#define EDGE_OVER_HAND 0.75
+#define EDGE_AGREES 0.25
 /* Faint marks turn a page only where their reading, weighed by the lines
  * read (|up| times the square root of their number: the reading is their
  * mean), is at least this: they may be pencilled handwriting rather than
@@ -903,6 +914,10 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	const int weak = lines && (lines->lines < WEAK_LINES ||
 				   lines->skew.peak < WEAK_PEAK);
 	if (weak && paper.bed && paper.edge_weight >= EDGE_OVER_WEAK)
+		lines = NULL;
+	if (lines == &out->faint && lines->skew.peak < HAND_PEAK &&
+	    paper.bed && paper.edge_weight >= EDGE_OVER_HAND &&
+	    fabs(paper.edge_angle - lines->skew.angle) <= EDGE_AGREES)
 		lines = NULL;
 	if (lines) {
 		out->skew = lines->skew.angle;

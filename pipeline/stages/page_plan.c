@@ -152,6 +152,7 @@ int kho_plan_measure(const kho_session *s, const kho_page *pg,
 		 "\"lines_across\":%.3f,\"lines_along\":%.3f,"
 		 "\"upright\":%.3f,\"text_lines\":%d,\"line_share\":%.3f,"
 		 "\"orientation_confidence\":%.2f,\"faint_lines\":%d,"
+		 "\"faint_peak\":%.3f,"
 		 "\"faint_upright\":%.3f,\"faint_confidence\":%.2f,"
 		 "\"faint_ends\":%.3f,\"mark_mm2\":%.1f,\"light_mark_mm2\":%.1f,"
 		 "\"border\":\"%s\","
@@ -167,7 +168,8 @@ int kho_plan_measure(const kho_session *s, const kho_page *pg,
 		 a.orient.skew.confidence, a.orient.skew.peak, a.orient.across,
 		 a.orient.along, a.orient.updown, a.orient.lines,
 		 a.orient.line_share,
-		 a.orient.confidence, a.faint.lines, a.faint.updown,
+		 a.orient.confidence, a.faint.lines, a.faint.skew.peak,
+		 a.faint.updown,
 		 a.faint.confidence, a.faint.lean, a.largest_mark,
 		 a.light_mark, a.sides, a.bed_share, a.edge_angle,
 		 a.edge_weight, pg->xdpi, pg->ydpi,

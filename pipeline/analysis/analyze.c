@@ -955,8 +955,12 @@ out:
 	return rc;
 }
 
-int kho_analysis_wants_finer(const kho_analysis *a)
+int kho_analysis_wants_finer(const kho_analysis *a, double dpi)
 {
+	if (!a->blank && (a->upside_unsure || a->sideways) &&
+	    dpi <= KHO_FINE_DPI &&
+	    a->orient.lines >= 2 && a->orient.lines <= KHO_FEW_LINES)
+		return 1;
 	/* Not where faint lines enough are sure: the page is not a few
 	 * words but a faint one (pencil), and at twice the resolution the
 	 * few points of ink its hard-pressed strokes leave, scattered along

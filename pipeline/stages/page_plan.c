@@ -69,9 +69,11 @@ int kho_plan_measure(const kho_session *s, const kho_page *pg,
 	if (rc)
 		return rc;
 	/* A page with a few words (a page number, a short note) has too
-	 * little ink at the reduced size to place its lines: the caller
-	 * measures it again at twice the resolution. */
-	if (scale > 1 && kho_analysis_wants_finer(&a)) {
+	 * little ink at the reduced size to place its lines, or a few lines
+	 * of small print too few pixels high to tell which way up they
+	 * read: the caller measures it again at twice the resolution. */
+	if (scale > 1 &&
+	    kho_analysis_wants_finer(&a, plan->source_dpi / scale)) {
 		*finer = 1;
 		return KHO_OK;
 	}

@@ -164,7 +164,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: %s\n", path, err.msg);
 			return 1;
 		}
-		if (scale > 1 && kho_analysis_wants_finer(&a)) {
+		if (scale > 1 && kho_analysis_wants_finer(&a, dpi / scale)) {
 			/* as the stage does: again at twice the resolution */
 			scale /= 2;
 			kho_image_release(&raw);

@@ -292,7 +292,7 @@ static void test_text_is_bitonal(void **state)
 	assert_true(fabs(a.skew - -1.1) <= 0.05);
 	assert_true(a.skew_confidence >= KHO_SKEW_TRUST);
 	/* ink enough to place its lines at this size */
-	assert_false(kho_analysis_wants_finer(&a));
+	assert_false(kho_analysis_wants_finer(&a, DPI));
 	kho_image_release(&img);
 	synth_page_release(&pg);
 }
@@ -527,6 +527,60 @@ static void test_forms_never_turned_wrong(void **state)
 	}
 }
 
+/*
+ * Was a bug, fixed: a photo between four lines of small print and a title
+ * in capitals (the probe's DD-2024-95018, 200 dpi, skewed 5.03 degrees,
+ * stored upside down) is analysed at 100 dpi, where the print's x-height
+ * is six or seven pixels: its lines read 0.00 (the whole page and its
+ * strips disagreed), and it was left upside down, flagged.  A page
+ * analysed at 100 dpi or so whose few lines do not tell which way up it
+ * is, or lie sideways and do not lean clearly, is measured again at twice
+ * the resolution, where they read -0.31.  At every quarter turn: right
+ * at 100 dpi, or flagged and wanting a finer look; right at 200.
+ */
+static void test_few_small_lines_are_read_finer(void **state)
+{
+	(void)state;
+	kho_image coarse, fine;
+	kho_error err = KHO_ERROR_INIT;
+	decode_scan("photo-four-small-lines-upside-down-200dpi.jpg", 2,
+		    &coarse);
+	decode_scan("photo-four-small-lines-upside-down-200dpi.jpg", 1, &fine);
+	int finer = 0;
+	for (int turn = 0; turn < 360; turn += 90) {
+		const int want = (180 + 360 - turn) % 360;
+		const kho_image *at[2] = {&coarse, &fine};
+		for (int k = 0; k < 2; k++) {
+			const double dpi = k ? 200 : 100;
+			kho_image stored;
+			assert_int_equal(kho_image_turn(at[k], 0, turn, &stored,
+							&err),
+					 KHO_OK);
+			kho_analysis a;
+			assert_int_equal(kho_analyze_page(&stored, dpi, 1, 8,
+							  &a, &err),
+					 KHO_OK);
+			kho_image_release(&stored);
+			if (a.rotation == want && fabs(a.skew - 5.03) < 0.1)
+				continue;
+			if (k == 0 && (a.upside_unsure || a.sideways) &&
+			    kho_analysis_wants_finer(&a, dpi)) {
+				finer++;
+				continue;
+			}
+			fail_msg("four small lines turned %d more, at %.0f dpi: "
+				 "turned %d, want %d (%d lines read %.3f), "
+				 "unsure %d, sideways %d, skew %.3f",
+				 turn, dpi, a.rotation, want, a.orient.lines,
+				 a.orient.updown, a.upside_unsure, a.sideways,
+				 a.skew);
+		}
+	}
+	assert_true(finer > 0);
+	kho_image_release(&coarse);
+	kho_image_release(&fine);
+}
+
 /* The same photo on a colour scan with a red seal: colour, not mixed,
  * where the photo's darks would go solid black into the text layer and
  * the rest to the background's low resolution. */
@@ -611,7 +665,7 @@ static void test_empty_page_is_blank(void **state)
 	assert_int_equal(a.rotation, 0);
 	assert_true(a.skew == 0);
 	assert_string_equal(a.skew_source, "none");
-	assert_false(kho_analysis_wants_finer(&a));
+	assert_false(kho_analysis_wants_finer(&a, DPI));
 	kho_image_release(&img);
 	synth_page_release(&pg);
 }
@@ -714,7 +768,7 @@ static void test_page_number_is_not_blank(void **state)
 		expect_blank(&a, 0, page);
 		/* too little ink to place its line: worth measuring at
 		 * twice the resolution */
-		if (!kho_analysis_wants_finer(&a))
+		if (!kho_analysis_wants_finer(&a, DPI))
 			fail_msg("%s: %zu ink points, not measured finer", page,
 				 a.orient.skew.points);
 		kho_image_release(&img);
@@ -741,7 +795,7 @@ static void test_bleed_through_is_not_blank(void **state)
 	expect_blank(&a, 0, "a page with bleed-through");
 	/* No ink, and none at twice the resolution: not measured again. */
 	assert_int_equal(a.orient.skew.points, 0);
-	assert_false(kho_analysis_wants_finer(&a));
+	assert_false(kho_analysis_wants_finer(&a, DPI));
 	/* Its lines run down the sheet stored at a quarter turn. */
 	for (int turn = 90; turn < 360; turn += 180) {
 		const kho_analysis t = analyze_stored(&img, turn);
@@ -969,7 +1023,7 @@ static void test_pencil_pressed_hard_keeps_faint_lines(void **state)
 		kho_image img;
 		scan(&pg, skew, 2, 60 + (uint64_t)seed, &img);
 		const kho_analysis a = analyze_stored(&img, 0);
-		if (kho_analysis_wants_finer(&a) || a.orient.skew.points == 0 ||
+		if (kho_analysis_wants_finer(&a, DPI) || a.orient.skew.points == 0 ||
 		    strcmp(a.skew_source, "faint text") != 0 ||
 		    fabs(a.skew - skew) > 0.1)
 			fail_msg("pencil pressed hard %d: %zu points of ink, "
@@ -977,7 +1031,7 @@ static void test_pencil_pressed_hard_keeps_faint_lines(void **state)
 				 "again %d; skew %.3f (of %.3f) from %s",
 				 seed, a.orient.skew.points, a.faint.lines,
 				 a.faint.skew.confidence,
-				 kho_analysis_wants_finer(&a), a.skew, skew,
+				 kho_analysis_wants_finer(&a, DPI), a.skew, skew,
 				 a.skew_source);
 		kho_image_release(&img);
 		synth_page_release(&pg);
@@ -1499,6 +1553,7 @@ int main(void)
 		cmocka_unit_test(test_photo_over_a_few_lines),
 		cmocka_unit_test(test_title_and_three_lines_stay_across),
 		cmocka_unit_test(test_forms_never_turned_wrong),
+		cmocka_unit_test(test_few_small_lines_are_read_finer),
 		cmocka_unit_test(test_photo_beside_a_seal_is_colour),
 		cmocka_unit_test(test_dark_blocks_that_are_no_photo),
 		cmocka_unit_test(test_empty_page_is_blank),

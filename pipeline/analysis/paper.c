@@ -198,29 +198,53 @@ static void grow_along_edge(uint8_t *m, const uint8_t *low, int threshold,
 	free(queue);
 }
 
-/* Least squares v = a u + b over points, twice, the second time without
- * those further than 1.5 mask pixels from the first line. */
-static int fit_line(const double *u, const double *v, size_t n, double *a)
+/* The median of v[0..n), n > 0 (v is sorted). */
+static double median_of(double *v, size_t n)
 {
-	int keep_all = 1;
-	double slope = 0, icpt = 0;
+	qsort(v, n, sizeof(*v), kho_cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The line v = a u + b through points (u increasing), n of them:
+ * started from the median slope of the pairs of points half of them
+ * apart and the median intercept with it (Theil and Sen's estimate, which
+ * the points near a corner, where the walk in met the neighbouring edge,
+ * do not move while they are fewer than a quarter: least squares over
+ * them all took a sheet askew 13.9 degrees for 13.1 along one side), then
+ * least squares, twice, over the points within 1.5 mask pixels of the
+ * line so far.  tmp: n long.  -1 where too few points are left. */
+static int fit_line(const double *u, const double *v, size_t n, double *tmp,
+		    double *a)
+{
+	if (n < 20)
+		return -1;
+	const size_t half = n / 2;
+	size_t k = 0;
+	for (size_t i = 0; i + half < n; i++)
+		if (u[i + half] > u[i])
+			tmp[k++] = (v[i + half] - v[i]) / (u[i + half] - u[i]);
+	if (k == 0)
+		return -1;
+	double slope = median_of(tmp, k);
+	for (size_t i = 0; i < n; i++)
+		tmp[i] = v[i] - slope * u[i];
+	double icpt = median_of(tmp, n);
 	for (int pass = 0; pass < 2; pass++) {
-		double su = 0, sv = 0, suu = 0, suv = 0, k = 0;
+		double su = 0, sv = 0, suu = 0, suv = 0, m = 0;
 		for (size_t i = 0; i < n; i++) {
-			if (!keep_all && fabs(v[i] - (slope * u[i] + icpt)) > 1.5)
+			if (fabs(v[i] - (slope * u[i] + icpt)) > 1.5)
 				continue;
 			su += u[i];
 			sv += v[i];
 			suu += u[i] * u[i];
 			suv += u[i] * v[i];
-			k++;
+			m++;
 		}
-		const double d = k * suu - su * su;
-		if (k < 20 || d <= 0)
+		const double d = m * suu - su * su;
+		if (m < 20 || d <= 0)
 			return -1;
-		slope = (k * suv - su * sv) / d;
-		icpt = (sv - slope * su) / k;
-		keep_all = 0;
+		slope = (m * suv - su * sv) / d;
+		icpt = (sv - slope * su) / m;
 	}
 	*a = slope;
 	return 0;
@@ -323,9 +347,11 @@ static void edge_angle(kho_paper *p)
 	const size_t most = KHO_MAX(w, h);
 	double *u = malloc(most * sizeof(double));
 	double *v = malloc(most * sizeof(double));
-	if (!u || !v) {
+	double *tmp = malloc(most * sizeof(double));
+	if (!u || !v || !tmp) {
 		free(u);
 		free(v);
+		free(tmp);
 		return;
 	}
 	double sum = 0, weight = 0;
@@ -362,7 +388,7 @@ static void edge_angle(kho_paper *p)
 		}
 		double a;
 		if (n < KHO_MAX((size_t)20, (size_t)(len / 8)) ||
-		    fit_line(u, v, n, &a) != 0)
+		    fit_line(u, v, n, tmp, &a) != 0)
 			continue;
 		/* Turned clockwise by t: a vertical edge has x = -tan t y,
 		 * a horizontal one y = tan t x. */
@@ -372,6 +398,7 @@ static void edge_angle(kho_paper *p)
 	}
 	free(u);
 	free(v);
+	free(tmp);
 	if (weight > 0) {
 		p->edge_angle = sum / weight;
 		p->edge_weight = KHO_MIN(1.0, weight / (double)(w + h));

@@ -21,6 +21,12 @@
  * print, even on tinted paper and through a JPEG's colour, well below). */
 #define COLOURED_INK 64
 
+/* A page whose faint marks outweigh its ink this many times over is a
+ * faint page (pencil) whose darkest points passed for ink: where its
+ * faint lines are sure and enough to read, they give its skew, not those
+ * points, scattered along its wavering lines (the probe's DD-2024-67036,
+ * 18.6 times, read 0.86 degree off by its points). */
+#define PENCIL_OVER_INK 10.0
 /* The grey levels, and for a colour image each pixel's chroma. */
 static int to_grey(const kho_image *img, uint8_t **grey, uint8_t **chroma,
 		   kho_error *err)
@@ -475,7 +481,8 @@ static int faint_skew(const uint8_t *grey, uint32_t width, uint32_t height,
 		      kho_error *err)
 {
 	const kho_page_stats *st = &out->stats;
-	if (out->orient.skew.confidence >= KHO_SKEW_TRUST ||
+	if ((out->orient.skew.confidence >= KHO_SKEW_TRUST &&
+	     st->faint_fraction < PENCIL_OVER_INK * st->ink_fraction) ||
 	    st->faint_fraction <= KHO_FAINT_TEXT)
 		return KHO_OK;
 	const size_t n = (size_t)width * height;
@@ -696,12 +703,13 @@ static int even_out(const kho_image *img, const uint8_t *grey,
 #define EDGE_OVER_WEAK 0.8
 /* Faint lines placed with a peak below HAND_PEAK waver (a pencilled hand:
  * the probe's read 1.95 to 2.81; bleed-through, print's mirror, 3.0 to
- * 4.3): where a sheet's edges straight over EDGE_OVER_HAND of their
+ * 4.3): where a sheet's edges found along EDGE_OVER_HAND of their
  * length agree with them within EDGE_AGREES degree, the edges give the
- * skew.  On probe seeds 51-94 such pencilled pages read 0.06 to 0.18
- * degree off by their lines, and 0.017 or less by their edges; a sheet's
- * edges were seen 0.29 off its own skew (a 600 dpi sheet askew 13.8
- * degrees), which its hand's lines, 0.016 off, then keep. */
+ * skew.  On probe seeds 51-98 such pencilled pages read 0.06 to 0.18
+ * degree off by their lines, and 0.017 or less by their edges.  Where
+ * the two part by more, the edges may be wrong (a steep sheet's were
+ * read 0.29 off before paper.c's fit_line started from the median of
+ * its slopes; its hand's lines were 0.016 off), and the lines are kept. */
 #define HAND_PEAK 2.9
 #define EDGE_OVER_HAND 0.75
 #define EDGE_AGREES 0.25
@@ -911,6 +919,12 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	 * generated page 0.1 to 0.17 off, where the edges were within 0.002.
 	 * Lines of print enough are trusted over the edges: a page printed
 	 * or laid askew on its sheet is straightened by its print. */
+	if (lines == &out->orient &&
+	    out->stats.faint_fraction >=
+		    PENCIL_OVER_INK * out->stats.ink_fraction &&
+	    out->faint.skew.confidence >= KHO_SKEW_TRUST &&
+	    out->faint.lines >= KHO_UPDOWN_LINES)
+		lines = &out->faint;
 	const int weak = lines && (lines->lines < WEAK_LINES ||
 				   lines->skew.peak < WEAK_PEAK);
 	if (weak && paper.bed && paper.edge_weight >= EDGE_OVER_WEAK)
@@ -957,7 +971,9 @@ out:
 
 int kho_analysis_wants_finer(const kho_analysis *a, double dpi)
 {
+	/* The lines of ink (not faint ones: see below) left it unsure. */
 	if (!a->blank && (a->upside_unsure || a->sideways) &&
+	    a->orient.skew.confidence >= KHO_SKEW_TRUST &&
 	    dpi <= KHO_FINE_DPI &&
 	    a->orient.lines >= 2 && a->orient.lines <= KHO_FEW_LINES)
 		return 1;

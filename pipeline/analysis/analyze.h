@@ -112,7 +112,8 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
  * a printed stroke a pixel wide is still ink averaged 2 x 2.  Nor has a
  * page whose faint lines (pencil, faded print) are sure and enough to
  * read.  And a page analysed at KHO_FINE_DPI or less (dpi) whose few
- * lines of text (2 to KHO_FEW_LINES) did not tell which way up it is:
+ * sure lines of ink (2 to KHO_FEW_LINES) left it unsure which way up it
+ * is (flagged, whether or not it was turned by their weak reading):
  * there a line's x-height is six or seven pixels, and small print reads
  * weakly (the probe's DD-2024-95018, four lines of it and a title over a
  * photo, stored upside down, read 0.00 at 100 dpi and -0.29 at 200). */

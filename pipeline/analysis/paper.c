@@ -198,7 +198,7 @@ static void grow_along_edge(uint8_t *m, const uint8_t *low, int threshold,
 	free(queue);
 }
 
-/* The median of v[0..n), n > 0 (v is sorted). */
+/* The median of v[0..n), n > 0; sorts v. */
 static double median_of(double *v, size_t n)
 {
 	qsort(v, n, sizeof(*v), kho_cmp_double);

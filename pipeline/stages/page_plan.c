@@ -142,7 +142,7 @@ int kho_plan_measure(const kho_session *s, const kho_page *pg,
 		add_flag(plan, "blank");
 
 	const kho_page_stats *st = &a.stats;
-	snprintf(plan->measurements, sizeof(plan->measurements),
+	const int len = snprintf(plan->measurements, sizeof(plan->measurements),
 		 "{\"measured_in\":\"%s\",\"analysed_dpi\":%.1f,\"paper_level\":%.1f,"
 		 "\"paper_rgb\":[%.1f,%.1f,%.1f],\"ink_fraction\":%.6f,"
 		 "\"faint_fraction\":%.6f,\"faint_clear_fraction\":%.6f,"
@@ -177,6 +177,12 @@ int kho_plan_measure(const kho_session *s, const kho_page *pg,
 		 a.edge_weight, pg->xdpi, pg->ydpi,
 		 verdict == KHO_DPI_FROM_FILE ? pg->dpi_source : "inferred",
 		 paper ? "\"" : "", paper ? paper : "null", paper ? "\"" : "");
+	/* Cut short, the JSON would not parse: never stored so. */
+	if (len < 0 || (size_t)len >= sizeof(plan->measurements))
+		return kho_error_set(err, KHO_FAIL,
+				     "the page's measurements take %d bytes, "
+				     "more than the %zu kept",
+				     len, sizeof(plan->measurements) - 1);
 	return KHO_OK;
 }
 

@@ -1039,6 +1039,56 @@ static void test_pencil_pressed_hard_keeps_faint_lines(void **state)
 }
 
 /*
+ * Was a bug, fixed: a pencilled page pressed hard enough, all along its
+ * lines, for the darkest points to pass for ink, and for that ink to place
+ * lines of its own that were sure: the probe's DD-2024-67036 was
+ * straightened by them 0.86 degree off, its faint lines never read (they
+ * were read only where the ink placed none).  Here the points drift down
+ * across each line, as the pressure of a hand may, 0.8 degree off it.  A
+ * page whose faint marks outweigh its ink ten times over is read for its
+ * faint lines too, and they give its skew where they are sure.
+ */
+static void test_pencil_pressed_hard_all_along(void **state)
+{
+	(void)state;
+	for (int seed = 1; seed <= 3; seed++) {
+		synth_page pg;
+		synth_page_new(&pg, PAGE_W, PAGE_H, 1, 2, SYNTH_GREY(PAPER));
+		synth_rng rng = {(uint64_t)seed * 7727};
+		const int lines = pencil_hand(&pg, 150, 200, 1090, 900, 0.15,
+					      0.15, SYNTH_GREY(160), &rng);
+		const double drift = tan(0.8 * M_PI / 180);
+		for (int line = 0; line < lines; line++)
+			for (int i = 0; i < 60; i++) {
+				const double x = 180 + synth_unit(&rng) * 800;
+				const double y = 200 + 15 + 50 * line +
+						 (x - 580) * drift +
+						 synth_unit(&rng) * 3;
+				synth_rect(&pg, x, y, 1.2, 1.2,
+					   SYNTH_GREY(INK));
+			}
+		const double skew = 1.1 * seed - 2.0;
+		kho_image img;
+		scan(&pg, skew, 2, 80 + (uint64_t)seed, &img);
+		const kho_analysis a = analyze(&img);
+		if (a.orient.skew.confidence < KHO_SKEW_TRUST ||
+		    strcmp(a.skew_source, "faint text") != 0 ||
+		    fabs(a.skew - skew) > 0.1)
+			fail_msg("pencil pressed hard all along %d: ink %.6f "
+				 "(its lines %.3f, confidence %.2f), faint "
+				 "%.6f (%d lines, %.3f); skew %.3f (of %.3f) "
+				 "from %s",
+				 seed, a.stats.ink_fraction, a.orient.skew.angle,
+				 a.orient.skew.confidence,
+				 a.stats.faint_fraction, a.faint.lines,
+				 a.faint.skew.angle, a.skew, skew,
+				 a.skew_source);
+		kho_image_release(&img);
+		synth_page_release(&pg);
+	}
+}
+
+/*
  * Was a bug, fixed: print at low contrast beside a dark photo (the
  * legibility bench's magazine pages at low contrast: the print 35% grey,
  * the paper 65%): the print is lighter than ink, and the photo's grain
@@ -1576,6 +1626,7 @@ int main(void)
 		cmocka_unit_test(test_low_contrast_print_beside_a_photo),
 		cmocka_unit_test(test_pencil_hand_read_weakly_is_flagged),
 		cmocka_unit_test(test_pencil_pressed_hard_keeps_faint_lines),
+		cmocka_unit_test(test_pencil_pressed_hard_all_along),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,6 +27,7 @@
  * points, scattered along its wavering lines (the probe's DD-2024-67036,
  * 18.6 times, read 0.86 degree off by its points). */
 #define PENCIL_OVER_INK 10.0
+
 /* The grey levels, and for a colour image each pixel's chroma. */
 static int to_grey(const kho_image *img, uint8_t **grey, uint8_t **chroma,
 		   kho_error *err)
@@ -243,7 +244,8 @@ static mark_group flood_mark(uint8_t *mark, const uint8_t *usable,
 }
 
 /* What looking for marks takes: the grey image's integral, a byte a
- * pixel for the marks and a queue for their flooding. */
+ * pixel for the marks (all 0 for a search to start) and a queue for their
+ * flooding.  Made once for the searches of a page that looks empty. */
 typedef struct {
 	uint32_t *ii;
 	uint8_t *mark;
@@ -276,18 +278,13 @@ static int mark_space_new(mark_space *m, const uint8_t *grey, uint32_t w,
  * millimetres: a small page number or a punch hole is a mark, a speck of
  * dust is not.
  */
-static int largest_mark(const uint8_t *grey, uint32_t w, uint32_t h,
-			const uint8_t *usable, double dpi, int paper,
-			double *mm2, kho_error *err)
+static double largest_mark(const uint8_t *grey, uint32_t w, uint32_t h,
+			   const uint8_t *usable, double dpi, int paper,
+			   mark_space *m)
 {
-	*mm2 = 0;
 	const size_t n = (size_t)w * h, w1 = (size_t)w + 1;
-	mark_space m;
-	const int rc = mark_space_new(&m, grey, w, h, err);
-	if (rc != KHO_OK)
-		return rc;
-	uint32_t *ii = m.ii;
-	uint8_t *mark = m.mark;
+	const uint32_t *ii = m->ii;
+	uint8_t *mark = m->mark;
 	const long R = 10;
 	const double step = paper / 5.0;
 	for (uint32_t y = 0; y < h; y++) {
@@ -310,27 +307,13 @@ static int largest_mark(const uint8_t *grey, uint32_t w, uint32_t h,
 		if (mark[start] != 1)
 			continue;
 		const mark_group g = flood_mark(mark, NULL, w, h, start,
-						m.queue);
+						m->queue);
 		best = KHO_MAX(best, g.n);
 	}
-	mark_space_release(&m);
 	const double mm_per_px = 25.4 / dpi;
-	*mm2 = (double)best * mm_per_px * mm_per_px;
-	return KHO_OK;
+	return (double)best * mm_per_px * mm_per_px;
 }
 
-/*
- * On a page that looks empty, the largest hole through the sheet where
- * what shows behind it is lighter than the paper (a white lid through a
- * punch hole), in square millimetres: a group of pixels lighter than the
- * paper by LIGHT_STEP or by the grain, averaged over a millimetre square
- * (which the grain's specks are not, nor a white speck of dust), with
- * paper all round it (a lid round the sheet, the light middle of a
- * vignette, are not), of a hole's size (LIGHT_MIN_MM2, at most
- * LIGHT_MAX_MM across) and filling at least half its box (a light streak
- * or the grain of recycled paper does not).
- */
-#define LIGHT_STEP 6.0
 /* Whether the paper round a group, in bands from 1 to 3 mm out from its
  * box on each of its four sides (cut to the image), is on every side no
  * lighter on average than most: paper all round, not a lid or a light
@@ -366,26 +349,34 @@ static int paper_round(const uint32_t *ii, uint32_t w, uint32_t h,
 	}
 	return 1;
 }
+
+/*
+ * On a page that looks empty, the largest hole through the sheet where
+ * what shows behind it is lighter than the paper (a white lid through a
+ * punch hole), in square millimetres: a group of pixels lighter than the
+ * paper by LIGHT_STEP or by the grain, averaged over a millimetre square
+ * (which the grain's specks are not, nor a white speck of dust), with
+ * paper all round it (a lid round the sheet, the light middle of a
+ * vignette, are not), of a hole's size (LIGHT_MIN_MM2, at most
+ * LIGHT_MAX_MM across) and filling at least half its box (a light streak
+ * or the grain of recycled paper does not).
+ */
+#define LIGHT_STEP 6.0
 #define LIGHT_MIN_MM2 5.0
 #define LIGHT_MAX_MM 14.0
-static int largest_light_mark(const uint8_t *grey, uint32_t w, uint32_t h,
-			      const uint8_t *usable, double dpi, double paper,
-			      double grain, double *mm2, kho_error *err)
+static double largest_light_mark(uint32_t w, uint32_t h,
+				 const uint8_t *usable, double dpi,
+				 double paper, double grain, mark_space *m)
 {
-	*mm2 = 0;
 	const double px_mm = dpi / 25.4;
 	const long R = KHO_MAX(1L, lround(px_mm / 2));
 	const double step = KHO_MAX(LIGHT_STEP, grain);
 	if (paper + step > 255 - 1 || w <= (uint32_t)(2 * R) ||
 	    h <= (uint32_t)(2 * R))
-		return KHO_OK;
+		return 0;
 	const size_t n = (size_t)w * h, w1 = (size_t)w + 1;
-	mark_space m;
-	const int rc = mark_space_new(&m, grey, w, h, err);
-	if (rc != KHO_OK)
-		return rc;
-	const uint32_t *ii = m.ii;
-	uint8_t *mark = m.mark;
+	const uint32_t *ii = m->ii;
+	uint8_t *mark = m->mark;
 	const double side = (double)(2 * R + 1) * (2 * R + 1);
 	const uint32_t above = (uint32_t)ceil((paper + step) * side);
 	for (uint32_t y = (uint32_t)R; y < h - (uint32_t)R; y++)
@@ -403,7 +394,7 @@ static int largest_light_mark(const uint8_t *grey, uint32_t w, uint32_t h,
 		if (mark[start] != 1)
 			continue;
 		const mark_group g = flood_mark(mark, usable, w, h, start,
-						m.queue);
+						m->queue);
 		const double gw = g.x1 - g.x0, gh = g.y1 - g.y0;
 		if (g.off_paper || gw > most || gh > most ||
 		    (double)g.n < 0.5 * gw * gh ||
@@ -412,9 +403,7 @@ static int largest_light_mark(const uint8_t *grey, uint32_t w, uint32_t h,
 			continue;
 		best = KHO_MAX(best, g.n);
 	}
-	mark_space_release(&m);
-	*mm2 = (double)best / (px_mm * px_mm);
-	return KHO_OK;
+	return (double)best / (px_mm * px_mm);
 }
 
 /*
@@ -436,20 +425,22 @@ static int look_closer(const uint8_t *grey, const kho_image *img,
 	if (!out->blank)
 		return KHO_OK;
 	kho_orientation lines;
-	int rc = largest_mark(grey, img->width, img->height, paper->usable,
-			      dpi, (int)out->stats.paper_level,
-			      &out->largest_mark, err);
-	if (rc == KHO_OK)
-		rc = largest_light_mark(grey, img->width, img->height,
-					paper->usable, dpi,
-					out->stats.paper_level,
-					out->stats.grain, &out->light_mark,
-					err);
-	if (rc == KHO_OK)
-		rc = faint_structure(grey, img->width, img->height,
-				     paper->usable, (int)out->stats.paper_level,
-				     &out->faint_lines,
-				     &out->faint_marks, &lines, err);
+	mark_space m;
+	int rc = mark_space_new(&m, grey, img->width, img->height, err);
+	if (rc)
+		return rc;
+	out->largest_mark = largest_mark(grey, img->width, img->height,
+					 paper->usable, dpi,
+					 (int)out->stats.paper_level, &m);
+	memset(m.mark, 0, (size_t)img->width * img->height);
+	out->light_mark = largest_light_mark(img->width, img->height,
+					     paper->usable, dpi,
+					     out->stats.paper_level,
+					     out->stats.grain, &m);
+	mark_space_release(&m);
+	rc = faint_structure(grey, img->width, img->height, paper->usable,
+			     (int)out->stats.paper_level, &out->faint_lines,
+			     &out->faint_marks, &lines, err);
 	if (rc)
 		return rc;
 	if (kho_faint_lines_run(out->faint_lines, out->faint_marks) ||
@@ -949,6 +940,14 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	    fabs(out->faint.lean) >= LEAN_CLEAR)
 		out->rotation =
 			(out->sideways ? 90 : 0) + (out->faint.lean < 0 ? 180 : 0);
+	/* A faint page whose darkest points passed for ink: its faint lines
+	 * give the skew where they are sure (PENCIL_OVER_INK). */
+	if (lines == &out->orient &&
+	    out->stats.faint_fraction >=
+		    PENCIL_OVER_INK * out->stats.ink_fraction &&
+	    out->faint.skew.confidence >= KHO_SKEW_TRUST &&
+	    out->faint.lines >= KHO_UPDOWN_LINES)
+		lines = &out->faint;
 	/* Lines that are few or faint against a sheet's long straight edges:
 	 * the edges give the skew.  Two punch holes on a blank sheet read
 	 * as one line 0.8 degree off its edges; a pencilled page's wavering
@@ -956,12 +955,6 @@ int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 	 * generated page 0.1 to 0.17 off, where the edges were within 0.002.
 	 * Lines of print enough are trusted over the edges: a page printed
 	 * or laid askew on its sheet is straightened by its print. */
-	if (lines == &out->orient &&
-	    out->stats.faint_fraction >=
-		    PENCIL_OVER_INK * out->stats.ink_fraction &&
-	    out->faint.skew.confidence >= KHO_SKEW_TRUST &&
-	    out->faint.lines >= KHO_UPDOWN_LINES)
-		lines = &out->faint;
 	const int weak = lines && (lines->lines < WEAK_LINES ||
 				   lines->skew.peak < WEAK_PEAK);
 	if (weak && paper.bed && paper.edge_weight >= EDGE_OVER_WEAK)

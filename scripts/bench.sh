@@ -7,6 +7,8 @@
 #   scripts/bench.sh normalize [ARGS]   page analysis vs Leptonica's pixFindSkew
 #   scripts/bench.sh compress [ARGS]    rendering and the PDF vs Leptonica, ImageMagick, the floor
 #   scripts/bench.sh coverage [ARGS]    register import and report on a million records
+#   scripts/bench.sh catalog [ARGS]     status, ingest and run on catalogs of 1,000 to 1,000,000
+#                                       records: the cost per record as the catalog grows
 #   scripts/bench.sh rendered [ARGS]    the skew left in kho's result pages, read by Leptonica
 #   scripts/bench.sh realpages [ARGS]   normalize on ../shared/realdata's pages turned by known
 #                                       angles, on a bed, blurred or faded; Leptonica beside it
@@ -28,6 +30,7 @@ pipeline) exec "$here/bench/pipeline.sh" "$@" ;;
 normalize) exec "$here/bench/normalize.sh" "$@" ;;
 compress) exec "$here/bench/compress.sh" "$@" ;;
 coverage) exec "$here/bench_coverage.sh" "$@" ;;
+catalog) exec "$here/bench/catalog.sh" "$@" ;;
 rendered) exec "$here/bench/rendered.sh" "$@" ;;
 realpages) exec "$here/bench/realpages.sh" "$@" ;;
 legibility) exec "$here/bench/legibility.sh" "$@" ;;

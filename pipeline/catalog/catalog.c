@@ -321,6 +321,9 @@ void kho_catalog_free(kho_catalog *cat)
 
 int kho_catalog_check(kho_catalog *cat, kho_error *err)
 {
+	static const char keep[] =
+		"INSERT INTO checks (at, run, ms) VALUES (?, ?, ?);";
+	const int64_t t0 = kho_mono_ms();
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(cat->db, "PRAGMA quick_check;", -1, &st,
 			       NULL) != SQLITE_OK)
@@ -338,7 +341,49 @@ int kho_catalog_check(kho_catalog *cat, kho_error *err)
 			kho_catalog_error(cat, err);
 	}
 	sqlite3_finalize(st);
-	return ok ? KHO_OK : KHO_FATAL;
+	if (!ok)
+		return KHO_FATAL;
+	st = kho_catalog_stmt(cat, keep, err);
+	if (!st)
+		return KHO_FATAL;
+	char at[KHO_TIME_ISO];
+	kho_now_iso(at);
+	sqlite3_bind_text(st, 1, at, -1, SQLITE_TRANSIENT);
+	if (cat->run > 0)
+		sqlite3_bind_int64(st, 2, cat->run);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_int64(st, 3, kho_mono_ms() - t0);
+	return kho_catalog_exec_stmt(cat, st, err);
+}
+
+int kho_catalog_check_due(kho_catalog *cat, int *due, kho_error *err)
+{
+	/* The age of the last check in hours (NULL: none yet), whether a
+	 * command other than this one started since and has no end, and how
+	 * long the last check took. */
+	static const char sql[] =
+		"SELECT (julianday('now') - julianday(max(at))) * 24,"
+		" EXISTS (SELECT 1 FROM runs WHERE ended_at IS NULL AND id <> ?"
+		"  AND id > coalesce((SELECT max(run) FROM checks), 0)),"
+		" (SELECT ms FROM checks ORDER BY id DESC LIMIT 1)"
+		" FROM checks;";
+	*due = 1;
+	sqlite3_stmt *st = kho_catalog_stmt(cat, sql, err);
+	if (!st)
+		return KHO_FATAL;
+	sqlite3_bind_int64(st, 1, cat->run);
+	const int step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		const int none = sqlite3_column_type(st, 0) == SQLITE_NULL;
+		const double hours = sqlite3_column_double(st, 0);
+		const int unfinished = sqlite3_column_int(st, 1);
+		const int64_t ms = sqlite3_column_int64(st, 2);
+		*due = none || unfinished || hours < 0 ||
+		       hours >= KHO_CHECK_HOURS || ms < KHO_CHECK_CHEAP_MS;
+	}
+	sqlite3_reset(st);
+	return step == SQLITE_ROW ? KHO_OK : kho_catalog_error(cat, err);
 }
 
 int kho_catalog_begin(kho_catalog *cat, kho_error *err)

@@ -41,8 +41,26 @@ void kho_catalog_free(kho_catalog *cat);
 /* The schema version this kho writes. */
 int kho_catalog_schema_version(void);
 
-/* PRAGMA quick_check; KHO_FATAL with SQLite's words when it fails. */
+/* PRAGMA quick_check, which reads the whole catalog; KHO_FATAL with
+ * SQLite's words when it fails.  A check that passes is kept in the
+ * catalog (table checks) with the run that made it. */
 int kho_catalog_check(kho_catalog *cat, kho_error *err);
+
+/* A catalog whose last check took less than KHO_CHECK_CHEAP_MS is checked
+ * before every command that runs stages.  A larger one, whose check costs
+ * more than the rest of a short command (a minute at a million records),
+ * once in KHO_CHECK_HOURS: a night's run checks it, the morning's re-runs
+ * of a stage rely on that check.  Damage in a part of the catalog that a
+ * command reads stops it all the same (SQLite's own checks, exit 3). */
+#define KHO_CHECK_CHEAP_MS 1000
+#define KHO_CHECK_HOURS 20
+
+/* *due: whether the whole catalog should be checked before this command
+ * works: its last check was cheap (KHO_CHECK_CHEAP_MS), no check has
+ * passed in KHO_CHECK_HOURS (or one is dated in the future: the clock was
+ * set back), or a command that started after the last check did not end
+ * (killed, a crash, a power cut). */
+int kho_catalog_check_due(kho_catalog *cat, int *due, kho_error *err);
 
 /* BEGIN IMMEDIATE (waits for other writers); COMMIT; ROLLBACK. */
 int kho_catalog_begin(kho_catalog *cat, kho_error *err);

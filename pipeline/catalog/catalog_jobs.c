@@ -288,9 +288,12 @@ int kho_jobs_add_problem(kho_catalog *cat, const char *what,
 
 int kho_jobs_recover(kho_catalog *cat, int *count, kho_error *err)
 {
+	/* By stage, so that the (stage, state) index finds them: a catalog
+	 * of millions of jobs is not read through. */
 	static const char sql[] =
 		"UPDATE jobs SET state = 'pending', worker = NULL"
-		" WHERE state = 'running';";
+		" WHERE stage IN ('ingest', 'normalize', 'compress', 'describe',"
+		" 'pack') AND state = 'running';";
 	*count = 0;
 	int rc = kho_catalog_begin(cat, err);
 	if (rc)

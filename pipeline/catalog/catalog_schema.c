@@ -256,6 +256,22 @@ const char *const kho_catalog_migrations[] = {
 	"  hash TEXT NOT NULL,"
 	"  set_at TEXT NOT NULL"
 	");",
+
+	/* 5: the whole-catalog checks that passed (kho_catalog_check): when,
+	 * by which command, in how long.  A check is due when the last is
+	 * old or a command since did not end (kho_catalog_check_due).  And
+	 * two small indexes for kho status, so that its counts read no table
+	 * through (catalog_status.c): the old versions of records, and each
+	 * bag's one bagit.txt in the warehouse index. */
+	"CREATE TABLE checks ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at TEXT NOT NULL,"
+	"  run INTEGER,"
+	"  ms INTEGER NOT NULL"
+	");"
+	"CREATE INDEX records_old ON records(id) WHERE current = 0;"
+	"CREATE INDEX archive_bags ON archive(volume)"
+	"  WHERE member = bag || '/bagit.txt';",
 };
 
 const int kho_catalog_n_migrations = (int)KHO_ARRAY_SIZE(kho_catalog_migrations);

@@ -5,8 +5,9 @@
 #include <string.h>
 
 /* The stage order as SQL, for "furthest stage" questions. */
-#define STAGE_RANK                                                        \
-	"CASE stage WHEN 'ingest' THEN 0 WHEN 'normalize' THEN 1"         \
+/* The rank of job T's stage in SQL: ingest 0 ... pack 4. */
+#define STAGE_RANK_OF(t)                                                  \
+	"CASE " t ".stage WHEN 'ingest' THEN 0 WHEN 'normalize' THEN 1"   \
 	" WHEN 'compress' THEN 2 WHEN 'describe' THEN 3 WHEN 'pack' THEN 4" \
 	" END"
 
@@ -20,34 +21,62 @@ static int state_index(const char *s)
 
 int kho_status_counts(kho_catalog *cat, kho_stage_counts *c, kho_error *err)
 {
-	static const char sql[] =
-		"SELECT j.stage, j.state, count(*) FROM jobs j"
-		" LEFT JOIN records r ON r.id = j.record"
-		" WHERE (j.record IS NULL AND j.record_id IS NOT NULL)"
-		"  OR r.current = 1 GROUP BY j.stage, j.state;";
+	/* The jobs of current records and of ids not yet a record: every
+	 * job, counted in the (stage, state) index alone, less the jobs of
+	 * old versions (few, by their index) and of inbox entries that name
+	 * no record (record_id NULL, by the record_id index). */
+	static const char all[] =
+		"SELECT stage, state, count(*) FROM jobs INDEXED BY jobs_claim"
+		" GROUP BY stage, state;";
+	static const char old[] =
+		"SELECT j.stage, j.state, count(*) FROM records r"
+		" INDEXED BY records_old CROSS JOIN jobs j ON j.record = r.id"
+		" WHERE r.current = 0 GROUP BY j.stage, j.state;";
+	static const char nameless[] =
+		"SELECT stage, state, count(*) FROM jobs WHERE record_id IS NULL"
+		" AND record IS NULL GROUP BY stage, state;";
 	memset(c, 0, sizeof(*c));
-	sqlite3_stmt *st = kho_catalog_stmt(cat, sql, err);
-	if (!st)
-		return KHO_FATAL;
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		int s = kho_stage_index(kho_col_text(st, 0));
-		int t = state_index(kho_col_text(st, 1));
-		if (s >= 0 && t >= 0)
-			c->n[s][t] = sqlite3_column_int64(st, 2);
+	const char *const sqls[] = { all, old, nameless };
+	for (size_t i = 0; i < KHO_ARRAY_SIZE(sqls); i++) {
+		sqlite3_stmt *st = kho_catalog_stmt(cat, sqls[i], err);
+		if (!st)
+			return KHO_FATAL;
+		int step;
+		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+			int s = kho_stage_index(kho_col_text(st, 0));
+			int t = state_index(kho_col_text(st, 1));
+			int64_t n = sqlite3_column_int64(st, 2);
+			if (s >= 0 && t >= 0)
+				c->n[s][t] += i == 0 ? n : -n;
+		}
+		sqlite3_reset(st);
+		if (step != SQLITE_DONE)
+			return kho_catalog_error(cat, err);
 	}
-	sqlite3_reset(st);
-	return step == SQLITE_DONE ? KHO_OK : kho_catalog_error(cat, err);
+	return KHO_OK;
 }
 
 int kho_status_where(kho_catalog *cat, kho_where *w, kho_error *err)
 {
-	/* The furthest job of each current record tells where it is. */
-	static const char places[] =
-		"SELECT f.stage, f.state, count(*) FROM records r"
-		" JOIN jobs f ON f.id = (SELECT id FROM jobs"
-		"  WHERE record = r.id ORDER BY " STAGE_RANK " DESC LIMIT 1)"
-		" WHERE r.current = 1 GROUP BY f.stage, f.state;";
+	/* A record stands where its furthest job is.  Pack is the last
+	 * stage, so a current record whose pack job is done is archived:
+	 * counted from the (stage, state) index, less the old versions'
+	 * (few, by their own index).  Every command ends with these counts,
+	 * so none of them reads through a catalog of a million records. */
+	static const char archived[] =
+		"SELECT (SELECT count(*) FROM jobs"
+		"  WHERE stage = 'pack' AND state = 'done')"
+		" - (SELECT count(*) FROM records r JOIN jobs j"
+		"  ON j.record = r.id AND j.stage = 'pack'"
+		"  WHERE r.current = 0 AND j.state = 'done');";
+	/* Failed: a current record's failed job with no job after it.  The
+	 * failed jobs first (CROSS JOIN keeps that order): they are few. */
+	static const char failed[] =
+		"SELECT count(*) FROM jobs f CROSS JOIN records r ON r.id = f.record"
+		" WHERE f.stage IN ('ingest', 'normalize', 'compress',"
+		"  'describe', 'pack') AND f.state = 'failed' AND r.current = 1"
+		" AND NOT EXISTS (SELECT 1 FROM jobs g WHERE g.record = f.record"
+		"  AND " STAGE_RANK_OF("g") " > " STAGE_RANK_OF("f") ");";
 	/* Ingest failures of ids with no current version, or whose newest
 	 * scans failed. */
 	static const char ingest[] =
@@ -57,39 +86,25 @@ int kho_status_where(kho_catalog *cat, kho_where *w, kho_error *err)
 		"SELECT count(*) FROM jobs WHERE stage = 'ingest'"
 		" AND state = 'failed' AND record_id IS NULL;";
 	static const char records[] =
-		"SELECT count(*) FROM records WHERE current = 1;";
+		"SELECT count(*) FROM records INDEXED BY records_current"
+		" WHERE current = 1;";
 	memset(w, 0, sizeof(*w));
-	sqlite3_stmt *st = kho_catalog_stmt(cat, places, err);
-	if (!st)
-		return KHO_FATAL;
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *stage = kho_col_text(st, 0);
-		const char *state = kho_col_text(st, 1);
-		int64_t n = sqlite3_column_int64(st, 2);
-		if (strcmp(state, "failed") == 0)
-			w->failed += n;
-		else if (strcmp(stage, "pack") == 0 &&
-			 strcmp(state, "done") == 0)
-			w->archived += n;
-		else
-			w->in_progress += n;
-	}
-	sqlite3_reset(st);
-	if (step != SQLITE_DONE)
-		return kho_catalog_error(cat, err);
-	const char *const singles[] = { ingest, problems, records };
-	int64_t *outs[] = { &w->ingest_failed, &w->problems, &w->records };
+	const char *const singles[] = { archived, failed, ingest, problems,
+					records };
+	int64_t *outs[] = { &w->archived, &w->failed, &w->ingest_failed,
+			    &w->problems, &w->records };
 	for (size_t i = 0; i < KHO_ARRAY_SIZE(singles); i++) {
-		st = kho_catalog_stmt(cat, singles[i], err);
+		sqlite3_stmt *st = kho_catalog_stmt(cat, singles[i], err);
 		if (!st)
 			return KHO_FATAL;
-		step = sqlite3_step(st);
+		const int step = sqlite3_step(st);
 		*outs[i] = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 		sqlite3_reset(st);
 		if (step != SQLITE_ROW)
 			return kho_catalog_error(cat, err);
 	}
+	/* The rest have a job waiting, running, or done short of pack. */
+	w->in_progress = KHO_MAX(0, w->records - w->archived - w->failed);
 	return KHO_OK;
 }
 
@@ -108,7 +123,9 @@ int kho_status_failures(kho_catalog *cat, int64_t run, kho_failure **out,
 		" coalesce(j.finished_at, ''), coalesce(j.run, 0),"
 		" coalesce(j.error, '')"
 		" FROM jobs j LEFT JOIN records r ON r.id = j.record"
-		" WHERE j.state = 'failed' AND (j.record IS NULL OR r.current = 1)"
+		" WHERE j.stage IN ('ingest', 'normalize', 'compress', 'describe',"
+		"  'pack') AND j.state = 'failed'"
+		" AND (j.record IS NULL OR r.current = 1)"
 		" AND (? = 0 OR j.run = ?)"
 		" ORDER BY " "CASE j.stage WHEN 'ingest' THEN 0 WHEN 'normalize'"
 		" THEN 1 WHEN 'compress' THEN 2 WHEN 'describe' THEN 3"
@@ -157,10 +174,14 @@ int kho_status_failures(kho_catalog *cat, int64_t run, kho_failure **out,
 int kho_status_warehouse(kho_catalog *cat, int64_t *volumes, int64_t *bags,
 			 uint64_t *bytes, kho_error *err)
 {
+	/* A bag has one bagit.txt, its own index entry (archive_bags): the
+	 * bags are counted without reading every member. */
 	static const char sql[] =
 		"SELECT (SELECT count(*) FROM volumes WHERE state = 'sealed'),"
-		" (SELECT count(DISTINCT a.volume || '/' || a.bag) FROM archive a"
-		"  JOIN volumes v ON v.id = a.volume WHERE v.state = 'sealed'),"
+		" (SELECT count(*) FROM archive a INDEXED BY archive_bags"
+		"  JOIN volumes v ON v.id = a.volume"
+		"  WHERE a.member = a.bag || '/bagit.txt'"
+		"  AND v.state = 'sealed'),"
 		" (SELECT coalesce(sum(size), 0) FROM volumes"
 		"  WHERE state = 'sealed');";
 	sqlite3_stmt *st = kho_catalog_stmt(cat, sql, err);
@@ -192,7 +213,7 @@ int kho_jobs_of(kho_catalog *cat, const char *record_id, int64_t record,
 		"SELECT stage, state, attempts, coalesce(finished_at, ''),"
 		" detail, error FROM jobs"
 		" WHERE (stage = 'ingest' AND record_id = ?) OR record = ?"
-		" ORDER BY " STAGE_RANK ";";
+		" ORDER BY " STAGE_RANK_OF("jobs") ";";
 	*out = NULL;
 	*n = 0;
 	sqlite3_stmt *st = kho_catalog_stmt(cat, sql, err);

@@ -1,8 +1,10 @@
 #include "stages/stage.h"
 #include "common/clock.h"
 #include "common/fsutil.h"
+#include "worker/progress.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 static const kho_stage stages[] = {
 	{ "ingest", "kho-ingest", "ingesting",
@@ -163,10 +165,35 @@ int kho_run_pipeline(kho_session *s, const kho_window *w,
 	return rc;
 }
 
+/* The whole catalog read and checked; said on stderr where that takes a
+ * while, so that a quiet minute at the start of a night is explained. */
+static int check_catalog(kho_session *s, kho_error *err)
+{
+	enum { SAY_FROM_MB = 256 };
+	struct stat st;
+	const int64_t mb =
+		stat(s->catalog_path, &st) == 0 ? (int64_t)(st.st_size >> 20) : 0;
+	const int say = s->progress != KHO_PROGRESS_NONE && mb >= SAY_FROM_MB;
+	if (say)
+		fprintf(stderr,
+			"kho: checking the catalog (%lld MB: once in %d hours, "
+			"and after a command that did not end)...\n",
+			(long long)mb, KHO_CHECK_HOURS);
+	const int64_t t0 = kho_mono_ms();
+	const int rc = kho_catalog_check(s->cat, err);
+	if (say && rc == KHO_OK)
+		fprintf(stderr, "kho: catalog checked in %.1f s\n",
+			(double)(kho_mono_ms() - t0) / 1000.0);
+	return rc;
+}
+
 int kho_stage_recover(kho_session *s, kho_error *err)
 {
 	assert(s->lock_fd >= 0);
-	int rc = kho_catalog_check(s->cat, err);
+	int due = 1;
+	int rc = kho_catalog_check_due(s->cat, &due, err);
+	if (rc == KHO_OK && due)
+		rc = check_catalog(s, err);
 	if (rc)
 		return rc;
 	/* The volume first: a volume that reached the warehouse completes

@@ -359,15 +359,18 @@ int kho_catalog_check(kho_catalog *cat, kho_error *err)
 
 int kho_catalog_check_due(kho_catalog *cat, int *due, kho_error *err)
 {
-	/* The age of the last check in hours (NULL: none yet), whether a
-	 * command other than this one started since and has no end, and how
-	 * long the last check took. */
+	/* The age of the newest check in hours (NULL: none yet; the newest,
+	 * not the latest dated, so that one made under a clock set ahead
+	 * does not stand for long), whether a command other than this one
+	 * has no end that started since it or made it (the night's run that
+	 * checked, then was killed), and how long it took. */
 	static const char sql[] =
-		"SELECT (julianday('now') - julianday(max(at))) * 24,"
+		"SELECT (julianday('now') - julianday(at)) * 24,"
 		" EXISTS (SELECT 1 FROM runs WHERE ended_at IS NULL AND id <> ?"
-		"  AND id > coalesce((SELECT max(run) FROM checks), 0)),"
-		" (SELECT ms FROM checks ORDER BY id DESC LIMIT 1)"
-		" FROM checks;";
+		"  AND id >= coalesce((SELECT max(run) FROM checks), 0)),"
+		" ms FROM (SELECT at, ms FROM checks ORDER BY id DESC LIMIT 1)"
+		" UNION ALL SELECT NULL, 0, 0 WHERE NOT EXISTS"
+		" (SELECT 1 FROM checks);";
 	*due = 1;
 	sqlite3_stmt *st = kho_catalog_stmt(cat, sql, err);
 	if (!st)

@@ -33,8 +33,9 @@ int kho_status_counts(kho_catalog *cat, kho_stage_counts *c, kho_error *err)
 		" INDEXED BY records_old CROSS JOIN jobs j ON j.record = r.id"
 		" WHERE r.current = 0 GROUP BY j.stage, j.state;";
 	static const char nameless[] =
-		"SELECT stage, state, count(*) FROM jobs WHERE record_id IS NULL"
-		" AND record IS NULL GROUP BY stage, state;";
+		"SELECT stage, state, count(*) FROM jobs INDEXED BY jobs_record_id"
+		" WHERE record_id IS NULL AND record IS NULL"
+		" GROUP BY stage, state;";
 	memset(c, 0, sizeof(*c));
 	const char *const sqls[] = { all, old, nameless };
 	for (size_t i = 0; i < KHO_ARRAY_SIZE(sqls); i++) {
@@ -63,12 +64,13 @@ int kho_status_where(kho_catalog *cat, kho_where *w, kho_error *err)
 	 * counted from the (stage, state) index, less the old versions'
 	 * (few, by their own index).  Every command ends with these counts,
 	 * so none of them reads through a catalog of a million records. */
-	static const char archived[] =
-		"SELECT (SELECT count(*) FROM jobs"
-		"  WHERE stage = 'pack' AND state = 'done')"
-		" - (SELECT count(*) FROM records r JOIN jobs j"
-		"  ON j.record = r.id AND j.stage = 'pack'"
-		"  WHERE r.current = 0 AND j.state = 'done');";
+	static const char packed[] =
+		"SELECT count(*) FROM jobs INDEXED BY jobs_claim"
+		" WHERE stage = 'pack' AND state = 'done';";
+	static const char old_packed[] =
+		"SELECT count(*) FROM records r INDEXED BY records_old"
+		" CROSS JOIN jobs j ON j.record = r.id AND j.stage = 'pack'"
+		" WHERE r.current = 0 AND j.state = 'done';";
 	/* Failed: a current record's failed job with no job after it.  The
 	 * failed jobs first (CROSS JOIN keeps that order): they are few. */
 	static const char failed[] =
@@ -89,10 +91,11 @@ int kho_status_where(kho_catalog *cat, kho_where *w, kho_error *err)
 		"SELECT count(*) FROM records INDEXED BY records_current"
 		" WHERE current = 1;";
 	memset(w, 0, sizeof(*w));
-	const char *const singles[] = { archived, failed, ingest, problems,
-					records };
-	int64_t *outs[] = { &w->archived, &w->failed, &w->ingest_failed,
-			    &w->problems, &w->records };
+	int64_t old = 0;
+	const char *const singles[] = { packed, old_packed, failed, ingest,
+					problems, records };
+	int64_t *outs[] = { &w->archived, &old, &w->failed,
+			    &w->ingest_failed, &w->problems, &w->records };
 	for (size_t i = 0; i < KHO_ARRAY_SIZE(singles); i++) {
 		sqlite3_stmt *st = kho_catalog_stmt(cat, singles[i], err);
 		if (!st)
@@ -103,6 +106,7 @@ int kho_status_where(kho_catalog *cat, kho_where *w, kho_error *err)
 		if (step != SQLITE_ROW)
 			return kho_catalog_error(cat, err);
 	}
+	w->archived -= old;
 	/* The rest have a job waiting, running, or done short of pack. */
 	w->in_progress = KHO_MAX(0, w->records - w->archived - w->failed);
 	return KHO_OK;

@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
 	   exit 2 ;;
 	esac
 done
-bench_need "apt-get install sqlite3" sqlite3
+bench_need "apt-get install sqlite3 python3" sqlite3 python3
 bench_build
 GEN=$build/kho-genscans
 bench_workdir "$keep" catalog
@@ -158,6 +158,13 @@ SQL
 		"SELECT count(*) FROM jobs WHERE stage = 'pack' AND state = 'done';")
 	if [ "$archived" -ne $((records + batch)) ]; then
 		echo "catalog.sh: $archived of $((records + batch)) records archived at size $n" >&2
+		exit 1
+	fi
+	# And kho status says so, from its own counts.
+	said=$("$KHO" status --root "$root" --json |
+		python3 -c 'import json, sys; r = json.load(sys.stdin)["records"]; print(r["current"], r["archived"], r["in_progress"], r["failed"])')
+	if [ "$said" != "$((records + batch)) $((records + batch)) 0 0" ]; then
+		echo "catalog.sh: kho status counts '$said' (current, archived, in progress, failed) at size $n" >&2
 		exit 1
 	fi
 	[ -n "$keep" ] || rm -rf "$root"

@@ -19,7 +19,12 @@
 # -j N, peak RSS of a worker, bytes per page (result.pdf, and all the
 # warehouse holds with the originals), and the peers' ms per page with
 # each ratio to kho (--no-peers: kho alone, for a quick look at how -j
-# scales on a bigger --each).  Needs: scripts/deps.sh --bench.
+# scales on a bigger --each).  The peers' ms are wall time of a process
+# per page; then the floor and the Leptonica program again in one process
+# each over all the pages (their CPU per page, without a process start
+# and fresh buffers a page), with the floor's decode alone: what any
+# program that decodes each page whole must spend.  Needs:
+# scripts/deps.sh --bench.
 set -euo pipefail
 
 seed=8 each=4 jobs=$(nproc 2>/dev/null || echo 2) keep="" peers_too=1
@@ -167,8 +172,23 @@ for f in "$W"/in/B[GCLF]-*; do
 	echo "$b $(( (t1 - t0) / 1000000 )) $(( (t2 - t1) / 1000000 )) $(( (t3 - t2) / 1000000 )) $(( (t5 - t4) / 1000000 ))" >>"$W/peer-times"
 done
 
+# The floor and the Leptonica program again, each in one process over
+# every single-page file: no process start and no first touch of fresh
+# buffers for each page, as kho's workers have none.  CPU time.
+: >"$W/floor1.time"
+: >"$W/lept1.time"
+if [ $peers_too = 1 ]; then
+	mkdir -p "$W/peers1"
+	/usr/bin/time -f "%U %S" -o "$W/floor1.time" "$peers/floor_ref" --each \
+		"$W/peers1" "$W"/in/B[GCLF]-* >"$W/floor1.out" 2>/dev/null || true
+	/usr/bin/time -f "%U %S" -o "$W/lept1.time" "$peers/lept_ref" \
+		--full-each "$W/peers1" "$W"/in/B[GCLF]-* >"$W/lept1.out" \
+		2>/dev/null || true
+fi
+
 python3 - "$W/times" "$W/peer-times" "$pages" "$single" "$jobs" \
-	"$pdf_bytes" "$wh_bytes" "$archived" "$(ls "$W/in" | wc -l)" <<'PY'
+	"$pdf_bytes" "$wh_bytes" "$archived" "$(ls "$W/in" | wc -l)" \
+	"$W/floor1.time" "$W/floor1.out" "$W/lept1.time" <<'PY'
 import sys
 times = {}
 for line in open(sys.argv[1]):
@@ -210,4 +230,23 @@ for name, col in (("floor (decode+encode)", 1), ("Leptonica (lept_ref)", 2),
     m = mean(col)
     print(f"{name:<22} {m:9.0f} {m / kho_ms:11.2f}")
 print(f"kho / floor: {kho_ms / mean(1):.2f}")
+
+def cpu_ms(path):
+    parts = open(path).read().split()
+    return (float(parts[-2]) + float(parts[-1])) * 1000 if len(parts) >= 2 else 0
+floor1, lept1 = cpu_ms(sys.argv[10]), cpu_ms(sys.argv[12])
+if floor1 and lept1:
+    n = len(peer)
+    decode = [float(l.split("\t")[1].split()[1]) for l in open(sys.argv[11])
+              if "\tdecode " in l]
+    print()
+    print(f"in one process each, CPU ms per page on the same {n} files:")
+    print(f"{'floor (decode+encode)':<22} {floor1 / n:9.0f} {floor1 / n / kho_ms:11.2f}"
+          f"   (its decode alone {sum(decode) / max(1, len(decode)):.0f} ms wall)")
+    print(f"{'Leptonica (lept_ref)':<22} {lept1 / n:9.0f} {lept1 / n / kho_ms:11.2f}")
+    dec = sum(decode) / max(1, len(decode))
+    print(f"kho / floor: {kho_ms * n / floor1:.2f}; Leptonica / floor: "
+          f"{lept1 / floor1:.2f}; Leptonica / the decode alone: "
+          f"{lept1 / n / dec:.2f} (no program that decodes each page whole "
+          f"can be more times faster than the Leptonica program)")
 PY

@@ -8,6 +8,10 @@
  *   lept_ref --full IN OUT.tif
  *       deskew, Sauvola binarization and CCITT G4 output, with the time of
  *       each phase.
+ *   lept_ref --full-each OUTDIR IN...
+ *       the same for each IN in one process (OUTDIR/NAME.lept.tif), where
+ *       a process per page would add its start and its buffers' first
+ *       touch to each page.
  *
  * Angles are given in kho's convention (PRODUCT.md): the degrees by which
  * the content is turned clockwise from upright.  Leptonica's pixFindSkew
@@ -151,6 +155,7 @@ static int usage(void)
 {
 	fputs("usage: lept_ref --find-skew IN...\n"
 	      "       lept_ref --full IN OUT.tif\n"
+	      "       lept_ref --full-each OUTDIR IN...\n"
 	      "\n"
 	      "--find-skew prints, per file: name, skew in degrees (content\n"
 	      "turned clockwise from upright), confidence, ms (decode\n"
@@ -172,5 +177,15 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && strcmp(argv[1], "--full") == 0)
 		return full(argv[2], argv[3]);
+	if (argc >= 4 && strcmp(argv[1], "--full-each") == 0) {
+		int rc = 0;
+		for (int i = 3; i < argc; i++) {
+			char out[4200];
+			snprintf(out, sizeof(out), "%s/%s.lept.tif", argv[2],
+				 base_name(argv[i]));
+			rc |= full(argv[i], out);
+		}
+		return rc;
+	}
 	return usage();
 }

@@ -60,6 +60,32 @@ head -c 4000 /dev/urandom | dd of=hurt/catalog.db bs=1 seek=$((4096 * 3)) \
 expect_exit 3 run --root hurt
 expect_in err "catalog"
 
+# A catalog whose check takes long (a large one) is checked once in 20
+# hours, and always after a command that did not end.
+checks() { sql daily "SELECT count(*) FROM checks;"; }
+"$KHO" init daily >/dev/null
+"$KHO" run --root daily --inbox sample/inbox >/dev/null 2>&1
+[ "$(checks)" = 1 ] || fail "the first run made $(checks) checks"
+expect_exit 0 run --root daily
+[ "$(checks)" = 2 ] || fail "a catalog quick to check was not checked again"
+sqlite3 daily/catalog.db "UPDATE checks SET ms = 60000;"
+expect_exit 0 run --root daily
+expect_exit 0 compress --root daily
+[ "$(checks)" = 2 ] || fail "a costly check was made again within the day"
+# A run that started and never ended (killed): the next command checks.
+sqlite3 daily/catalog.db "INSERT INTO runs (command, pid, started_at)
+	VALUES ('kho run', 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));"
+expect_exit 0 run --root daily
+[ "$(checks)" = 3 ] || fail "no check after a run that did not end"
+# A day later: checked; and damage found then stops the run.
+sqlite3 daily/catalog.db "UPDATE checks SET ms = 60000,
+	at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-21 hours');
+	PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+head -c 4000 /dev/urandom | dd of=daily/catalog.db bs=1 seek=$((4096 * 3)) \
+	conv=notrunc status=none
+expect_exit 3 run --root daily
+expect_in err "catalog"
+
 # Read-only root (as root the kernel lets us write anyway: then skip).
 "$KHO" init ro >/dev/null
 chmod -R a-w ro

@@ -629,12 +629,17 @@ int kho_pool_run(const kho_pool_opts *o, kho_pool_result *res,
 				}
 			}
 		}
+		const int alive_before = ps.alive;
 		reap(&ps, res, err);
 		watch_deadlines(&ps);
 
-		/* Keep N workers while records are waiting in open stages. */
+		/* Keep N workers while records are waiting in open stages:
+		 * looked at every 200 ms, and at once when a worker has
+		 * ended (the last one's end is the command's end: a short
+		 * command, the archivist's re-run of one record, does not
+		 * wait out the 200 ms). */
 		int64_t now = kho_mono_ms();
-		if (now - last_check >= 200) {
+		if (now - last_check >= 200 || ps.alive < alive_before) {
 			last_check = now;
 			sum(&ps, res);
 			update_open(&ps, res, &res->window_closed);

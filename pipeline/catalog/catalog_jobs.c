@@ -292,8 +292,7 @@ int kho_jobs_recover(kho_catalog *cat, int *count, kho_error *err)
 	 * of millions of jobs is not read through. */
 	static const char sql[] =
 		"UPDATE jobs SET state = 'pending', worker = NULL"
-		" WHERE stage IN ('ingest', 'normalize', 'compress', 'describe',"
-		" 'pack') AND state = 'running';";
+		" WHERE stage IN " KHO_SQL_STAGES " AND state = 'running';";
 	*count = 0;
 	int rc = kho_catalog_begin(cat, err);
 	if (rc)

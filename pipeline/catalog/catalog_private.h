@@ -26,6 +26,17 @@ struct kho_catalog {
 	size_t pending_cap;
 };
 
+/* The stages in SQL, in pipeline order (kho_stage_order): a list for
+ * "stage IN", so that the (stage, state) index serves a question about a
+ * state, and the rank of job T's stage, ingest 0 ... pack 4, for "furthest
+ * stage" questions and the stage order of lists. */
+#define KHO_SQL_STAGES \
+	"('ingest', 'normalize', 'compress', 'describe', 'pack')"
+#define KHO_SQL_STAGE_RANK(t)                                             \
+	"CASE " t ".stage WHEN 'ingest' THEN 0 WHEN 'normalize' THEN 1"   \
+	" WHEN 'compress' THEN 2 WHEN 'describe' THEN 3 WHEN 'pack' THEN 4" \
+	" END"
+
 /* The migrations, in order; migration i brings the schema to version i+1. */
 extern const char *const kho_catalog_migrations[];
 extern const int kho_catalog_n_migrations;

@@ -40,9 +40,8 @@ static const char prepare_ids[] =
 	"   WHEN f.stage = 'pack' AND f.state = 'done' THEN 0 ELSE 1 END,"
 	"  r.version"
 	" FROM records r LEFT JOIN jobs f ON f.id = (SELECT id FROM jobs"
-	"  WHERE record = r.id ORDER BY CASE stage WHEN 'ingest' THEN 0"
-	"  WHEN 'normalize' THEN 1 WHEN 'compress' THEN 2"
-	"  WHEN 'describe' THEN 3 WHEN 'pack' THEN 4 END DESC LIMIT 1)"
+	"  WHERE record = r.id ORDER BY " KHO_SQL_STAGE_RANK("jobs")
+	"  DESC LIMIT 1)"
 	" WHERE r.current = 1;"
 	/* Ids without a version whose ingest failed or waits (an ingest
 	 * done without a version counts as not scanned, as no row does). */

@@ -4,13 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The stage order as SQL, for "furthest stage" questions. */
-/* The rank of job T's stage in SQL: ingest 0 ... pack 4. */
-#define STAGE_RANK_OF(t)                                                  \
-	"CASE " t ".stage WHEN 'ingest' THEN 0 WHEN 'normalize' THEN 1"   \
-	" WHEN 'compress' THEN 2 WHEN 'describe' THEN 3 WHEN 'pack' THEN 4" \
-	" END"
-
 static int state_index(const char *s)
 {
 	for (int i = 0; i < 4; i++)
@@ -75,10 +68,10 @@ int kho_status_where(kho_catalog *cat, kho_where *w, kho_error *err)
 	 * failed jobs first (CROSS JOIN keeps that order): they are few. */
 	static const char failed[] =
 		"SELECT count(*) FROM jobs f CROSS JOIN records r ON r.id = f.record"
-		" WHERE f.stage IN ('ingest', 'normalize', 'compress',"
-		"  'describe', 'pack') AND f.state = 'failed' AND r.current = 1"
+		" WHERE f.stage IN " KHO_SQL_STAGES " AND f.state = 'failed'"
+		" AND r.current = 1"
 		" AND NOT EXISTS (SELECT 1 FROM jobs g WHERE g.record = f.record"
-		"  AND " STAGE_RANK_OF("g") " > " STAGE_RANK_OF("f") ");";
+		"  AND " KHO_SQL_STAGE_RANK("g") " > " KHO_SQL_STAGE_RANK("f") ");";
 	/* Ingest failures of ids with no current version, or whose newest
 	 * scans failed. */
 	static const char ingest[] =
@@ -127,13 +120,10 @@ int kho_status_failures(kho_catalog *cat, int64_t run, kho_failure **out,
 		" coalesce(j.finished_at, ''), coalesce(j.run, 0),"
 		" coalesce(j.error, '')"
 		" FROM jobs j LEFT JOIN records r ON r.id = j.record"
-		" WHERE j.stage IN ('ingest', 'normalize', 'compress', 'describe',"
-		"  'pack') AND j.state = 'failed'"
+		" WHERE j.stage IN " KHO_SQL_STAGES " AND j.state = 'failed'"
 		" AND (j.record IS NULL OR r.current = 1)"
 		" AND (? = 0 OR j.run = ?)"
-		" ORDER BY " "CASE j.stage WHEN 'ingest' THEN 0 WHEN 'normalize'"
-		" THEN 1 WHEN 'compress' THEN 2 WHEN 'describe' THEN 3"
-		" ELSE 4 END, j.record_id, j.id;";
+		" ORDER BY " KHO_SQL_STAGE_RANK("j") ", j.record_id, j.id;";
 	*out = NULL;
 	*n = 0;
 	sqlite3_stmt *st = kho_catalog_stmt(cat, sql, err);
@@ -217,7 +207,7 @@ int kho_jobs_of(kho_catalog *cat, const char *record_id, int64_t record,
 		"SELECT stage, state, attempts, coalesce(finished_at, ''),"
 		" detail, error FROM jobs"
 		" WHERE (stage = 'ingest' AND record_id = ?) OR record = ?"
-		" ORDER BY " STAGE_RANK_OF("jobs") ";";
+		" ORDER BY " KHO_SQL_STAGE_RANK("jobs") ";";
 	*out = NULL;
 	*n = 0;
 	sqlite3_stmt *st = kho_catalog_stmt(cat, sql, err);

@@ -97,12 +97,12 @@ static unsigned char *decode_tiff_rows(const char *path, int want_grey, int *w,
 				o[x] = bits[row[x >> 3]][x & 7];
 			continue;
 		}
+		if (rgb && c == 3) {
+			memcpy(o, row, (size_t)tw * 3);
+			continue;
+		}
 		for (uint32_t x = 0; x < tw; x++) {
 			unsigned char v;
-			if (rgb && c == 3) {
-				memcpy(o + 3 * x, row + 3 * x, 3);
-				continue;
-			}
 			if (rgb)
 				v = (unsigned char)((row[3 * x] * 77 +
 						     row[3 * x + 1] * 150 +

@@ -46,9 +46,12 @@ IFS=, read -r f p < <(first "$W/g200" plain)
 	-type bilevel -compress Group4 -density 200 -units PixelsPerInch \
 	"$W/in/g4/CG-G4.tif"
 
+# A forked child inherits its parent's counts in callgrind: dumping (and
+# so zeroing) the parent's before each fork counts its work once.
 count() { # OUTPREFIX CMD...: total Ir over every process
 	rm -f "$1".*
-	valgrind --tool=callgrind --callgrind-out-file="$1.%p" "${@:2}" \
+	valgrind --tool=callgrind --dump-before=fork \
+		--callgrind-out-file="$1.%p" "${@:2}" \
 		>/dev/null 2>&1 || true
 	cat "$1".* | awk '/^summary:/ { s += $2 } END { printf "%.1f", s / 1e6 }'
 }

@@ -63,9 +63,24 @@ typedef struct kho_warp_map {
 } kho_warp_map;
 
 /* Row j of the straight page into out (width * channels bytes); the
- * source rows it reads must be in the ring. */
+ * source rows it reads must be in the ring.  It takes the widest of the
+ * ways below that the processor has. */
 void kho_warp_row(const kho_warp_src *s, const kho_warp_map *m, uint32_t j,
 		  uint8_t *out);
+
+/* The ways to sample a row, each with the same sums, so the same bytes:
+ * pixel by pixel, eight at a time (SSE2), sixteen at a time (AVX2). */
+typedef enum kho_warp_isa {
+	KHO_WARP_PLAIN,
+	KHO_WARP_SSE2,
+	KHO_WARP_AVX2,
+} kho_warp_isa;
+
+/* The widest way this build and this processor allow. */
+kho_warp_isa kho_warp_best(void);
+/* kho_warp_row by the given way, at most kho_warp_best(). */
+void kho_warp_row_isa(const kho_warp_src *s, const kho_warp_map *m,
+		      uint32_t j, uint8_t *out, kho_warp_isa isa);
 
 /* ---- render_layers.c: what each mode makes of the rendered rows ---- */
 

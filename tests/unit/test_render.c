@@ -762,6 +762,111 @@ static void test_grey_warp_matches_colour_warp(void **state)
 	kho_image_release(&rgb);
 }
 
+/* Every way of sampling a row the build and the processor have (sixteen
+ * pixels at a time, eight, one) gives the same bytes, grey and colour:
+ * skews of either sign up to the steep ones where no group fits, shrinking
+ * and enlarging, maps that go past every edge, and a source that is a ring
+ * of rows. */
+static void test_warp_ways_agree(void **state)
+{
+	(void)state;
+	const kho_warp_isa best = kho_warp_best();
+	print_message("warp ways on this machine: up to %s\n",
+		      best == KHO_WARP_AVX2   ? "AVX2"
+		      : best == KHO_WARP_SSE2 ? "SSE2"
+					      : "plain C");
+	uint32_t seed = 12345;
+	for (int c = 1; c <= 3; c += 2) {
+		const uint32_t w = 283, h = 197;
+		kho_image src;
+		alloc_image(&src, w, h, c);
+		for (size_t k = 0; k < src.stride * h; k++) {
+			seed = seed * 1664525u + 1013904223u;
+			src.pixels[k] = (uint8_t)(seed >> 24);
+		}
+		/* a whole page, then the same rows as a ring of 64 */
+		for (int ring = 0; ring < 2; ring++) {
+			const uint32_t mask = ring ? 63 : UINT32_MAX;
+			kho_image held;
+			alloc_image(&held, w, ring ? 64 : h, c);
+			const kho_warp_src ws = {
+				.rows = ring ? held.pixels : src.pixels,
+				.stride = ring ? held.stride : src.stride,
+				.mask = mask,
+				.width = w,
+				.height = h,
+				.channels = c,
+			};
+			for (int t = 0; t < 60; t++) {
+				seed = seed * 1664525u + 1013904223u;
+				const double deg =
+					((double)(seed >> 8) / 16777216.0 - 0.5) *
+					(t < 40 ? 8.0 : 50.0);
+				seed = seed * 1664525u + 1013904223u;
+				const double scale =
+					t % 5 == 4 ? 1.0
+						   : 0.4 + 2.2 * (double)(seed >> 8) /
+								   16777216.0;
+				seed = seed * 1664525u + 1013904223u;
+				const double ox =
+					((double)(seed >> 8) / 16777216.0 - 0.3) *
+					w;
+				seed = seed * 1664525u + 1013904223u;
+				const double oy =
+					((double)(seed >> 8) / 16777216.0 - 0.3) *
+					h;
+				const double r = deg * M_PI / 180.0;
+				const kho_warp_map m = {
+					.a0 = ox,
+					.ax = cos(r) * scale,
+					.ay = -sin(r) * scale,
+					.b0 = oy,
+					.bx = sin(r) * scale,
+					.by = cos(r) * scale,
+					.width = 240 + (uint32_t)t,
+					.exact = 0,
+				};
+				uint8_t want[300 * 3], got[300 * 3];
+				for (uint32_t j = 0; j < 160; j++) {
+					/* the rows row j reads, into the ring */
+					const double y = m.b0 + m.by * j;
+					const double lo = y - 2 - 300 * fabs(m.bx);
+					for (long yy = (long)floor(lo);
+					     ring && yy < (long)floor(lo) + 64;
+					     yy++)
+						if (yy >= 0 && yy < (long)h)
+							memcpy(held.pixels +
+								       (size_t)(yy & 63) *
+									       held.stride,
+							       src.pixels +
+								       (size_t)yy *
+									       src.stride,
+							       (size_t)w * c);
+					if (ring &&
+					    (y + 2 + 300 * fabs(m.bx) - lo >= 64))
+						continue; /* reads more than the ring */
+					kho_warp_row_isa(&ws, &m, j, want,
+							 KHO_WARP_PLAIN);
+					for (int isa = KHO_WARP_SSE2;
+					     isa <= (int)best; isa++) {
+						memset(got, 0, sizeof(got));
+						kho_warp_row_isa(&ws, &m, j, got,
+								 (kho_warp_isa)isa);
+						if (memcmp(got, want,
+							   (size_t)m.width * c))
+							fail_msg("channels %d ring %d "
+								 "map %d row %u: way %d "
+								 "differs",
+								 c, ring, t, j, isa);
+					}
+				}
+			}
+			kho_image_release(&held);
+		}
+		kho_image_release(&src);
+	}
+}
+
 /* ---- grey ---- */
 
 static void test_to_grey(void **state)
@@ -1103,6 +1208,7 @@ int main(void)
 		cmocka_unit_test(test_rotate_line),
 		cmocka_unit_test(test_band_matches_whole_page),
 		cmocka_unit_test(test_grey_warp_matches_colour_warp),
+		cmocka_unit_test(test_warp_ways_agree),
 		cmocka_unit_test(test_to_grey),
 		cmocka_unit_test(test_render_page),
 		cmocka_unit_test(test_render_page_needs_resolution),

@@ -47,9 +47,12 @@ struct kho_sauvola {
 	uint32_t thr_cap;
 	float *thr_row;	 /* one pixel row's thresholds at block centres */
 	uint8_t *thr_px; /* the same at every pixel */
-	/* Binarized rows before the despeckle: a ring of 5. */
-	uint8_t *mask;
-	uint8_t *out; /* one despeckled row */
+	/* Binarized rows before the despeckle: a ring of 5, as its words
+	 * (kho_despeckle_row), and a row of them outside the page. */
+	uint64_t *words, *zero;
+	size_t n_words;
+	uint8_t *bits; /* one row binarized, n_words * 8 bytes */
+	uint8_t *out;  /* one despeckled row */
 	size_t stride;
 
 	uint32_t rows_in;     /* grey rows pushed */
@@ -65,9 +68,10 @@ static uint32_t *stat_row(const kho_sauvola *s, uint32_t *base, uint32_t j)
 	return base + (size_t)(j % s->stat_cap) * s->nbx;
 }
 
-static uint8_t *mask_row(const kho_sauvola *s, uint32_t y)
+/* Row y's words, the guard word before them at [-1]. */
+static uint64_t *word_row(const kho_sauvola *s, uint32_t y)
 {
-	return s->mask + (size_t)(y % 5) * s->stride;
+	return s->words + (size_t)(y % 5) * (s->n_words + 2) + 1;
 }
 
 int kho_sauvola_floor(double paper_level)
@@ -115,13 +119,17 @@ int kho_sauvola_new(kho_sauvola **out, uint32_t width, uint32_t height, int dpi,
 	s->thr = malloc((size_t)s->thr_cap * s->nbx * sizeof(float));
 	s->thr_row = malloc(s->nbx * sizeof(float));
 	s->thr_px = malloc(width);
-	s->mask = calloc(5, s->stride);
+	s->n_words = kho_despeckle_words(width);
+	s->words = calloc(5 * (s->n_words + 2), sizeof(uint64_t));
+	s->zero = calloc(s->n_words + 2, sizeof(uint64_t));
+	s->bits = calloc(s->n_words, 8);
 	s->out = malloc(s->stride);
 	if (s->slot_row)
 		memset(s->slot_row, 0xff, s->stat_cap * sizeof(uint32_t));
 	if (!s->grey || !s->sum || !s->sq || !s->cnt || !s->slot_row ||
 	    !s->col || !s->thr ||
-	    !s->thr_row || !s->thr_px || !s->mask || !s->out) {
+	    !s->thr_row || !s->thr_px || !s->words || !s->zero || !s->bits ||
+	    !s->out) {
 		kho_sauvola_free(s);
 		return kho_error_set(err, KHO_FATAL,
 				     "out of memory for binarization");
@@ -143,7 +151,9 @@ void kho_sauvola_free(kho_sauvola *s)
 	free(s->thr);
 	free(s->thr_row);
 	free(s->thr_px);
-	free(s->mask);
+	free(s->words);
+	free(s->zero);
+	free(s->bits);
 	free(s->out);
 	free(s);
 }
@@ -351,7 +361,7 @@ static void binarize_row(kho_sauvola *s, uint32_t y)
 	uint8_t *T = s->thr_px;
 	kho_sauvola_spread(tr, nbx, s->w, s->floor, T);
 	const uint8_t *g = s->grey + (size_t)(y % s->grey_cap) * s->w;
-	uint8_t *m = mask_row(s, y);
+	uint8_t *m = s->bits;
 	const uint32_t whole = s->w / 8;
 	compare_bytes(g, T, m, 0, whole);
 	if (s->w % 8) {
@@ -360,22 +370,26 @@ static void binarize_row(kho_sauvola *s, uint32_t y)
 			byte |= (unsigned)(g[x] < T[x]) << (7 - (x & 7));
 		m[whole] = (uint8_t)byte;
 	}
+	/* the bytes past the row stay 0 */
+	uint64_t *wr = word_row(s, y);
+	for (size_t k = 0; k < s->n_words; k++) {
+		uint64_t v;
+		memcpy(&v, m + 8 * k, 8);
+		wr[k] = __builtin_bswap64(v);
+	}
 }
 
-/* 64 pixels of a row from byte `byte` on, the leftmost in bit 63; 0
- * past the row's end or for a row outside the page (NULL). */
-static uint64_t load64(const uint8_t *row, size_t stride, size_t byte)
+size_t kho_despeckle_words(uint32_t w)
 {
-	if (!row || byte >= stride)
-		return 0;
-	uint64_t v = 0;
-	if (byte + 8 <= stride) {
-		memcpy(&v, row + byte, 8);
-		return __builtin_bswap64(v);
-	}
-	for (size_t k = 0; k < 8; k++)
-		v = v << 8 | (byte + k < stride ? row[byte + k] : 0);
-	return v;
+	return ((size_t)w + 63) / 64;
+}
+
+/* Word k's 64 pixels into the row's bytes, MSB first: its last word
+ * only the bytes the row has. */
+static void put_word(uint8_t *out, size_t stride, size_t k, uint64_t v)
+{
+	const uint64_t be = __builtin_bswap64(v);
+	memcpy(out + 8 * k, &be, KHO_MIN((size_t)8, stride - 8 * k));
 }
 
 /*
@@ -384,68 +398,64 @@ static uint64_t load64(const uint8_t *row, size_t stride, size_t byte)
  * around that (5 x 5): a speck of one or two pixels standing alone.  A
  * diacritic's dot at 200 dpi or more is larger than that.
  *
- * 64 pixels at a time: each neighbour of every pixel is the row's word
- * shifted by its offset (with the bits of the words beside it), "two
- * or more of the eight neighbours" is counted bit by bit as ones and
- * twos, and the ring is an OR.
+ * 64 pixels at a time, and only where the middle row has black: each
+ * neighbour of every pixel is a row's word shifted by its offset (with
+ * the bits of the words beside it), "two or more of the eight
+ * neighbours" is counted bit by bit as ones and twos, and the ring is an
+ * OR.
  */
-void kho_despeckle_row(const uint8_t *const rows[5], uint8_t *out,
-		       uint32_t w, size_t stride)
+void kho_despeckle_row(const uint64_t *const rows[5], uint8_t *out,
+		       uint32_t w)
 {
-	uint64_t prev[5] = {0}, cur[5], next[5];
-	for (int r = 0; r < 5; r++)
-		cur[r] = load64(rows[r], stride, 0);
-	for (size_t byte = 0; byte < stride; byte += 8) {
-		for (int r = 0; r < 5; r++)
-			next[r] = load64(rows[r], stride, byte + 8);
-		uint64_t keep = cur[2];
+	const size_t n = kho_despeckle_words(w), stride = ((size_t)w + 7) / 8;
+	for (size_t k = 0; k < n; k++) {
+		uint64_t keep = rows[2][k];
 		if (keep) {
-			uint64_t l1[5], r1[5], l2[5], r2[5];
+			uint64_t l1[5], r1[5], l2[5], r2[5], c[5];
 			for (int r = 0; r < 5; r++) {
-				l1[r] = cur[r] >> 1 | prev[r] << 63;
-				r1[r] = cur[r] << 1 | next[r] >> 63;
-				l2[r] = cur[r] >> 2 | prev[r] << 62;
-				r2[r] = cur[r] << 2 | next[r] >> 62;
+				const uint64_t *row = rows[r];
+				const uint64_t prev = row[(ptrdiff_t)k - 1];
+				const uint64_t next = row[k + 1];
+				c[r] = row[k];
+				l1[r] = c[r] >> 1 | prev << 63;
+				r1[r] = c[r] << 1 | next >> 63;
+				l2[r] = c[r] >> 2 | prev << 62;
+				r2[r] = c[r] << 2 | next >> 62;
 			}
-			const uint64_t n8[8] = {l1[1], cur[1], r1[1], l1[2],
-						r1[2], l1[3], cur[3], r1[3]};
+			const uint64_t n8[8] = {l1[1], c[1], r1[1], l1[2],
+						r1[2], l1[3], c[3], r1[3]};
 			uint64_t ones = 0, twos = 0;
-			for (int k = 0; k < 8; k++) {
-				twos |= ones & n8[k];
-				ones |= n8[k];
+			for (int i = 0; i < 8; i++) {
+				twos |= ones & n8[i];
+				ones |= n8[i];
 			}
 			const uint64_t ring =
-				l2[0] | l1[0] | cur[0] | r1[0] | r2[0] |
-				l2[4] | l1[4] | cur[4] | r1[4] | r2[4] |
+				l2[0] | l1[0] | c[0] | r1[0] | r2[0] |
+				l2[4] | l1[4] | c[4] | r1[4] | r2[4] |
 				l2[1] | r2[1] | l2[2] | r2[2] | l2[3] | r2[3];
 			keep &= twos | ring;
+			/* nothing past the row's end */
+			if (k + 1 == n && w % 64)
+				keep &= ~0ULL << (64 - w % 64);
 		}
-		const uint64_t x0 = (uint64_t)byte * 8;
-		if (w - x0 < 64)
-			keep &= ~0ULL << (64 - (w - x0));
-		const size_t n = KHO_MIN((size_t)8, stride - byte);
-		for (size_t k = 0; k < n; k++)
-			out[byte + k] = (uint8_t)(keep >> (56 - 8 * k));
-		for (int r = 0; r < 5; r++) {
-			prev[r] = cur[r];
-			cur[r] = next[r];
-		}
+		put_word(out, stride, k, keep);
 	}
 }
 
 static int emit_row(kho_sauvola *s, uint32_t y, kho_error *err)
 {
-	const uint8_t *rows[5];
+	const uint64_t *rows[5];
 	for (int d = -2; d <= 2; d++) {
 		const int64_t yy = (int64_t)y + d;
 		rows[d + 2] = yy < 0 || yy >= (int64_t)s->h
-				      ? NULL
-				      : mask_row(s, (uint32_t)yy);
+				      ? s->zero + 1
+				      : word_row(s, (uint32_t)yy);
 	}
 	if (s->speck)
-		kho_despeckle_row(rows, s->out, s->w, s->stride);
+		kho_despeckle_row(rows, s->out, s->w);
 	else
-		memcpy(s->out, rows[2], s->stride);
+		for (size_t k = 0; k < s->n_words; k++)
+			put_word(s->out, s->stride, k, rows[2][k]);
 	return s->fn(s->ctx, y, s->out, err);
 }
 

@@ -53,12 +53,17 @@ void kho_sauvola_free(kho_sauvola *s);
 void kho_sauvola_spread(const float *tr, uint32_t nbx, uint32_t w, int floor,
 			uint8_t *T);
 
-/* The despeckle of the middle row of five binarized rows (MSB first,
- * stride bytes, the bits past width 0; NULL for a row outside the page)
- * into out: a black pixel goes when at most one of its eight neighbours
- * is black and none of the 16 pixels around its 3 x 3 is. */
-void kho_despeckle_row(const uint8_t *const rows[5], uint8_t *out,
-		       uint32_t w, size_t stride);
+/* Words in a binarized row of w pixels for the despeckle: word k holds
+ * pixels 64k to 64k + 63, the first in bit 63, the bits past w 0. */
+size_t kho_despeckle_words(uint32_t w);
+/* The despeckle of the middle row of five binarized rows into out (MSB
+ * first, (w + 7) / 8 bytes): a black pixel goes when at most one of its
+ * eight neighbours is black and none of the 16 pixels around its 3 x 3
+ * is.  Each row is kho_despeckle_words(w) words with a zero word before
+ * and after them (rows[r][-1] and rows[r][n]); a row outside the page is
+ * all zero words. */
+void kho_despeckle_row(const uint64_t *const rows[5], uint8_t *out,
+		       uint32_t w);
 
 /* A whole image at once; *bits (malloc'd) gets height rows of *stride
  * bytes. */

@@ -533,10 +533,42 @@ int kho_sauvola_push(kho_sauvola *s, const uint8_t *grey, kho_error *err)
 		memset(sq, 0, s->nbx * sizeof(uint32_t));
 		memset(cnt, 0, s->nbx * sizeof(uint32_t));
 	}
-	/* Whole blocks with a fixed count, which the compiler vectorizes;
-	 * then the last, narrower one. */
+	/* Whole blocks with a fixed count; then the last, narrower one. */
 	const uint32_t whole = s->w / BLOCK;
-	for (uint32_t i = 0; i < whole; i++) {
+	uint32_t i = 0;
+#if defined(__SSE2__) && BLOCK == 4
+	/* Four blocks (sixteen pixels) at a time: _mm_madd_epi16 sums
+	 * neighbouring pairs of pixels (by ones) and of their squares, then
+	 * each block's two pairs are added, evens to odds. */
+	const __m128i zero = _mm_setzero_si128(), ones = _mm_set1_epi16(1);
+	const __m128i four = _mm_set1_epi32(BLOCK);
+	for (; i + 4 <= whole; i += 4) {
+		const __m128i v =
+			_mm_loadu_si128((const __m128i *)(grey + (size_t)i * 4));
+		const __m128i lo = _mm_unpacklo_epi8(v, zero);
+		const __m128i hi = _mm_unpackhi_epi8(v, zero);
+		const __m128 a_lo = _mm_castsi128_ps(_mm_madd_epi16(lo, ones));
+		const __m128 a_hi = _mm_castsi128_ps(_mm_madd_epi16(hi, ones));
+		const __m128 b_lo = _mm_castsi128_ps(_mm_madd_epi16(lo, lo));
+		const __m128 b_hi = _mm_castsi128_ps(_mm_madd_epi16(hi, hi));
+		const __m128i a = _mm_add_epi32(
+			_mm_castps_si128(_mm_shuffle_ps(a_lo, a_hi,
+							_MM_SHUFFLE(2, 0, 2, 0))),
+			_mm_castps_si128(_mm_shuffle_ps(
+				a_lo, a_hi, _MM_SHUFFLE(3, 1, 3, 1))));
+		const __m128i b = _mm_add_epi32(
+			_mm_castps_si128(_mm_shuffle_ps(b_lo, b_hi,
+							_MM_SHUFFLE(2, 0, 2, 0))),
+			_mm_castps_si128(_mm_shuffle_ps(
+				b_lo, b_hi, _MM_SHUFFLE(3, 1, 3, 1))));
+		__m128i *ps = (__m128i *)(sum + i), *pq = (__m128i *)(sq + i),
+			*pc = (__m128i *)(cnt + i);
+		_mm_storeu_si128(ps, _mm_add_epi32(_mm_loadu_si128(ps), a));
+		_mm_storeu_si128(pq, _mm_add_epi32(_mm_loadu_si128(pq), b));
+		_mm_storeu_si128(pc, _mm_add_epi32(_mm_loadu_si128(pc), four));
+	}
+#endif
+	for (; i < whole; i++) {
 		const uint8_t *g = grey + (size_t)i * BLOCK;
 		uint32_t a = 0, b = 0;
 		for (int k = 0; k < BLOCK; k++) {
@@ -547,7 +579,7 @@ int kho_sauvola_push(kho_sauvola *s, const uint8_t *grey, kho_error *err)
 		sq[i] += b;
 		cnt[i] += BLOCK;
 	}
-	for (uint32_t i = whole; i < s->nbx; i++) {
+	for (i = whole; i < s->nbx; i++) {
 		const uint32_t x0 = i * BLOCK;
 		uint32_t a = 0, b = 0;
 		for (uint32_t x = x0; x < s->w; x++) {

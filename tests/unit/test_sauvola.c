@@ -243,6 +243,100 @@ static void test_bits_in_place_at_every_width(void **state)
 	}
 }
 
+/* Sauvola as defined, pixel by pixel, against the streaming binarizer's
+ * sums, slides and vector steps: every block's sums and squares over its
+ * 4 x 4 pixels, the window of blocks within the radius (cut at the
+ * edges), t = m (1 + k (sd / R - 1)) with k 0.34 and R 128, interpolated
+ * down between block centres, its clamped ceiling across, black where the
+ * grey is below it.  At 120 dpi (radius 2 blocks, no despeckle), on grey
+ * noise of every level and on strokes, at widths whose last block is
+ * narrower. */
+static void test_thresholds_as_defined(void **state)
+{
+	(void)state;
+	const int dpi = 120, r = 2, floor_level = 48;
+	const float K = 0.34f, R = 128.0f;
+	for (uint32_t w = 1; w <= 90; w += 7) {
+		const uint32_t h = 37;
+		kho_image img = KHO_IMAGE_INIT;
+		page(&img, w, h);
+		for (uint32_t y = 0; y < h; y++)
+			for (uint32_t x = 0; x < w; x++)
+				/* every level, so that a threshold off by a
+				 * little turns some pixel; strokes and paper
+				 * in the bottom rows */
+				*at(&img, x, y) = clamp(
+					y < 25 ? 128 + noise(x, y, 127)
+					: (x + 2 * y) % 11 < 2
+						? 40 + noise(x, y, 30)
+						: 200 + noise(x, y, 50));
+		kho_error err = KHO_ERROR_INIT;
+		uint8_t *bits = NULL;
+		size_t stride = 0;
+		if (kho_sauvola_image(&img, dpi, &bits, &stride, &err))
+			fail_msg("binarize: %s", err.msg);
+		const uint32_t nbx = (w + 3) / 4, nby = (h + 3) / 4;
+		float *t = malloc(sizeof(float) * nbx * nby);
+		assert_non_null(t);
+		for (uint32_t j = 0; j < nby; j++)
+			for (uint32_t i = 0; i < nbx; i++) {
+				uint64_t S = 0, Q = 0, N = 0;
+				for (int64_t y = ((int64_t)j - r) * 4;
+				     y < ((int64_t)j + r + 1) * 4; y++)
+					for (int64_t x = ((int64_t)i - r) * 4;
+					     x < ((int64_t)i + r + 1) * 4; x++) {
+						if (x < 0 || y < 0 || x >= w ||
+						    y >= h)
+							continue;
+						const uint64_t g = *at(
+							&img, (uint32_t)x, (uint32_t)y);
+						S += g;
+						Q += g * g;
+						N++;
+					}
+				const double n = (double)N;
+				const double m = (double)S / n;
+				const double var = (double)Q / n - m * m;
+				const float sd = var > 0 ? (float)sqrt(var) : 0.0f;
+				t[j * nbx + i] =
+					(float)m * (1.0f + K * (sd / R - 1.0f));
+			}
+		for (uint32_t y = 0; y < h; y++) {
+			const float by = (y + 0.5f) / 4 - 0.5f;
+			int j = (int)floorf(by);
+			float fy = by - (float)j;
+			if (j < 0) {
+				j = 0;
+				fy = 0;
+			}
+			if ((uint32_t)j >= nby - 1) {
+				j = (int)nby - 1;
+				fy = 0;
+			}
+			const uint32_t j1 = (uint32_t)j + 1 < nby ? (uint32_t)j + 1
+								   : nby - 1;
+			for (uint32_t x = 0; x < w; x++) {
+				const float t0 = t[(uint32_t)j * nbx + x / 4];
+				const float t1 = t[j1 * nbx + x / 4];
+				const float tr = t0 + fy * (t1 - t0);
+				const int c = (int)ceilf(tr);
+				const int T = c <= floor_level ? floor_level
+					      : c >= 255	 ? 255
+								 : c;
+				const int want = *at(&img, x, y) < T;
+				if (black(bits, stride, x, y) != want)
+					fail_msg("width %u: pixel %u,%u is %d, "
+						 "the definition says %d",
+						 w, x, y, black(bits, stride, x, y),
+						 want);
+			}
+		}
+		free(t);
+		free(bits);
+		kho_image_release(&img);
+	}
+}
+
 /* Thresholds spread to pixels, four blocks at a time, against ceil and
  * the clamp: whole values, values just above and below them, the clamp's
  * edges, every width to 100 (the last block narrower). */
@@ -405,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_streaming_order_and_lag),
 		cmocka_unit_test(test_bits_in_place_at_every_width),
 		cmocka_unit_test(test_spread_is_the_clamped_ceiling),
+		cmocka_unit_test(test_thresholds_as_defined),
 		cmocka_unit_test(test_despeckle_matches_the_rule),
 		cmocka_unit_test(test_missing_rows),
 	};

@@ -14,14 +14,8 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
-/* The AVX2 functions are compiled for it by their target attribute and
- * run only where the processor says it has it. */
-#if defined(__x86_64__) && defined(__SSE2__) && \
-	(defined(__GNUC__) || defined(__clang__))
-#define KHO_HAVE_AVX2 1
+#if KHO_HAVE_AVX2
 #include <immintrin.h>
-#else
-#define KHO_HAVE_AVX2 0
 #endif
 
 static const uint8_t *src_row(const kho_warp_src *s, int64_t y)
@@ -810,7 +804,7 @@ static void sample_bilinear(const kho_warp_src *s, const kho_warp_map *g,
 		pixel_edge(s, X + DX * i, Y + DY * i, out + i * c);
 }
 
-kho_warp_isa kho_warp_best(void)
+int kho_render_avx2(void)
 {
 #if KHO_HAVE_AVX2
 	/* libgcc's answer: the processor has AVX2 and the system keeps its
@@ -818,9 +812,16 @@ kho_warp_isa kho_warp_best(void)
 	static int avx2 = -1;
 	if (avx2 < 0)
 		avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-	if (avx2)
-		return KHO_WARP_AVX2;
+	return avx2;
+#else
+	return 0;
 #endif
+}
+
+kho_warp_isa kho_warp_best(void)
+{
+	if (kho_render_avx2())
+		return KHO_WARP_AVX2;
 #if defined(__SSE2__)
 	return KHO_WARP_SSE2;
 #else

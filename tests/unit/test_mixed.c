@@ -206,9 +206,10 @@ static void test_background_not_enlarged(void **state)
 	kho_image_release(&src);
 }
 
-/* The text layer's view of a colour row, sixteen bytes at a time,
- * against the rule pixel by pixel: spreads around the limit, greys,
- * every width to 64 (the tail pixel by pixel). */
+/* The text layer's view of a colour row, sixteen bytes at a time (twice
+ * over where the processor has AVX2), against the rule pixel by pixel:
+ * spreads around the limit, greys, every width to 64 (the tail pixel by
+ * pixel), nothing written past the row. */
 static void test_grey_row_matches_the_rule(void **state)
 {
 	(void)state;

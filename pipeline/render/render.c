@@ -359,7 +359,7 @@ static int pipeline_init(pipeline *p, uint32_t width, uint32_t height,
 		p->src_cap = p->ws.height;
 		p->ws.mask = UINT32_MAX;
 	}
-	p->src = malloc(p->ws.stride * p->src_cap);
+	p->src = malloc(p->ws.stride * p->src_cap + KHO_WARP_SLACK);
 	p->ws.rows = p->src;
 	p->conv = p->cms ? malloc((size_t)p->ws.width * channels) : NULL;
 	p->warped = malloc((size_t)p->g.map.width * p->ws.channels);

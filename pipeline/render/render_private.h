@@ -58,7 +58,9 @@ void kho_resampler_release(kho_resampler *r);
 
 /* The decoded source: rows of width pixels of channels bytes, stride
  * apart; a ring of mask + 1 rows (row y in slot y & mask), or the whole
- * page (mask all ones). */
+ * page (mask all ones).  KHO_WARP_SLACK bytes past the last row are
+ * readable: the AVX2 way loads a few bytes more than it uses. */
+#define KHO_WARP_SLACK 8
 typedef struct kho_warp_src {
 	const uint8_t *rows;
 	size_t stride;
@@ -83,7 +85,9 @@ void kho_warp_row(const kho_warp_src *s, const kho_warp_map *m, uint32_t j,
 		  uint8_t *out);
 
 /* The ways to sample a row, each with the same sums, so the same bytes:
- * pixel by pixel, eight at a time (SSE2), sixteen at a time (AVX2). */
+ * pixel by pixel, eight at a time (SSE2), sixteen at a time with eight
+ * gathered where a steep skew or a change of scale leaves no sixteen
+ * neighbouring columns (AVX2). */
 typedef enum kho_warp_isa {
 	KHO_WARP_PLAIN,
 	KHO_WARP_SSE2,

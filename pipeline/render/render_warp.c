@@ -666,6 +666,150 @@ group_rgb16_across(const kho_warp_src *s, lanes16 *l, int64_t X, int64_t top,
 	group_rgb16(s, l, X, top, 2, out);
 }
 
+/*
+ * Eight pixels at a time whatever the map: each pixel's four samples are
+ * gathered from where it falls (_mm256_i32gather_epi32, a grey pixel and
+ * its right neighbour in the low two bytes of 32 bits; for colour,
+ * _mm256_i32gather_epi64, its six bytes in the low six of 64), then
+ * weighed as blend8 weighs them.  The lanes hold whole 16.16 positions,
+ * so the page must be under 32768 pixels a side and the source under
+ * 2^31 bytes; the gathers read up to two bytes past a pixel's right
+ * neighbour, inside the next row or KHO_WARP_SLACK.
+ */
+static int gather_fits(const kho_warp_src *s)
+{
+	const uint64_t rows = KHO_MIN((uint64_t)s->mask + 1, (uint64_t)s->height);
+	return s->width < 32768 && s->height < 32768 &&
+	       rows * s->stride + KHO_WARP_SLACK < ((uint64_t)1 << 31);
+}
+
+/* Two source rows' offsets (row yi and yi + 1 of the ring, column xi of c
+ * channels) for the eight lanes. */
+AVX2_INLINE void gather_offsets(const kho_warp_src *s, __m256i x, __m256i y,
+				int c, __m256i *o0, __m256i *o1)
+{
+	const __m256i mask = _mm256_set1_epi32((int)s->mask);
+	const __m256i stride = _mm256_set1_epi32((int)s->stride);
+	const __m256i yi = _mm256_srli_epi32(y, 16);
+	__m256i col = _mm256_srli_epi32(x, 16);
+	if (c == 3)
+		col = _mm256_add_epi32(col, _mm256_add_epi32(col, col));
+	*o0 = _mm256_add_epi32(
+		_mm256_mullo_epi32(_mm256_and_si256(yi, mask), stride), col);
+	*o1 = _mm256_add_epi32(
+		_mm256_mullo_epi32(
+			_mm256_and_si256(
+				_mm256_add_epi32(yi, _mm256_set1_epi32(1)), mask),
+			stride),
+		col);
+}
+
+/* The pairs (sample, right neighbour) of channel c of the eight pixels
+ * whose 64-bit gathers are g (pixels 0, 1, 4, 5 in its halves) and h (2,
+ * 3, 6, 7), as 16-bit halves of 32 bits, pixels in order. */
+AVX2_INLINE __m256i rgb_pairs(__m256i g, __m256i h, int c)
+{
+	const __m256i pick = _mm256_setr_epi8(
+		(char)c, -1, (char)(c + 3), -1, (char)(c + 8), -1,
+		(char)(c + 11), -1, -1, -1, -1, -1, -1, -1, -1, -1, (char)c, -1,
+		(char)(c + 3), -1, (char)(c + 8), -1, (char)(c + 11), -1, -1, -1,
+		-1, -1, -1, -1, -1, -1);
+	return _mm256_unpacklo_epi64(_mm256_shuffle_epi8(g, pick),
+				     _mm256_shuffle_epi8(h, pick));
+}
+
+static AVX2_FN int64_t run_gather(const kho_warp_src *s, int64_t X, int64_t Y,
+				  int64_t DX, int64_t DY, int64_t n, int c,
+				  uint8_t *out)
+{
+	if (n < 8 || !gather_fits(s))
+		return 0;
+	const int *base = (const int *)(const void *)s->rows;
+	__m256i x = _mm256_setr_epi32(
+		(int)X, (int)(X + DX), (int)(X + 2 * DX), (int)(X + 3 * DX),
+		(int)(X + 4 * DX), (int)(X + 5 * DX), (int)(X + 6 * DX),
+		(int)(X + 7 * DX));
+	__m256i y = _mm256_setr_epi32(
+		(int)Y, (int)(Y + DY), (int)(Y + 2 * DY), (int)(Y + 3 * DY),
+		(int)(Y + 4 * DY), (int)(Y + 5 * DY), (int)(Y + 6 * DY),
+		(int)(Y + 7 * DY));
+	const __m256i step_x = _mm256_set1_epi32((int)(8 * DX));
+	const __m256i step_y = _mm256_set1_epi32((int)(8 * DY));
+	const __m256i byte = _mm256_set1_epi32(255);
+	const __m256i w256 = _mm256_set1_epi32(256);
+	/* a grey gather's two low bytes as 16-bit halves */
+	const __m256i grey_pairs = _mm256_setr_epi8(
+		0, -1, 1, -1, 4, -1, 5, -1, 8, -1, 9, -1, 12, -1, 13, -1, 0, -1,
+		1, -1, 4, -1, 5, -1, 8, -1, 9, -1, 12, -1, 13, -1);
+	/* the order the colour offsets are gathered in (see rgb_pairs) */
+	const __m256i rgb_order = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
+	/* R, G and B of four pixels a half, bytes 0-3, 4-7, 8-11, into
+	 * RGB RGB RGB RGB */
+	const __m256i interleave = _mm256_setr_epi8(
+		0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, -1, -1, -1, -1, 0, 4, 8, 1,
+		5, 9, 2, 6, 10, 3, 7, 11, -1, -1, -1, -1);
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		const __m256i fx = _mm256_and_si256(_mm256_srli_epi32(x, 8), byte);
+		const __m256i fy = _mm256_and_si256(_mm256_srli_epi32(y, 8), byte);
+		const __m256i wx = _mm256_or_si256(_mm256_sub_epi32(w256, fx),
+						   _mm256_slli_epi32(fx, 16));
+		const __m256i wy = _mm256_or_si256(_mm256_sub_epi32(w256, fy),
+						   _mm256_slli_epi32(fy, 16));
+		__m256i o0, o1;
+		gather_offsets(s, x, y, c, &o0, &o1);
+		x = _mm256_add_epi32(x, step_x);
+		y = _mm256_add_epi32(y, step_y);
+		if (c == 1) {
+			const __m256i top = _mm256_shuffle_epi8(
+				_mm256_i32gather_epi32(base, o0, 1), grey_pairs);
+			const __m256i bot = _mm256_shuffle_epi8(
+				_mm256_i32gather_epi32(base, o1, 1), grey_pairs);
+			const __m256i v = blend8(top, bot, wx, wy);
+			/* pixels 0-3 in the low half's first four bytes,
+			 * 4-7 in the high half's */
+			const __m256i b = _mm256_packus_epi16(
+				_mm256_packs_epi32(v, _mm256_setzero_si256()),
+				_mm256_setzero_si256());
+			const __m256i lo8 = _mm256_permutevar8x32_epi32(
+				b, _mm256_setr_epi32(0, 4, 1, 1, 1, 1, 1, 1));
+			_mm_storel_epi64((__m128i *)(out + i),
+					 _mm256_castsi256_si128(lo8));
+			continue;
+		}
+		o0 = _mm256_permutevar8x32_epi32(o0, rgb_order);
+		o1 = _mm256_permutevar8x32_epi32(o1, rgb_order);
+		const long long *b64 = (const long long *)(const void *)base;
+		const __m256i g0 = _mm256_i32gather_epi64(
+			b64, _mm256_castsi256_si128(o0), 1);
+		const __m256i h0 = _mm256_i32gather_epi64(
+			b64, _mm256_extracti128_si256(o0, 1), 1);
+		const __m256i g1 = _mm256_i32gather_epi64(
+			b64, _mm256_castsi256_si128(o1), 1);
+		const __m256i h1 = _mm256_i32gather_epi64(
+			b64, _mm256_extracti128_si256(o1, 1), 1);
+		__m256i ch[3];
+		for (int k = 0; k < 3; k++)
+			ch[k] = blend8(rgb_pairs(g0, h0, k), rgb_pairs(g1, h1, k),
+				       wx, wy);
+		const __m256i rgb = _mm256_shuffle_epi8(
+			_mm256_packus_epi16(
+				_mm256_packs_epi32(ch[0], ch[1]),
+				_mm256_packs_epi32(ch[2], _mm256_setzero_si256())),
+			interleave);
+		uint8_t *o = out + i * 3;
+		_mm_storel_epi64((__m128i *)o, _mm256_castsi256_si128(rgb));
+		const __m128i high = _mm256_extracti128_si256(rgb, 1);
+		int32_t last4 = _mm_cvtsi128_si32(
+			_mm_srli_si128(_mm256_castsi256_si128(rgb), 8));
+		memcpy(o + 8, &last4, 4);
+		_mm_storel_epi64((__m128i *)(o + 12), high);
+		last4 = _mm_cvtsi128_si32(_mm_srli_si128(high, 8));
+		memcpy(o + 20, &last4, 4);
+	}
+	return i;
+}
+
 /* run_inside8 sixteen pixels at a time. */
 AVX2_INLINE int64_t run_inside16(const kho_warp_src *s, int64_t X, int64_t Y,
 				 int64_t DX, int64_t DY, int64_t n, int c,
@@ -775,16 +919,20 @@ static void sample_bilinear(const kho_warp_src *s, const kho_warp_map *g,
 	 * columns do not follow each other) */
 	while (i < end) {
 #if KHO_HAVE_AVX2
-		if (isa >= KHO_WARP_AVX2)
+		if (isa >= KHO_WARP_AVX2) {
 			i += c == 1 ? run_inside_grey16(s, X + DX * i,
 							Y + DY * i, DX, DY,
 							end - i, out + i)
 				    : run_inside_rgb16(s, X + DX * i,
 						       Y + DY * i, DX, DY,
 						       end - i, out + i * 3);
+			/* the rest of the run gathered */
+			i += run_gather(s, X + DX * i, Y + DY * i, DX, DY,
+					end - i, c, out + i * c);
+		}
 #endif
 #if defined(__SSE2__)
-		if (isa >= KHO_WARP_SSE2)
+		if (isa == KHO_WARP_SSE2)
 			i += c == 1 ? run_inside_grey8(s, X + DX * i,
 						       Y + DY * i, DX, DY,
 						       end - i, out + i)

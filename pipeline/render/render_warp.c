@@ -883,6 +883,52 @@ static int inside(const kho_warp_src *s, int64_t X, int64_t Y)
 	return x >= 0 && y >= 0 && x + 1 < s->width && y + 1 < s->height;
 }
 
+/* Whether any of a pixel's four samples is on the page; when none is,
+ * the pixel is white (the blend of four 255s is 255). */
+static int touches(const kho_warp_src *s, int64_t X, int64_t Y)
+{
+	const int64_t x = X >> 16, y = Y >> 16;
+	return x >= -1 && y >= -1 && x < s->width && y < s->height;
+}
+
+/* Pixels [from, to) of a row by the edge: white where they touch nothing
+ * of the page, which along a line is one interval next to the inside run
+ * (before it when before, after it when after), found by bisection. */
+static void edge_pixels(const kho_warp_src *s, int64_t X, int64_t Y,
+			int64_t DX, int64_t DY, int64_t from, int64_t to,
+			int before, uint8_t *out)
+{
+	const int c = s->channels;
+	/* first, last: the part that touches the page */
+	int64_t first = from, last = to;
+	int64_t lo = from, hi = to;
+	if (before) {
+		/* touching from some index on: the first */
+		while (lo < hi) {
+			const int64_t mid = lo + (hi - lo) / 2;
+			if (touches(s, X + DX * mid, Y + DY * mid))
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		first = lo;
+	} else {
+		/* touching up to some index: the end */
+		while (lo < hi) {
+			const int64_t mid = lo + (hi - lo) / 2;
+			if (touches(s, X + DX * mid, Y + DY * mid))
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		last = lo;
+	}
+	memset(out + from * c, 255, (size_t)(first - from) * c);
+	for (int64_t i = first; i < last; i++)
+		pixel_edge(s, X + DX * i, Y + DY * i, out + i * c);
+	memset(out + last * c, 255, (size_t)(to - last) * c);
+}
+
 /* One row by the general map, bilinear, in 16.16 fixed point: the part
  * inside the page in a tight loop, the edges pixel by pixel. */
 static void sample_bilinear(const kho_warp_src *s, const kho_warp_map *g,
@@ -896,10 +942,21 @@ static void sample_bilinear(const kho_warp_src *s, const kho_warp_map *g,
 	const int64_t n = g->width;
 	int64_t i = 0;
 	/* The map is affine, so the inside part of the row is one run. */
-	while (i < n && !inside(s, X + DX * i, Y + DY * i)) {
-		pixel_edge(s, X + DX * i, Y + DY * i, out + i * c);
+	while (i < n && !inside(s, X + DX * i, Y + DY * i))
 		i++;
+	if (i == n) {
+		/* nothing inside: pixel by pixel, white where nothing of the
+		 * page is near */
+		for (i = 0; i < n; i++) {
+			if (touches(s, X + DX * i, Y + DY * i))
+				pixel_edge(s, X + DX * i, Y + DY * i,
+					   out + i * c);
+			else
+				memset(out + i * c, 255, (size_t)c);
+		}
+		return;
 	}
+	edge_pixels(s, X, Y, DX, DY, 0, i, 1, out);
 	/* The last inside pixel, by bisection: the inside of a line is
 	 * one interval. */
 	int64_t end = i;
@@ -948,8 +1005,7 @@ static void sample_bilinear(const kho_warp_src *s, const kho_warp_map *g,
 				       c, out + i * c);
 		i += one;
 	}
-	for (i = end; i < n; i++)
-		pixel_edge(s, X + DX * i, Y + DY * i, out + i * c);
+	edge_pixels(s, X, Y, DX, DY, end, n, 0, out);
 }
 
 int kho_render_avx2(void)

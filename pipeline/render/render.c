@@ -291,8 +291,7 @@ static int on_row(void *ctx, uint32_t y, const uint8_t *row, kho_error *err)
 	}
 	uint8_t *dst = src_slot(p, y);
 	if (p->in_ch == 3 && p->ws.channels == 1) {
-		for (uint32_t x = 0; x < p->ws.width; x++)
-			dst[x] = kho_luma(in + (size_t)x * 3);
+		kho_luma_row(in, p->ws.width, dst);
 	} else {
 		memcpy(dst, in, (size_t)p->ws.width * p->ws.channels);
 	}

@@ -139,4 +139,7 @@ void kho_layers_free(kho_layers *l);
  * (kho_luma) elsewhere. */
 void kho_mixed_grey_row(const uint8_t *rgb, uint32_t w, uint8_t *grey);
 
+/* kho_luma of each of w RGB pixels. */
+void kho_luma_row(const uint8_t *rgb, uint32_t w, uint8_t *grey);
+
 #endif

@@ -255,6 +255,35 @@ static void test_grey_row_matches_the_rule(void **state)
 	}
 }
 
+/* A colour row's luma, ten, five or one pixel at a time, against
+ * kho_luma pixel by pixel: every width to 64, nothing written past the
+ * row. */
+static void test_luma_row_matches_kho_luma(void **state)
+{
+	(void)state;
+	uint64_t seed = 5;
+	uint8_t rgb[64 * 3 + 16], grey[64 + 16];
+	for (uint32_t w = 1; w <= 64; w++) {
+		for (int trial = 0; trial < 20; trial++) {
+			for (uint32_t k = 0; k < w * 3; k++) {
+				seed = seed * 6364136223846793005ULL +
+				       1442695040888963407ULL;
+				rgb[k] = (uint8_t)(seed >> 56);
+			}
+			if (trial == 0)
+				memset(rgb, 255, w * 3); /* the largest sums */
+			memset(grey, 0xa5, sizeof(grey));
+			kho_luma_row(rgb, w, grey);
+			for (uint32_t x = 0; x < w; x++)
+				if (grey[x] != kho_luma(rgb + 3 * x))
+					fail_msg("width %u x %u: %u, kho_luma %u",
+						 w, x, grey[x], kho_luma(rgb + 3 * x));
+			if (grey[w] != 0xa5)
+				fail_msg("width %u: written past the row", w);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_background_not_enlarged),
 		cmocka_unit_test(test_grey_row_matches_the_rule),
+		cmocka_unit_test(test_luma_row_matches_kho_luma),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -246,8 +246,36 @@ int kho_image_file_page_info(kho_image_file *file, uint32_t page,
 	return rc;
 }
 
+static int decode_page(kho_image_file *file, uint32_t page, unsigned scale,
+		       kho_row_fn fn, void *ctx, kho_error *err);
+
 int kho_image_file_decode(kho_image_file *file, uint32_t page, unsigned scale,
 			  kho_row_fn fn, void *ctx, kho_error *err)
+{
+	file->grey = 0;
+	return decode_page(file, page, scale, fn, ctx, err);
+}
+
+int kho_image_file_decode_grey(kho_image_file *file, uint32_t page,
+			       unsigned scale, kho_row_fn fn, void *ctx,
+			       kho_error *err)
+{
+	kho_page_info info;
+	int rc = stored_info(file, page, &info, err);
+	if (rc < 0)
+		return rc;
+	if (!info.grey_stored)
+		return kho_error_set(err, KHO_USAGE,
+				     "page %u stores no grey of its own",
+				     page + 1);
+	file->grey = 1;
+	rc = decode_page(file, page, scale, fn, ctx, err);
+	file->grey = 0;
+	return rc;
+}
+
+static int decode_page(kho_image_file *file, uint32_t page, unsigned scale,
+		       kho_row_fn fn, void *ctx, kho_error *err)
 {
 	if (scale != 1 && scale != 2 && scale != 4 && scale != 8)
 		return kho_error_set(err, KHO_USAGE,
@@ -258,6 +286,8 @@ int kho_image_file_decode(kho_image_file *file, uint32_t page, unsigned scale,
 	int rc = stored_info(file, page, &stored, err);
 	if (rc < 0)
 		return rc;
+	if (file->grey)
+		stored.channels = 1;
 	info = stored;
 	const int square = kho_square_info(&info);
 

@@ -55,6 +55,10 @@ typedef struct kho_page_info {
 	double ydpi;
 	kho_dpi_source dpi_source;
 	int has_icc;       /* an embedded ICC profile */
+	/* The colour carries the grey as a channel of its own (a JPEG in
+	 * YCbCr: its Y), which kho_image_file_decode_grey() decodes without
+	 * the colour. */
+	int grey_stored;
 	char description[128]; /* "TIFF strips, 1-bit grey, CCITT G4" */
 } kho_page_info;
 
@@ -102,6 +106,13 @@ typedef int (*kho_row_fn)(void *ctx, uint32_t y, const uint8_t *row,
 int kho_image_file_decode(kho_image_file *file, uint32_t page,
 			  unsigned scale, kho_row_fn fn, void *ctx,
 			  kho_error *err);
+
+/* kho_image_file_decode() of a page whose info.grey_stored is set, as one
+ * channel: the grey the file stores (a JPEG's Y, as the scanner encoded
+ * it), its colour left undecoded.  KHO_USAGE for any other page. */
+int kho_image_file_decode_grey(kho_image_file *file, uint32_t page,
+			       unsigned scale, kho_row_fn fn, void *ctx,
+			       kho_error *err);
 
 /* The ICC profile page (0-based) embeds, in *icc (malloc'd, the caller
  * frees it), or *icc NULL and *size 0 when it has none that can be read

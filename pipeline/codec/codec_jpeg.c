@@ -183,6 +183,7 @@ static int jpeg_page_info(kho_image_file *file, uint32_t page,
 	info->orientation = m->exif_orientation ? m->exif_orientation : 1;
 	kho_jpeg_markers_dpi(m, info);
 	info->has_icc = m->has_icc;
+	info->grey_stored = st->colorspace == TJCS_YCbCr;
 	snprintf(info->description, sizeof(info->description),
 		 "JPEG %s, %d-bit %s%s",
 		 m->has_frame ? process_name(m->frame_type) : "baseline",
@@ -258,9 +259,12 @@ static int jpeg_decode(kho_image_file *file, uint32_t page, unsigned scale,
 
 	const int cmyk =
 		st->colorspace == TJCS_CMYK || st->colorspace == TJCS_YCCK;
-	const int pf = st->colorspace == TJCS_GRAY ? TJPF_GRAY
-		       : cmyk			   ? TJPF_CMYK
-						   : TJPF_RGB;
+	/* For a YCbCr JPEG's grey, libjpeg decodes Y alone (its chroma is
+	 * read but not transformed, upsampled or converted). */
+	const int pf = st->colorspace == TJCS_GRAY || file->grey ? TJPF_GRAY
+		       : cmyk				      ? TJPF_CMYK
+							      : TJPF_RGB;
+	assert(!file->grey || st->colorspace == TJCS_YCbCr);
 	const size_t pitch = (size_t)w * (size_t)tjPixelSize[pf];
 	int rc = 0;
 	if (needs_coefficients(&st->markers))

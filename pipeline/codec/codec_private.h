@@ -38,6 +38,7 @@ struct kho_image_file {
 	const kho_file_map *map; /* where data is mapped, or NULL */
 	kho_limits limits;
 	uint32_t pages;
+	int grey; /* the decode under way wants the stored grey only */
 	void *priv; /* the codec's state, owned by the file */
 };
 

@@ -405,11 +405,20 @@ int kho_render_file_page(kho_image_file *file, uint32_t page,
 	*out = (kho_rendered)KHO_RENDERED_INIT;
 	pipeline p;
 	char note[sizeof(out->note)] = "";
-	int rc = pipeline_init(&p, info->width, info->height, info->channels,
-			       scale, plan, opts, note, sizeof(note), err);
+	/* A page rendered grey or bitonal from a colour scan that stores its
+	 * grey (a YCbCr JPEG), with no profile to manage its colour by:
+	 * that grey, the colour left undecoded. */
+	const int grey = kho_layers_channels(plan->mode) == 1 &&
+			 info->channels == 3 && info->grey_stored &&
+			 !(opts && opts->icc);
+	int rc = pipeline_init(&p, info->width, info->height,
+			       grey ? 1 : info->channels, scale, plan, opts,
+			       note, sizeof(note), err);
 	if (rc)
 		return rc;
-	rc = kho_image_file_decode(file, page, scale, on_row, &p, err);
+	rc = grey ? kho_image_file_decode_grey(file, page, scale, on_row, &p,
+					       err)
+		  : kho_image_file_decode(file, page, scale, on_row, &p, err);
 	if (rc == KHO_OK)
 		rc = pipeline_finish(&p, out, err);
 	pipeline_release(&p);

@@ -1389,6 +1389,103 @@ static void test_jpeg_round_trip(void **state)
 	free(grey);
 }
 
+struct grey_rows {
+	uint8_t *px;
+	uint32_t w, rows;
+};
+
+static int take_grey_row(void *ctx, uint32_t y, const uint8_t *row,
+			 kho_error *err)
+{
+	(void)err;
+	struct grey_rows *g = ctx;
+	assert_int_equal(y, g->rows);
+	memcpy(g->px + (size_t)y * g->w, row, g->w);
+	g->rows++;
+	return 0;
+}
+
+/* A colour JPEG's stored grey: one channel, the size of the page (scaled
+ * too), each pixel the luma kho computes from the decoded colour give or
+ * take the colour's rounding, the same where the colour is neutral; a grey
+ * JPEG stores none of its own (it is decoded as it is). */
+static void test_jpeg_grey_stored(void **state)
+{
+	(void)state;
+	const int w = 83, h = 61;
+	uint8_t *rgb = malloc((size_t)w * h * 3);
+	assert_non_null(rgb);
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			uint8_t *p = rgb + (y * w + x) * 3;
+			if (x < w / 2) { /* grey paper with dark strokes */
+				memset(p, x % 9 < 2 ? 30 : 225, 3);
+			} else { /* a red seal, a blue pen, a tint */
+				p[0] = (uint8_t)(y < h / 3 ? 200 : 60 + x);
+				p[1] = (uint8_t)(40 + y);
+				p[2] = (uint8_t)(y > 2 * h / 3 ? 190 : 50);
+			}
+		}
+	size_t n;
+	uint8_t *jpg = jpeg_encode(rgb, w, h, TJPF_RGB, TJSAMP_420, &n);
+	struct opened o;
+	kho_error err = KHO_ERROR_INIT;
+	assert_int_equal(open_bytes(&o, jpg, n, NULL, &err), 0);
+	for (unsigned scale = 1; scale <= 2; scale++) {
+		kho_page_info info;
+		kho_image img;
+		read_page(&o, 0, scale, &info, &img);
+		assert_true(info.grey_stored);
+		struct grey_rows g = {malloc(img.width * img.height), img.width,
+				      0};
+		assert_non_null(g.px);
+		assert_int_equal(kho_image_file_decode_grey(o.file, 0, scale,
+							    take_grey_row, &g,
+							    &err),
+				 0);
+		assert_int_equal(g.rows, img.height);
+		double sum = 0;
+		for (uint32_t y = 0; y < img.height; y++)
+			for (uint32_t x = 0; x < img.width; x++) {
+				const uint8_t *p = img.pixels +
+						   (size_t)y * img.stride + x * 3;
+				const int luma =
+					(p[0] * 77 + p[1] * 150 + p[2] * 29 + 128) >> 8;
+				const int d = abs(luma - g.px[y * img.width + x]);
+				sum += d;
+				if (x < img.width / 2 - 2 && d > 2)
+					fail_msg("scale %u grey pixel %u,%u: %d, "
+						 "from the colour %d",
+						 scale, x, y,
+						 g.px[y * img.width + x], luma);
+				if (d > 12)
+					fail_msg("scale %u pixel %u,%u: %d, from "
+						 "the colour %d",
+						 scale, x, y,
+						 g.px[y * img.width + x], luma);
+			}
+		assert_true(sum / (img.width * img.height) < 1.5);
+		free(g.px);
+		kho_image_release(&img);
+	}
+	close_opened(&o);
+	free(rgb);
+
+	uint8_t grey[16 * 16];
+	memset(grey, 128, sizeof(grey));
+	jpg = jpeg_encode(grey, 16, 16, TJPF_GRAY, TJSAMP_GRAY, &n);
+	assert_int_equal(open_bytes(&o, jpg, n, NULL, &err), 0);
+	kho_page_info info;
+	assert_int_equal(kho_image_file_page_info(o.file, 0, &info, &err), 0);
+	assert_false(info.grey_stored);
+	struct grey_rows g = {grey, 16, 0};
+	assert_int_equal(kho_image_file_decode_grey(o.file, 0, 1, take_grey_row,
+						    &g, &err),
+			 KHO_USAGE);
+	assert_non_null(strstr(err.msg, "no grey of its own"));
+	close_opened(&o);
+}
+
 static void test_jpeg_exif(void **state)
 {
 	const int w = 16, h = 16;
@@ -2217,6 +2314,7 @@ int main(void)
 		cmocka_unit_test(test_scaled_tiff),
 		cmocka_unit_test(test_box_average),
 		cmocka_unit_test(test_jpeg_round_trip),
+		cmocka_unit_test(test_jpeg_grey_stored),
 		cmocka_unit_test(test_jpeg_exif),
 		cmocka_unit_test(test_jpeg_exif_garbage),
 		cmocka_unit_test(test_jpeg_damage),

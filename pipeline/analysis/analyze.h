@@ -102,6 +102,11 @@ typedef struct kho_analysis {
 } kho_analysis;
 
 /* img: the page at dpi with the file's orientation applied. */
+/* The analysis' view of w RGB pixels: grey (77 R + 150 G + 29 B) / 256,
+ * rounded down, and chroma, the spread of the three channels. */
+void kho_grey_chroma_row(const uint8_t *rgb, uint32_t w, uint8_t *grey,
+			 uint8_t *chroma);
+
 int kho_analyze_page(const kho_image *img, double dpi, int source_channels,
 		     int source_bits, kho_analysis *out, kho_error *err);
 

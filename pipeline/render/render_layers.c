@@ -360,7 +360,7 @@ void kho_mixed_grey_row(const uint8_t *rgb, uint32_t w, uint8_t *grey)
 {
 	uint32_t x = 0;
 #if KHO_HAVE_AVX2
-	if (kho_render_avx2())
+	if (kho_cpu_avx2())
 		x = mixed_grey_avx2(rgb, w, grey);
 #endif
 #if defined(__SSE2__)
@@ -480,7 +480,7 @@ void kho_luma_row(const uint8_t *rgb, uint32_t w, uint8_t *grey)
 {
 	uint32_t x = 0;
 #if KHO_HAVE_AVX2
-	if (kho_render_avx2())
+	if (kho_cpu_avx2())
 		x = luma_avx2(rgb, w, grey);
 #endif
 #if defined(__SSE2__)

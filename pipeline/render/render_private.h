@@ -5,21 +5,8 @@
 #ifndef KHO_RENDER_PRIVATE_H
 #define KHO_RENDER_PRIVATE_H
 
+#include "common/cpu.h"
 #include "render/render.h"
-
-/* The AVX2 paths are compiled for it by their target attribute, the rest
- * of the build for SSE2; they run only where kho_render_avx2() says the
- * processor has it. */
-#if defined(__x86_64__) && defined(__SSE2__) && \
-	(defined(__GNUC__) || defined(__clang__))
-#define KHO_HAVE_AVX2 1
-#else
-#define KHO_HAVE_AVX2 0
-#endif
-
-/* 1 when this build has the AVX2 paths and the processor (and the
- * system, which keeps its registers) runs them. */
-int kho_render_avx2(void);
 
 /* ---- render_resample.c: area resampling, rows in, rows out ---- */
 

@@ -1008,23 +1008,9 @@ static void sample_bilinear(const kho_warp_src *s, const kho_warp_map *g,
 	edge_pixels(s, X, Y, DX, DY, end, n, 0, out);
 }
 
-int kho_render_avx2(void)
-{
-#if KHO_HAVE_AVX2
-	/* libgcc's answer: the processor has AVX2 and the system keeps its
-	 * registers */
-	static int avx2 = -1;
-	if (avx2 < 0)
-		avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-	return avx2;
-#else
-	return 0;
-#endif
-}
-
 kho_warp_isa kho_warp_best(void)
 {
-	if (kho_render_avx2())
+	if (kho_cpu_avx2())
 		return KHO_WARP_AVX2;
 #if defined(__SSE2__)
 	return KHO_WARP_SSE2;

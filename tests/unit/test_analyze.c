@@ -1604,9 +1604,45 @@ static void test_short_letter_upside_down_is_flagged(void **state)
 	}
 }
 
+/* The analysis' grey and chroma of a colour row, ten, five or one pixel
+ * at a time, against their definition pixel by pixel: every width to 64,
+ * white (the largest sums), nothing written past the row. */
+static void test_grey_chroma_row(void **state)
+{
+	(void)state;
+	uint64_t seed = 17;
+	uint8_t rgb[64 * 3 + 16], grey[64 + 16], chroma[64 + 16];
+	for (uint32_t w = 1; w <= 64; w++)
+		for (int trial = 0; trial < 20; trial++) {
+			for (uint32_t k = 0; k < w * 3; k++) {
+				seed = seed * 6364136223846793005ULL +
+				       1442695040888963407ULL;
+				rgb[k] = (uint8_t)(seed >> 56);
+			}
+			if (trial == 0)
+				memset(rgb, 255, w * 3);
+			memset(grey, 0xa5, sizeof(grey));
+			memset(chroma, 0xa5, sizeof(chroma));
+			kho_grey_chroma_row(rgb, w, grey, chroma);
+			for (uint32_t x = 0; x < w; x++) {
+				const uint8_t *p = rgb + 3 * x;
+				const int g = (p[0] * 77 + p[1] * 150 + p[2] * 29) >> 8;
+				const int c = KHO_MAX(p[0], KHO_MAX(p[1], p[2])) -
+					      KHO_MIN(p[0], KHO_MIN(p[1], p[2]));
+				if (grey[x] != g || chroma[x] != c)
+					fail_msg("width %u x %u: grey %u chroma %u, "
+						 "by definition %d %d",
+						 w, x, grey[x], chroma[x], g, c);
+			}
+			if (grey[w] != 0xa5 || chroma[w] != 0xa5)
+				fail_msg("width %u: written past the row", w);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_grey_chroma_row),
 		cmocka_unit_test(test_seal_is_mixed),
 		cmocka_unit_test(test_blue_print_is_colour),
 		cmocka_unit_test(test_seal_through_the_print),

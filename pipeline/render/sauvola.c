@@ -1,8 +1,13 @@
 #include "render/sauvola.h"
 
+#include "common/cpu.h"
+
 #include <math.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+#if KHO_HAVE_AVX2
+#include <immintrin.h>
 #endif
 
 /* Pixels per side of a statistics block. */
@@ -46,6 +51,10 @@ struct kho_sauvola {
 	float *thr;
 	uint32_t thr_cap;
 	float *thr_row;	 /* one pixel row's thresholds at block centres */
+	/* Each block's window sums, sum, squares and count, nbx apiece;
+	 * whole_sums: they fit in 31 bits, for the vector steps. */
+	uint32_t *win;
+	int whole_sums;
 	uint8_t *thr_px; /* the same at every pixel */
 	/* Binarized rows before the despeckle: a ring of 5, as its words
 	 * (kho_despeckle_row), and a row of them outside the page. */
@@ -118,6 +127,9 @@ int kho_sauvola_new(kho_sauvola **out, uint32_t width, uint32_t height, int dpi,
 	s->col_row = UINT32_MAX;
 	s->thr = malloc((size_t)s->thr_cap * s->nbx * sizeof(float));
 	s->thr_row = malloc(s->nbx * sizeof(float));
+	s->win = malloc(3 * (size_t)s->nbx * sizeof(uint32_t));
+	const uint64_t side = (2 * (uint64_t)s->radius + 1) * BLOCK;
+	s->whole_sums = side * side * 255 * 255 < ((uint64_t)1 << 31);
 	s->thr_px = malloc(width);
 	s->n_words = kho_despeckle_words(width);
 	s->words = calloc(5 * (s->n_words + 2), sizeof(uint64_t));
@@ -128,7 +140,8 @@ int kho_sauvola_new(kho_sauvola **out, uint32_t width, uint32_t height, int dpi,
 		memset(s->slot_row, 0xff, s->stat_cap * sizeof(uint32_t));
 	if (!s->grey || !s->sum || !s->sq || !s->cnt || !s->slot_row ||
 	    !s->col || !s->thr ||
-	    !s->thr_row || !s->thr_px || !s->words || !s->zero || !s->bits ||
+	    !s->thr_row || !s->win || !s->thr_px || !s->words || !s->zero ||
+	    !s->bits ||
 	    !s->out) {
 		kho_sauvola_free(s);
 		return kho_error_set(err, KHO_FATAL,
@@ -150,6 +163,7 @@ void kho_sauvola_free(kho_sauvola *s)
 	free(s->col);
 	free(s->thr);
 	free(s->thr_row);
+	free(s->win);
 	free(s->thr_px);
 	free(s->words);
 	free(s->zero);
@@ -179,6 +193,102 @@ static void col_add(kho_sauvola *s, uint32_t j, int take_off)
 			cn[i] += c[i];
 		}
 	}
+}
+
+/* Sauvola's threshold of a window of N pixels summing to S, their squares
+ * to Q: m (1 + k (sd / R - 1)). */
+static float sauvola_t(uint64_t S, uint64_t Q, uint64_t N)
+{
+	const double n = (double)(N ? N : 1);
+	const double m = (double)S / n;
+	const double var = (double)Q / n - m * m;
+	const float sd = var > 0 ? (float)sqrt(var) : 0.0f;
+	return (float)m * (1.0f + SAUVOLA_K * (sd / SAUVOLA_R - 1.0f));
+}
+
+/*
+ * sauvola_t on whole sums under 2^31, several blocks at once with the same
+ * operations in double and then float, so the same thresholds: a variance
+ * of 0 or below gives sqrt(0) = 0 as the branch does; the count is never 0
+ * (a window holds its own block).  From block i on; returns where it
+ * stopped.
+ */
+#if defined(__SSE2__)
+static uint32_t thresholds_sse2(const uint32_t *S, const uint32_t *Q,
+				const uint32_t *N, uint32_t nbx, uint32_t i,
+				float *t)
+{
+	const __m128d zero = _mm_setzero_pd();
+	const __m128 one = _mm_set1_ps(1.0f), k = _mm_set1_ps(SAUVOLA_K),
+		     R = _mm_set1_ps(SAUVOLA_R);
+	for (; i + 2 <= nbx; i += 2) {
+		const __m128d n = _mm_cvtepi32_pd(
+			_mm_loadl_epi64((const __m128i *)(N + i)));
+		const __m128d m = _mm_div_pd(
+			_mm_cvtepi32_pd(_mm_loadl_epi64((const __m128i *)(S + i))),
+			n);
+		const __m128d var = _mm_sub_pd(
+			_mm_div_pd(_mm_cvtepi32_pd(_mm_loadl_epi64(
+					   (const __m128i *)(Q + i))),
+				   n),
+			_mm_mul_pd(m, m));
+		const __m128 sd = _mm_cvtpd_ps(_mm_sqrt_pd(_mm_max_pd(var, zero)));
+		const __m128 v = _mm_mul_ps(
+			_mm_cvtpd_ps(m),
+			_mm_add_ps(one, _mm_mul_ps(k, _mm_sub_ps(_mm_div_ps(sd, R),
+								 one))));
+		_mm_storel_pi((__m64 *)(t + i), v);
+	}
+	return i;
+}
+#endif
+
+#if KHO_HAVE_AVX2
+static __attribute__((target("avx2"))) uint32_t
+thresholds_avx2(const uint32_t *S, const uint32_t *Q, const uint32_t *N,
+		uint32_t nbx, float *t)
+{
+	const __m256d zero = _mm256_setzero_pd();
+	const __m128 one = _mm_set1_ps(1.0f), k = _mm_set1_ps(SAUVOLA_K),
+		     R = _mm_set1_ps(SAUVOLA_R);
+	uint32_t i = 0;
+	for (; i + 4 <= nbx; i += 4) {
+		const __m256d n = _mm256_cvtepi32_pd(
+			_mm_loadu_si128((const __m128i *)(N + i)));
+		const __m256d m = _mm256_div_pd(
+			_mm256_cvtepi32_pd(
+				_mm_loadu_si128((const __m128i *)(S + i))),
+			n);
+		const __m256d var = _mm256_sub_pd(
+			_mm256_div_pd(_mm256_cvtepi32_pd(_mm_loadu_si128(
+					      (const __m128i *)(Q + i))),
+				      n),
+			_mm256_mul_pd(m, m));
+		const __m128 sd =
+			_mm256_cvtpd_ps(_mm256_sqrt_pd(_mm256_max_pd(var, zero)));
+		const __m128 v = _mm_mul_ps(
+			_mm256_cvtpd_ps(m),
+			_mm_add_ps(one, _mm_mul_ps(k, _mm_sub_ps(_mm_div_ps(sd, R),
+								 one))));
+		_mm_storeu_ps(t + i, v);
+	}
+	return i;
+}
+#endif
+
+void kho_sauvola_thresholds(const uint32_t *S, const uint32_t *Q,
+			    const uint32_t *N, uint32_t n, float *t)
+{
+	uint32_t i = 0;
+#if KHO_HAVE_AVX2
+	if (kho_cpu_avx2())
+		i = thresholds_avx2(S, Q, N, n, t);
+#endif
+#if defined(__SSE2__)
+	i = thresholds_sse2(S, Q, N, n, i, t);
+#endif
+	for (; i < n; i++)
+		t[i] = sauvola_t(S[i], Q[i], N[i]);
 }
 
 /* Thresholds of block row j from the block rows within the radius. */
@@ -226,12 +336,17 @@ static void compute_thresholds(kho_sauvola *s, uint32_t j)
 		Q += cq[i];
 		N += cn[i];
 	}
-	for (uint32_t i = 0; i < nbx; i++) {
-		const double n = (double)(N ? N : 1);
-		const double m = (double)S / n;
-		const double var = (double)Q / n - m * m;
-		const float sd = var > 0 ? (float)sqrt(var) : 0.0f;
-		t[i] = (float)m * (1.0f + SAUVOLA_K * (sd / SAUVOLA_R - 1.0f));
+	uint32_t *ws = s->win, *wq = ws + nbx, *wn = wq + nbx;
+	uint32_t i = 0;
+	for (; i < nbx; i++) {
+		if (s->whole_sums) {
+			/* kept for the vector steps below */
+			ws[i] = (uint32_t)S;
+			wq[i] = (uint32_t)Q;
+			wn[i] = (uint32_t)N;
+		} else {
+			t[i] = sauvola_t(S, Q, N);
+		}
 		/* slide: add i + r + 1, drop i - r */
 		const uint32_t add = i + (uint32_t)r + 1;
 		if (add < nbx) {
@@ -246,6 +361,8 @@ static void compute_thresholds(kho_sauvola *s, uint32_t j)
 			N -= cn[drop];
 		}
 	}
+	if (s->whole_sums)
+		kho_sauvola_thresholds(ws, wq, wn, nbx, t);
 }
 
 /*

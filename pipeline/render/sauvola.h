@@ -47,6 +47,13 @@ int kho_sauvola_finish(kho_sauvola *s, kho_error *err);
 uint32_t kho_sauvola_lag(const kho_sauvola *s);
 void kho_sauvola_free(kho_sauvola *s);
 
+/* Sauvola's threshold m (1 + 0.34 (sd / 128 - 1)) of n windows, each of
+ * N[i] pixels (at least 1) whose levels sum to S[i] and their squares to
+ * Q[i], all under 2^31: the mean and variance in double, sd and the rest
+ * in float. */
+void kho_sauvola_thresholds(const uint32_t *S, const uint32_t *Q,
+			    const uint32_t *N, uint32_t n, float *t);
+
 /* A row of thresholds at block centres (nbx floats, a block four pixels
  * wide) spread to one byte a pixel (w): the ceiling of each, clamped to
  * floor .. 255. */

@@ -337,6 +337,49 @@ static void test_thresholds_as_defined(void **state)
 	}
 }
 
+/* The thresholds of windows, several at a time, against the formula one
+ * by one to the bit: windows of paper, of ink, of both, of a single level
+ * (variance 0, or a hair below it by rounding), of one pixel, at every
+ * count to 103 (the tails of each width of vector). */
+static void test_thresholds_to_the_bit(void **state)
+{
+	(void)state;
+	const float K = 0.34f, R = 128.0f;
+	uint32_t S[103], Q[103], N[103];
+	float t[103];
+	uint64_t seed = 3;
+	for (uint32_t n = 1; n <= 103; n++)
+		for (int trial = 0; trial < 20; trial++) {
+			for (uint32_t i = 0; i < n; i++) {
+				seed = seed * 6364136223846793005ULL +
+				       1442695040888963407ULL;
+				const uint32_t count = 1 + (uint32_t)(seed >> 40) % 1296;
+				S[i] = Q[i] = 0;
+				N[i] = count;
+				const uint32_t a = (uint32_t)(seed >> 8) & 255,
+					       b = (uint32_t)(seed >> 16) & 255;
+				const uint32_t share =
+					(i + trial) % 3 == 0 ? 0 : (uint32_t)(seed >> 24) % (count + 1);
+				/* share pixels at a, the rest at b */
+				S[i] = share * a + (count - share) * b;
+				Q[i] = share * a * a + (count - share) * b * b;
+			}
+			kho_sauvola_thresholds(S, Q, N, n, t);
+			for (uint32_t i = 0; i < n; i++) {
+				const double cnt = (double)N[i];
+				const double m = (double)S[i] / cnt;
+				const double var = (double)Q[i] / cnt - m * m;
+				const float sd = var > 0 ? (float)sqrt(var) : 0.0f;
+				const float want =
+					(float)m * (1.0f + K * (sd / R - 1.0f));
+				if (memcmp(&t[i], &want, sizeof(float)))
+					fail_msg("n %u window %u (%u %u %u): %.9g, the "
+						 "formula %.9g",
+						 n, i, S[i], Q[i], N[i], t[i], want);
+			}
+		}
+}
+
 /* Thresholds spread to pixels, four blocks at a time, against ceil and
  * the clamp: whole values, values just above and below them, the clamp's
  * edges, every width to 100 (the last block narrower). */
@@ -500,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_bits_in_place_at_every_width),
 		cmocka_unit_test(test_spread_is_the_clamped_ceiling),
 		cmocka_unit_test(test_thresholds_as_defined),
+		cmocka_unit_test(test_thresholds_to_the_bit),
 		cmocka_unit_test(test_despeckle_matches_the_rule),
 		cmocka_unit_test(test_missing_rows),
 	};

@@ -372,10 +372,43 @@ static void compute_thresholds(kho_sauvola *s, uint32_t j)
  * nine blocks wide, so neighbouring blocks differ by little, and this
  * keeps the per-pixel work to one comparison.
  */
+#if KHO_HAVE_AVX2 && BLOCK == 4
+/* kho_sauvola_spread's steps eight blocks (32 pixels) at a time; from
+ * block 0, returns the first block it left. */
+static __attribute__((target("avx2"))) uint32_t
+spread_avx2(const float *tr, uint32_t nbx, uint32_t w, int floor, uint8_t *T)
+{
+	(void)nbx;
+	const __m256i floor_v = _mm256_set1_epi32(floor);
+	/* each half's four bytes, four times each */
+	const __m256i fours = _mm256_setr_epi8(
+		0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 0, 0, 0, 0, 1, 1,
+		1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+	uint32_t i = 0;
+	for (; (i + 8) * BLOCK <= w; i += 8) {
+		const __m256 t = _mm256_loadu_ps(tr + i);
+		__m256i c = _mm256_cvttps_epi32(t);
+		c = _mm256_sub_epi32(
+			c, _mm256_castps_si256(_mm256_cmp_ps(
+				   _mm256_cvtepi32_ps(c), t, _CMP_LT_OQ)));
+		c = _mm256_max_epi32(c, floor_v);
+		__m256i v = _mm256_packs_epi32(c, c);
+		v = _mm256_packus_epi16(v, v);
+		_mm256_storeu_si256((__m256i *)(T + (size_t)i * BLOCK),
+				    _mm256_shuffle_epi8(v, fours));
+	}
+	return i;
+}
+#endif
+
 void kho_sauvola_spread(const float *tr, uint32_t nbx, uint32_t w, int floor,
 			uint8_t *T)
 {
 	uint32_t i = 0;
+#if KHO_HAVE_AVX2 && BLOCK == 4
+	if (kho_cpu_avx2())
+		i = spread_avx2(tr, nbx, w, floor, T);
+#endif
 #if defined(__SSE2__) && BLOCK == 4
 	/* Four blocks (16 pixels) at a time, the same steps as below:
 	 * truncate, up by one where that fell below, clamp, each byte
@@ -428,10 +461,43 @@ static const uint8_t reversed[256] = {R6(0), R6(2), R6(1), R6(3)};
 #undef R4
 #undef R6
 
+#if KHO_HAVE_AVX2
+/* compare_bytes 32 pixels at a time: each eight-byte group reversed
+ * first, so that movemask's bits come out MSB first.  Returns the first
+ * byte it left. */
+static __attribute__((target("avx2"))) uint32_t
+compare_avx2(const uint8_t *g, const uint8_t *t, uint8_t *m, uint32_t b,
+	     uint32_t whole)
+{
+	const __m256i zero = _mm256_setzero_si256();
+	const __m256i reverse = _mm256_setr_epi8(
+		7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4,
+		3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8);
+	for (; b + 4 <= whole; b += 4) {
+		const __m256i gg =
+			_mm256_loadu_si256((const __m256i *)(g + (size_t)b * 8));
+		const __m256i tt =
+			_mm256_loadu_si256((const __m256i *)(t + (size_t)b * 8));
+		/* t - g, saturated, is not zero exactly where g < t */
+		const __m256i ge = _mm256_shuffle_epi8(
+			_mm256_cmpeq_epi8(_mm256_subs_epu8(tt, gg), zero),
+			reverse);
+		const uint32_t lt = ~(uint32_t)_mm256_movemask_epi8(ge);
+		for (int k = 0; k < 4; k++)
+			m[b + k] = (uint8_t)(lt >> (8 * k));
+	}
+	return b;
+}
+#endif
+
 /* m's bytes from b on: bit set where g < t, eight pixels a byte. */
 static void compare_bytes(const uint8_t *g, const uint8_t *t, uint8_t *m,
 			  uint32_t b, uint32_t whole)
 {
+#if KHO_HAVE_AVX2
+	if (kho_cpu_avx2())
+		b = compare_avx2(g, t, m, b, whole);
+#endif
 #if defined(__SSE2__)
 	const __m128i zero = _mm_setzero_si128();
 	for (; b + 2 <= whole; b += 2) {

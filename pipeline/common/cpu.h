@@ -16,7 +16,8 @@
 #endif
 
 /* 1 when this build has the AVX2 paths and the processor (and the
- * system, which keeps its registers) runs them. */
+ * system, which keeps its registers) runs them, unless the environment
+ * has KHO_NO_AVX2: then the SSE2 paths run (the tests run both). */
 int kho_cpu_avx2(void);
 
 #endif

@@ -989,7 +989,8 @@ static void sample_bilinear(const kho_warp_src *s, const kho_warp_map *g,
 		}
 #endif
 #if defined(__SSE2__)
-		if (isa == KHO_WARP_SSE2)
+		/* with AVX2 too, where the page is too large to gather from */
+		if (isa >= KHO_WARP_SSE2)
 			i += c == 1 ? run_inside_grey8(s, X + DX * i,
 						       Y + DY * i, DX, DY,
 						       end - i, out + i)

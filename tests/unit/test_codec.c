@@ -1406,9 +1406,10 @@ static int take_grey_row(void *ctx, uint32_t y, const uint8_t *row,
 }
 
 /* A colour JPEG's stored grey: one channel, the size of the page (scaled
- * too), each pixel the luma kho computes from the decoded colour give or
- * take the colour's rounding, the same where the colour is neutral; a grey
- * JPEG stores none of its own (it is decoded as it is). */
+ * too), libjpeg's grey of the file to the bit, and each pixel the luma kho
+ * computes from the decoded colour give or take the colour's rounding,
+ * the same where the colour is neutral; a grey JPEG stores none of its
+ * own (it is decoded as it is). */
 static void test_jpeg_grey_stored(void **state)
 {
 	(void)state;
@@ -1444,6 +1445,22 @@ static void test_jpeg_grey_stored(void **state)
 							    &err),
 				 0);
 		assert_int_equal(g.rows, img.height);
+		/* the bytes libjpeg gives for the stored grey, to the bit */
+		{
+			tjhandle tj = tjInitDecompress();
+			assert_non_null(tj);
+			const tjscalingfactor sf = {1, (int)scale};
+			const int sw = TJSCALED(w, sf), sh = TJSCALED(h, sf);
+			assert_int_equal((uint32_t)sw, img.width);
+			uint8_t *y = malloc((size_t)sw * sh);
+			assert_non_null(y);
+			assert_int_equal(tjDecompress2(tj, jpg, (unsigned long)n, y,
+						       sw, sw, sh, TJPF_GRAY, 0),
+					 0);
+			assert_memory_equal(y, g.px, (size_t)sw * sh);
+			free(y);
+			tjDestroy(tj);
+		}
 		double sum = 0;
 		for (uint32_t y = 0; y < img.height; y++)
 			for (uint32_t x = 0; x < img.width; x++) {

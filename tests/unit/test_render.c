@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "common/internal.h"
 #include "render/render_private.h"
@@ -799,12 +801,49 @@ static void warp_reference(const kho_warp_src *s, const kho_warp_map *m,
 	}
 }
 
+/* size bytes that end where an unreadable page begins: a read past them
+ * crashes.  *base and *len are for munmap. */
+static uint8_t *guarded(size_t size, void **base, size_t *len)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	const size_t body = (size + page - 1) / page * page;
+	*len = body + page;
+	uint8_t *p = mmap(NULL, *len, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(p != MAP_FAILED);
+	assert_int_equal(mprotect(p + body, page, PROT_NONE), 0);
+	*base = p;
+	return p + body - size;
+}
+
+/* One row by every way the machine has against warp_reference. */
+static void check_ways(const kho_warp_src *ws, const kho_warp_map *m,
+		       uint32_t j, const char *what, int t)
+{
+	const size_t n = (size_t)m->width * ws->channels;
+	uint8_t *want = malloc(n), *got = malloc(n);
+	assert_non_null(want);
+	assert_non_null(got);
+	warp_reference(ws, m, j, want);
+	for (int isa = KHO_WARP_PLAIN; isa <= (int)kho_warp_best(); isa++) {
+		memset(got, 0, n);
+		kho_warp_row_isa(ws, m, j, got, (kho_warp_isa)isa);
+		if (memcmp(got, want, n))
+			fail_msg("%s, channels %d, map %d, row %u: way %d "
+				 "differs",
+				 what, ws->channels, t, j, isa);
+	}
+	free(want);
+	free(got);
+}
+
 /* Every way of sampling a row the build and the processor have (sixteen
  * pixels at a time with eight gathered, eight, one) gives the same bytes,
  * grey and colour, those of the map's definition: skews of either sign up
  * to the steep ones where no sixteen neighbouring columns make a group,
- * shrinking and enlarging, maps that go past every edge (white beyond
- * it), and a source that is a ring of rows. */
+ * mirrored and quarter-turned maps, shrinking and enlarging, maps that go
+ * past every edge (white beyond it), and a source that is a ring of rows.
+ * Each source ends KHO_WARP_SLACK bytes before an unreadable page. */
 static void test_warp_ways_agree(void **state)
 {
 	(void)state;
@@ -813,42 +852,39 @@ static void test_warp_ways_agree(void **state)
 		      best == KHO_WARP_AVX2   ? "AVX2"
 		      : best == KHO_WARP_SSE2 ? "SSE2"
 					      : "plain C");
+	enum { RING = 128 };
 	uint32_t seed = 12345;
 	for (int c = 1; c <= 3; c += 2) {
 		const uint32_t w = 283, h = 197;
-		kho_image src;
-		alloc_image(&src, w, h, c);
-		for (size_t k = 0; k < src.stride * h; k++) {
-			seed = seed * 1664525u + 1013904223u;
-			src.pixels[k] = (uint8_t)(seed >> 24);
-		}
-		/* a whole page, then the same rows as a ring of 64; each
-		 * with the slack the warp may read past its last row */
 		const size_t stride = (size_t)w * c;
-		uint8_t *whole = malloc(stride * h + KHO_WARP_SLACK);
-		uint8_t *held = malloc(stride * 64 + KHO_WARP_SLACK);
-		assert_non_null(whole);
-		assert_non_null(held);
-		memset(whole + stride * h, 7, KHO_WARP_SLACK);
-		memset(held + stride * 64, 7, KHO_WARP_SLACK);
-		for (uint32_t y = 0; y < h; y++)
-			memcpy(whole + y * stride,
-			       src.pixels + (size_t)y * src.stride, stride);
+		void *base[2];
+		size_t len[2];
+		uint8_t *whole = guarded(stride * h + KHO_WARP_SLACK, &base[0],
+					 &len[0]);
+		uint8_t *held = guarded(stride * RING + KHO_WARP_SLACK,
+					&base[1], &len[1]);
+		for (size_t k = 0; k < stride * h + KHO_WARP_SLACK; k++) {
+			seed = seed * 1664525u + 1013904223u;
+			whole[k] = (uint8_t)(seed >> 24);
+		}
+		/* a whole page, then the same rows as a ring */
 		for (int ring = 0; ring < 2; ring++) {
-			const uint32_t mask = ring ? 63 : UINT32_MAX;
 			const kho_warp_src ws = {
 				.rows = ring ? held : whole,
 				.stride = stride,
-				.mask = mask,
+				.mask = ring ? RING - 1 : UINT32_MAX,
 				.width = w,
 				.height = h,
 				.channels = c,
 			};
-			for (int t = 0; t < 60; t++) {
+			for (int t = 0; t < 80; t++) {
 				seed = seed * 1664525u + 1013904223u;
-				const double deg =
+				double deg =
 					((double)(seed >> 8) / 16777216.0 - 0.5) *
 					(t < 40 ? 8.0 : 50.0);
+				/* a quarter turn either way, skewed */
+				if (t >= 70)
+					deg = deg / 5 + (t % 2 ? 90 : -90);
 				seed = seed * 1664525u + 1013904223u;
 				const double scale =
 					t % 5 == 4 ? 1.0
@@ -863,51 +899,68 @@ static void test_warp_ways_agree(void **state)
 					((double)(seed >> 8) / 16777216.0 - 0.3) *
 					h;
 				const double r = deg * M_PI / 180.0;
+				/* mirrored: across goes right to left */
+				const double flip = t >= 60 && t < 70 ? -1 : 1;
 				const kho_warp_map m = {
-					.a0 = ox,
-					.ax = cos(r) * scale,
+					.a0 = flip < 0 ? ox + 200 * scale : ox,
+					.ax = flip * cos(r) * scale,
 					.ay = -sin(r) * scale,
 					.b0 = oy,
-					.bx = sin(r) * scale,
+					.bx = flip * sin(r) * scale,
 					.by = cos(r) * scale,
-					.width = 240 + (uint32_t)t,
+					.width = 200 + (uint32_t)t,
 					.exact = 0,
 				};
-				uint8_t want[300 * 3], got[300 * 3];
 				for (uint32_t j = 0; j < 160; j++) {
 					/* the rows row j reads, into the ring */
 					const double y = m.b0 + m.by * j;
-					const double lo = y - 2 - 300 * fabs(m.bx);
-					for (long yy = (long)floor(lo);
-					     ring && yy < (long)floor(lo) + 64;
+					const double reach = 2 + 280 * fabs(m.bx);
+					const long lo = (long)floor(y - reach);
+					if (ring && 2 * reach + 2 >= RING)
+						continue; /* more than the ring */
+					for (long yy = lo; ring && yy < lo + RING;
 					     yy++)
 						if (yy >= 0 && yy < (long)h)
-							memcpy(held + (size_t)(yy & 63) *
+							memcpy(held + (size_t)(yy & (RING - 1)) *
 									      stride,
 							       whole + (size_t)yy * stride,
 							       stride);
-					if (ring &&
-					    (y + 2 + 300 * fabs(m.bx) - lo >= 64))
-						continue; /* reads more than the ring */
-					warp_reference(&ws, &m, j, want);
-					for (int isa = KHO_WARP_PLAIN;
-					     isa <= (int)best; isa++) {
-						memset(got, 0, sizeof(got));
-						kho_warp_row_isa(&ws, &m, j, got,
-								 (kho_warp_isa)isa);
-						if (memcmp(got, want,
-							   (size_t)m.width * c))
-							fail_msg("channels %d ring %d "
-								 "map %d row %u: way %d "
-								 "differs",
-								 c, ring, t, j, isa);
-					}
+					check_ways(&ws, &m, j,
+						   ring ? "a ring" : "a whole page", t);
 				}
 			}
 		}
-		free(whole);
-		free(held);
-		kho_image_release(&src);
+		munmap(base[0], len[0]);
+		munmap(base[1], len[1]);
+	}
+}
+
+/* A page 32,800 pixels wide, past what the gathers' 32-bit positions
+ * hold: every way still gives the definition's bytes. */
+static void test_warp_wide_page(void **state)
+{
+	(void)state;
+	const uint32_t w = 32800, h = 6;
+	for (int c = 1; c <= 3; c += 2) {
+		const size_t stride = (size_t)w * c;
+		void *base;
+		size_t len;
+		uint8_t *rows = guarded(stride * h + KHO_WARP_SLACK, &base, &len);
+		for (size_t k = 0; k < stride * h + KHO_WARP_SLACK; k++)
+			rows[k] = (uint8_t)(k * 2654435761u >> 24);
+		const kho_warp_src ws = {rows, stride, UINT32_MAX, w, h, c};
+		static const double degs[] = {0.3, -6.0};
+		for (size_t i = 0; i < KHO_ARRAY_SIZE(degs); i++) {
+			const double r = degs[i] * M_PI / 180.0;
+			const kho_warp_map m = {
+				.a0 = 30000, .ax = cos(r), .ay = -sin(r),
+				.b0 = 1.5, .bx = sin(r) * 0.01, .by = cos(r),
+				.width = 2790, .exact = 0,
+			};
+			for (uint32_t j = 0; j < 3; j++)
+				check_ways(&ws, &m, j, "a wide page", (int)i);
+		}
+		munmap(base, len);
 	}
 }
 
@@ -1253,6 +1306,7 @@ int main(void)
 		cmocka_unit_test(test_band_matches_whole_page),
 		cmocka_unit_test(test_grey_warp_matches_colour_warp),
 		cmocka_unit_test(test_warp_ways_agree),
+		cmocka_unit_test(test_warp_wide_page),
 		cmocka_unit_test(test_to_grey),
 		cmocka_unit_test(test_render_page),
 		cmocka_unit_test(test_render_page_needs_resolution),

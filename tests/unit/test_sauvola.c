@@ -248,13 +248,15 @@ static void test_bits_in_place_at_every_width(void **state)
  * 4 x 4 pixels, the window of blocks within the radius (cut at the
  * edges), t = m (1 + k (sd / R - 1)) with k 0.34 and R 128, interpolated
  * down between block centres, its clamped ceiling across, black where the
- * grey is below it.  At 120 dpi (radius 2 blocks, no despeckle), on grey
- * noise of every level and on strokes, at widths whose last block is
- * narrower. */
-static void test_thresholds_as_defined(void **state)
+ * grey is below it, then (from 150 dpi) the despeckle's rule.  At 120
+ * dpi (radius 2 blocks) and at 1600 (24), on grey noise of every level
+ * and on strokes, at widths whose last block is narrower. */
+static int px(const uint8_t *row, int64_t x, uint32_t w);
+static int speck_goes(const uint8_t *const five[5], int64_t x, uint32_t w);
+
+static void thresholds_at(int dpi, int r)
 {
-	(void)state;
-	const int dpi = 120, r = 2, floor_level = 48;
+	const int floor_level = 48;
 	const float K = 0.34f, R = 128.0f;
 	for (uint32_t w = 1; w <= 90; w += 7) {
 		const uint32_t h = 37;
@@ -277,7 +279,9 @@ static void test_thresholds_as_defined(void **state)
 			fail_msg("binarize: %s", err.msg);
 		const uint32_t nbx = (w + 3) / 4, nby = (h + 3) / 4;
 		float *t = malloc(sizeof(float) * nbx * nby);
+		uint8_t *ref = calloc(h, stride);
 		assert_non_null(t);
+		assert_non_null(ref);
 		for (uint32_t j = 0; j < nby; j++)
 			for (uint32_t i = 0; i < nbx; i++) {
 				uint64_t S = 0, Q = 0, N = 0;
@@ -323,18 +327,43 @@ static void test_thresholds_as_defined(void **state)
 				const int T = c <= floor_level ? floor_level
 					      : c >= 255	 ? 255
 								 : c;
-				const int want = *at(&img, x, y) < T;
-				if (black(bits, stride, x, y) != want)
-					fail_msg("width %u: pixel %u,%u is %d, "
-						 "the definition says %d",
-						 w, x, y, black(bits, stride, x, y),
-						 want);
+				if (*at(&img, x, y) < T)
+					ref[y * stride + x / 8] |=
+						(uint8_t)(0x80u >> (x % 8));
 			}
 		}
+		/* from 150 dpi on, the despeckle's rule after */
+		for (uint32_t y = 0; y < h; y++)
+			for (uint32_t x = 0; x < w; x++) {
+				const uint8_t *five[5];
+				for (int d = -2; d <= 2; d++)
+					five[d + 2] = (int64_t)y + d < 0 ||
+							      (int64_t)y + d >= h
+							      ? NULL
+							      : ref + (y + d) * stride;
+				const int want = px(five[2], x, w) &&
+						 !(dpi >= 150 && speck_goes(five, x, w));
+				if (black(bits, stride, x, y) != want)
+					fail_msg("%d dpi, width %u: pixel %u,%u is "
+						 "%d, the definition says %d",
+						 dpi, w, x, y,
+						 black(bits, stride, x, y), want);
+			}
+		free(ref);
 		free(t);
 		free(bits);
 		kho_image_release(&img);
 	}
+}
+
+static void test_thresholds_as_defined(void **state)
+{
+	(void)state;
+	/* 120 dpi: radius 2 blocks; 1600 dpi: 24, whose sums may pass 2^31
+	 * and are taken one by one in 64 bits */
+	static const int dpis[2] = {120, 1600}, radii[2] = {2, 24};
+	for (int d = 0; d < 2; d++)
+		thresholds_at(dpis[d], radii[d]);
 }
 
 /* The thresholds of windows, several at a time, against the formula one

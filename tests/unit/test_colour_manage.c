@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <lcms2.h>
+#include <turbojpeg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,9 +98,9 @@ static uint8_t *jpeg_with_profile(const uint8_t *icc, size_t icc_size,
 	return out;
 }
 
-/* Renders page 0 of data as colour with its own profile. */
-static void render_file(const uint8_t *data, size_t size, kho_rendered *r,
-			int use_icc)
+/* Renders page 0 of data in mode, with its own profile or without. */
+static void render_file_as(const uint8_t *data, size_t size, kho_rendered *r,
+			   int use_icc, kho_mode mode)
 {
 	kho_limits limits = KHO_LIMITS_DEFAULT;
 	kho_error err = KHO_ERROR_INIT;
@@ -114,7 +115,7 @@ static void render_file(const uint8_t *data, size_t size, kho_rendered *r,
 			 KHO_OK);
 	kho_plan p;
 	memset(&p, 0, sizeof(p));
-	p.mode = KHO_MODE_COLOUR;
+	p.mode = mode;
 	p.dpi = 300;
 	p.source_dpi = 300;
 	const kho_render_opts opts = {.icc = use_icc ? icc : NULL,
@@ -123,6 +124,13 @@ static void render_file(const uint8_t *data, size_t size, kho_rendered *r,
 		fail_msg("render: %s", err.msg);
 	free(icc);
 	kho_image_file_free(f);
+}
+
+/* Renders page 0 of data as colour with its own profile or without. */
+static void render_file(const uint8_t *data, size_t size, kho_rendered *r,
+			int use_icc)
+{
+	render_file_as(data, size, r, use_icc, KHO_MODE_COLOUR);
 }
 
 static void test_jpeg_profile(void **state)
@@ -167,6 +175,75 @@ static void test_jpeg_profile(void **state)
 	kho_rendered_release(&managed);
 	free(jpg);
 	free(icc);
+}
+
+/* A colour JPEG rendered grey: without its profile, the grey it stores
+ * (libjpeg's Y, its colour not decoded), also where its colour would clip
+ * in RGB; with it, the luma of the colour managed into sRGB, which the
+ * profile moves by more than rounding. */
+static void test_grey_render_of_a_colour_jpeg(void **state)
+{
+	(void)state;
+	size_t icc_size = 0, size = 0;
+	uint8_t *icc = wide_profile(&icc_size);
+	uint8_t *jpg = jpeg_with_profile(icc, icc_size, &size);
+	tjhandle tj = tjInitDecompress();
+	assert_non_null(tj);
+	uint8_t y[32 * 16];
+	assert_int_equal(tjDecompress2(tj, jpg, (unsigned long)size, y, 32, 32,
+				       16, TJPF_GRAY, 0),
+			 0);
+	tjDestroy(tj);
+	kho_rendered plain = KHO_RENDERED_INIT, managed = KHO_RENDERED_INIT;
+	render_file_as(jpg, size, &plain, 0, KHO_MODE_GREY);
+	render_file_as(jpg, size, &managed, 1, KHO_MODE_GREY);
+	assert_false(plain.colour_managed);
+	assert_true(managed.colour_managed);
+	assert_int_equal(plain.image.channels, 1);
+	assert_int_equal(plain.image.width, 32);
+	for (uint32_t r = 0; r < 16; r++)
+		assert_memory_equal(plain.image.pixels + r * plain.image.stride,
+				    y + r * 32, 32);
+	const int g0 = plain.image.pixels[8 * plain.image.stride + 16];
+	const int g1 = managed.image.pixels[8 * managed.image.stride + 16];
+	if (abs(g0 - g1) < 3)
+		fail_msg("the profile changed nothing: grey %d -> %d", g0, g1);
+	kho_rendered_release(&plain);
+	kho_rendered_release(&managed);
+	free(jpg);
+	free(icc);
+
+	/* A colour whose RGB clips: Y 128 with Cb and Cr at 255 decodes to
+	 * (255, 0, 255), whose luma is 106; the grey render is the 128 the
+	 * file stores, the colour render's luma that of its RGB. */
+	uint8_t planes[3][16 * 16];
+	memset(planes[0], 128, sizeof(planes[0]));
+	memset(planes[1], 255, sizeof(planes[1]));
+	memset(planes[2], 255, sizeof(planes[2]));
+	const unsigned char *src[3] = {planes[0], planes[1], planes[2]};
+	const int strides[3] = {16, 16, 16};
+	tjhandle enc = tjInitCompress();
+	assert_non_null(enc);
+	unsigned char *buf = NULL;
+	unsigned long n = 0;
+	assert_int_equal(tjCompressFromYUVPlanes(enc, src, 16, strides, 16,
+						 TJSAMP_444, &buf, &n, 100, 0),
+			 0);
+	tjDestroy(enc);
+	kho_rendered grey = KHO_RENDERED_INIT, colour = KHO_RENDERED_INIT;
+	render_file_as(buf, n, &grey, 0, KHO_MODE_GREY);
+	render_file_as(buf, n, &colour, 0, KHO_MODE_COLOUR);
+	const int g = grey.image.pixels[8 * grey.image.stride + 8];
+	if (abs(g - 128) > 1)
+		fail_msg("the grey render is %d, not the stored 128", g);
+	const int luma = colour.yuv.plane[0][8 * colour.yuv.stride[0] + 8];
+	if (abs(luma - 106) > 2)
+		fail_msg("the colour render's luma is %d, not the 106 of "
+			 "(255, 0, 255)",
+			 luma);
+	kho_rendered_release(&grey);
+	kho_rendered_release(&colour);
+	tjFree(buf);
 }
 
 static void test_profile_that_does_not_fit(void **state)
@@ -247,6 +324,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jpeg_profile),
+		cmocka_unit_test(test_grey_render_of_a_colour_jpeg),
 		cmocka_unit_test(test_profile_that_does_not_fit),
 		cmocka_unit_test(test_tiff_profile),
 	};

@@ -1,15 +1,9 @@
 #include "analysis/analyze.h"
 #include "analysis/integral.h"
 #include "analysis/shading.h"
-#include "common/cpu.h"
+#include "common/rgb_lanes.h"
 
 #include <math.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-#if KHO_HAVE_AVX2
-#include <immintrin.h>
-#endif
 
 /* Faint marks this far below their background are read for a faded
  * page's skew: past the grain of paper and scanner, some 10 levels. */
@@ -35,60 +29,20 @@
  * 18.6 times, read 0.86 degree off by its points). */
 #define PENCIL_OVER_INK 10.0
 
-/*
- * Every byte lane j of 16 bytes taken as a pixel starting there (R = byte
- * j, G = j + 1, B = j + 2): lanes 0, 3, 6, 9 and 12 are five real pixels.
- * The grey's sum is at most 255 * 256, inside 16 bits.  With AVX2, ten
- * pixels from two such halves, the second 15 bytes on, gathered by a byte
- * shuffle; its second eight-byte stores end inside the row as x + 13 <= w.
- */
+/* The analysis' grey and chroma by lanes (common/rgb_lanes.h). */
 #if KHO_HAVE_AVX2
 static __attribute__((target("avx2"))) uint32_t
 grey_chroma_avx2(const uint8_t *rgb, uint32_t w, uint8_t *grey,
 		 uint8_t *chroma)
 {
-	const __m256i zero = _mm256_setzero_si256();
-	const __m256i kr = _mm256_set1_epi16(77), kg = _mm256_set1_epi16(150),
-		      kb = _mm256_set1_epi16(29);
-	const __m256i firsts = _mm256_setr_epi8(
-		0, 3, 6, 9, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 3,
-		6, 9, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
 	uint32_t x = 0;
-	for (; x + 13 <= w; x += 10) {
-		const uint8_t *p = rgb + (size_t)x * 3;
-		const __m256i v = _mm256_inserti128_si256(
-			_mm256_castsi128_si256(
-				_mm_loadu_si128((const __m128i *)p)),
-			_mm_loadu_si128((const __m128i *)(p + 15)), 1);
-		const __m256i v1 = _mm256_srli_si256(v, 1);
-		const __m256i v2 = _mm256_srli_si256(v, 2);
-		const __m256i spread = _mm256_subs_epu8(
-			_mm256_max_epu8(_mm256_max_epu8(v, v1), v2),
-			_mm256_min_epu8(_mm256_min_epu8(v, v1), v2));
-		__m256i g[2];
-		for (int h = 0; h < 2; h++) {
-			const __m256i r = h ? _mm256_unpackhi_epi8(v, zero)
-					    : _mm256_unpacklo_epi8(v, zero);
-			const __m256i gg = h ? _mm256_unpackhi_epi8(v1, zero)
-					     : _mm256_unpacklo_epi8(v1, zero);
-			const __m256i b = h ? _mm256_unpackhi_epi8(v2, zero)
-					    : _mm256_unpacklo_epi8(v2, zero);
-			const __m256i sum = _mm256_add_epi16(
-				_mm256_add_epi16(_mm256_mullo_epi16(r, kr),
-						 _mm256_mullo_epi16(gg, kg)),
-				_mm256_mullo_epi16(b, kb));
-			g[h] = _mm256_srli_epi16(sum, 8);
-		}
-		const __m256i lg = _mm256_shuffle_epi8(
-			_mm256_packus_epi16(g[0], g[1]), firsts);
-		const __m256i lc = _mm256_shuffle_epi8(spread, firsts);
-		_mm_storel_epi64((__m128i *)(grey + x), _mm256_castsi256_si128(lg));
-		_mm_storel_epi64((__m128i *)(grey + x + 5),
-				 _mm256_extracti128_si256(lg, 1));
-		_mm_storel_epi64((__m128i *)(chroma + x),
-				 _mm256_castsi256_si128(lc));
-		_mm_storel_epi64((__m128i *)(chroma + x + 5),
-				 _mm256_extracti128_si256(lc, 1));
+	for (; KHO_RGB10_FITS(x, w); x += 10) {
+		__m256i v[3];
+		kho_rgb10_load(rgb + (size_t)x * 3, v);
+		kho_rgb10_store(kho_rgb10_luma(v, 0), grey + x);
+		kho_rgb10_store(_mm256_subs_epu8(kho_rgb10_max(v),
+						 kho_rgb10_min(v)),
+				chroma + x);
 	}
 	return x;
 }
@@ -103,38 +57,12 @@ void kho_grey_chroma_row(const uint8_t *rgb, uint32_t w, uint8_t *grey,
 		x = grey_chroma_avx2(rgb, w, grey, chroma);
 #endif
 #if defined(__SSE2__)
-	const __m128i zero = _mm_setzero_si128();
-	const __m128i kr = _mm_set1_epi16(77), kg = _mm_set1_epi16(150),
-		      kb = _mm_set1_epi16(29);
-	for (; (size_t)(x + 5) * 3 + 1 <= (size_t)w * 3; x += 5) {
-		const __m128i v =
-			_mm_loadu_si128((const __m128i *)(rgb + (size_t)x * 3));
-		const __m128i v1 = _mm_srli_si128(v, 1);
-		const __m128i v2 = _mm_srli_si128(v, 2);
-		const __m128i spread =
-			_mm_subs_epu8(_mm_max_epu8(_mm_max_epu8(v, v1), v2),
-				      _mm_min_epu8(_mm_min_epu8(v, v1), v2));
-		__m128i g[2];
-		for (int h = 0; h < 2; h++) {
-			const __m128i r = h ? _mm_unpackhi_epi8(v, zero)
-					    : _mm_unpacklo_epi8(v, zero);
-			const __m128i gg = h ? _mm_unpackhi_epi8(v1, zero)
-					     : _mm_unpacklo_epi8(v1, zero);
-			const __m128i b = h ? _mm_unpackhi_epi8(v2, zero)
-					    : _mm_unpacklo_epi8(v2, zero);
-			const __m128i sum = _mm_add_epi16(
-				_mm_add_epi16(_mm_mullo_epi16(r, kr),
-					      _mm_mullo_epi16(gg, kg)),
-				_mm_mullo_epi16(b, kb));
-			g[h] = _mm_srli_epi16(sum, 8);
-		}
-		uint8_t lg[16], lc[16];
-		_mm_storeu_si128((__m128i *)lg, _mm_packus_epi16(g[0], g[1]));
-		_mm_storeu_si128((__m128i *)lc, spread);
-		for (int k = 0; k < 5; k++) {
-			grey[x + k] = lg[3 * k];
-			chroma[x + k] = lc[3 * k];
-		}
+	for (; KHO_RGB5_FITS(x, w); x += 5) {
+		__m128i v[3];
+		kho_rgb5_load(rgb + (size_t)x * 3, v);
+		kho_rgb5_store(kho_rgb5_luma(v, 0), grey + x);
+		kho_rgb5_store(_mm_subs_epu8(kho_rgb5_max(v), kho_rgb5_min(v)),
+			       chroma + x);
 	}
 #endif
 	for (; x < w; x++) {

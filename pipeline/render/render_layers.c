@@ -10,12 +10,7 @@
 #include "render/sauvola.h"
 
 #include <math.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-#if KHO_HAVE_AVX2
-#include <immintrin.h>
-#endif
+#include "common/rgb_lanes.h"
 
 struct kho_layers {
 	kho_mode mode;
@@ -290,13 +285,10 @@ static int store_bits(void *ctx, uint32_t y, const uint8_t *bits,
 	return KHO_OK;
 }
 
+/* What the text layer takes of a pixel, by its lanes (common/rgb_lanes.h):
+ * its luma where the channels spread at most KHO_MIXED_CHROMA, else its
+ * brightest channel when that is below KHO_MIXED_DARK, else white. */
 #if KHO_HAVE_AVX2
-/* The SSE2 steps below on ten pixels at once: each 128-bit half of the
- * register takes five from its own 16 bytes (the second half's start 15
- * bytes on), the same lanes are the real ones in each, and a byte
- * shuffle puts each half's five first.  The second half's eight-byte
- * store writes over the three the first left empty; both stay inside the
- * row as x + 13 <= w.  Returns the first pixel it left. */
 static __attribute__((target("avx2"))) uint32_t
 mixed_grey_avx2(const uint8_t *rgb, uint32_t w, uint8_t *grey)
 {
@@ -304,53 +296,24 @@ mixed_grey_avx2(const uint8_t *rgb, uint32_t w, uint8_t *grey)
 	const __m256i chroma = _mm256_set1_epi8((char)KHO_MIXED_CHROMA);
 	const __m256i dark_max = _mm256_set1_epi8((char)(KHO_MIXED_DARK - 1));
 	const __m256i ones = _mm256_set1_epi8((char)0xff);
-	const __m256i kr = _mm256_set1_epi16(77), kg = _mm256_set1_epi16(150),
-		      kb = _mm256_set1_epi16(29), round = _mm256_set1_epi16(128);
-	const __m256i firsts = _mm256_setr_epi8(
-		0, 3, 6, 9, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 3,
-		6, 9, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
 	uint32_t x = 0;
-	for (; x + 13 <= w; x += 10) {
-		const uint8_t *p = rgb + (size_t)x * 3;
-		const __m256i v = _mm256_inserti128_si256(
-			_mm256_castsi128_si256(
-				_mm_loadu_si128((const __m128i *)p)),
-			_mm_loadu_si128((const __m128i *)(p + 15)), 1);
-		const __m256i v1 = _mm256_srli_si256(v, 1);
-		const __m256i v2 = _mm256_srli_si256(v, 2);
-		const __m256i hi = _mm256_max_epu8(_mm256_max_epu8(v, v1), v2);
-		const __m256i lo = _mm256_min_epu8(_mm256_min_epu8(v, v1), v2);
+	for (; KHO_RGB10_FITS(x, w); x += 10) {
+		__m256i v[3];
+		kho_rgb10_load(rgb + (size_t)x * 3, v);
+		const __m256i hi = kho_rgb10_max(v), lo = kho_rgb10_min(v);
 		const __m256i neutral = _mm256_cmpeq_epi8(
 			_mm256_subs_epu8(_mm256_subs_epu8(hi, lo), chroma),
 			zero);
-		__m256i luma[2];
-		for (int h = 0; h < 2; h++) {
-			const __m256i r = h ? _mm256_unpackhi_epi8(v, zero)
-					    : _mm256_unpacklo_epi8(v, zero);
-			const __m256i g = h ? _mm256_unpackhi_epi8(v1, zero)
-					    : _mm256_unpacklo_epi8(v1, zero);
-			const __m256i b = h ? _mm256_unpackhi_epi8(v2, zero)
-					    : _mm256_unpacklo_epi8(v2, zero);
-			__m256i s = _mm256_add_epi16(_mm256_mullo_epi16(r, kr),
-						     _mm256_mullo_epi16(g, kg));
-			s = _mm256_add_epi16(s, _mm256_mullo_epi16(b, kb));
-			luma[h] = _mm256_srli_epi16(_mm256_add_epi16(s, round),
-						    8);
-		}
 		const __m256i dark = _mm256_cmpeq_epi8(
 			_mm256_subs_epu8(hi, dark_max), zero);
 		const __m256i coloured =
 			_mm256_or_si256(_mm256_and_si256(dark, hi),
 					_mm256_andnot_si256(dark, ones));
-		const __m256i out = _mm256_or_si256(
-			_mm256_and_si256(neutral, _mm256_packus_epi16(luma[0],
-								      luma[1])),
-			_mm256_andnot_si256(neutral, coloured));
-		const __m256i five = _mm256_shuffle_epi8(out, firsts);
-		_mm_storel_epi64((__m128i *)(grey + x),
-				 _mm256_castsi256_si128(five));
-		_mm_storel_epi64((__m128i *)(grey + x + 5),
-				 _mm256_extracti128_si256(five, 1));
+		kho_rgb10_store(
+			_mm256_or_si256(
+				_mm256_and_si256(neutral, kho_rgb10_luma(v, 128)),
+				_mm256_andnot_si256(neutral, coloured)),
+			grey + x);
 	}
 	return x;
 }
@@ -364,55 +327,26 @@ void kho_mixed_grey_row(const uint8_t *rgb, uint32_t w, uint8_t *grey)
 		x = mixed_grey_avx2(rgb, w, grey);
 #endif
 #if defined(__SSE2__)
-	/* Five pixels from each 16 bytes: every byte lane j is taken as a
-	 * pixel starting there (R = byte j, G = j + 1, B = j + 2), and the
-	 * lanes 0, 3, 6, 9 and 12 are the real ones.  The luma's sum is at
-	 * most 255 * 256 + 128, so 16-bit lanes hold it exactly. */
 	const __m128i zero = _mm_setzero_si128();
 	const __m128i chroma = _mm_set1_epi8((char)KHO_MIXED_CHROMA);
 	const __m128i dark_max = _mm_set1_epi8((char)(KHO_MIXED_DARK - 1));
 	const __m128i ones = _mm_set1_epi8((char)0xff);
-	const __m128i kr = _mm_set1_epi16(77), kg = _mm_set1_epi16(150),
-		      kb = _mm_set1_epi16(29), round = _mm_set1_epi16(128);
-	for (; (size_t)(x + 5) * 3 + 1 <= (size_t)w * 3; x += 5) {
-		const uint8_t *p = rgb + (size_t)x * 3;
-		const __m128i v = _mm_loadu_si128((const __m128i *)p);
-		const __m128i v1 = _mm_srli_si128(v, 1);
-		const __m128i v2 = _mm_srli_si128(v, 2);
-		const __m128i hi = _mm_max_epu8(_mm_max_epu8(v, v1), v2);
-		const __m128i lo = _mm_min_epu8(_mm_min_epu8(v, v1), v2);
+	for (; KHO_RGB5_FITS(x, w); x += 5) {
+		__m128i v[3];
+		kho_rgb5_load(rgb + (size_t)x * 3, v);
+		const __m128i hi = kho_rgb5_max(v), lo = kho_rgb5_min(v);
 		/* spread at most KHO_MIXED_CHROMA: all ones */
 		const __m128i neutral = _mm_cmpeq_epi8(
 			_mm_subs_epu8(_mm_subs_epu8(hi, lo), chroma), zero);
-		__m128i luma[2];
-		for (int h = 0; h < 2; h++) {
-			const __m128i r = h ? _mm_unpackhi_epi8(v, zero)
-					    : _mm_unpacklo_epi8(v, zero);
-			const __m128i g = h ? _mm_unpackhi_epi8(v1, zero)
-					    : _mm_unpacklo_epi8(v1, zero);
-			const __m128i b = h ? _mm_unpackhi_epi8(v2, zero)
-					    : _mm_unpacklo_epi8(v2, zero);
-			__m128i s = _mm_add_epi16(_mm_mullo_epi16(r, kr),
-						  _mm_mullo_epi16(g, kg));
-			s = _mm_add_epi16(s, _mm_mullo_epi16(b, kb));
-			luma[h] = _mm_srli_epi16(_mm_add_epi16(s, round), 8);
-		}
 		/* brightest channel below KHO_MIXED_DARK: all ones */
 		const __m128i dark = _mm_cmpeq_epi8(
 			_mm_subs_epu8(hi, dark_max), zero);
 		const __m128i coloured = _mm_or_si128(
 			_mm_and_si128(dark, hi), _mm_andnot_si128(dark, ones));
-		const __m128i out = _mm_or_si128(
-			_mm_and_si128(neutral,
-				      _mm_packus_epi16(luma[0], luma[1])),
-			_mm_andnot_si128(neutral, coloured));
-		uint8_t lanes[16];
-		_mm_storeu_si128((__m128i *)lanes, out);
-		grey[x] = lanes[0];
-		grey[x + 1] = lanes[3];
-		grey[x + 2] = lanes[6];
-		grey[x + 3] = lanes[9];
-		grey[x + 4] = lanes[12];
+		kho_rgb5_store(
+			_mm_or_si128(_mm_and_si128(neutral, kho_rgb5_luma(v, 128)),
+				     _mm_andnot_si128(neutral, coloured)),
+			grey + x);
 	}
 #endif
 	for (; x < w; x++) {
@@ -427,50 +361,15 @@ void kho_mixed_grey_row(const uint8_t *rgb, uint32_t w, uint8_t *grey)
 	}
 }
 
-/*
- * Luma as kho_mixed_grey_row takes it, without the rest: every byte lane
- * j of 16 bytes taken as a pixel starting there, lanes 0, 3, 6, 9 and 12
- * the real ones; with AVX2, ten pixels from two such halves.
- */
 #if KHO_HAVE_AVX2
 static __attribute__((target("avx2"))) uint32_t
 luma_avx2(const uint8_t *rgb, uint32_t w, uint8_t *grey)
 {
-	const __m256i zero = _mm256_setzero_si256();
-	const __m256i kr = _mm256_set1_epi16(77), kg = _mm256_set1_epi16(150),
-		      kb = _mm256_set1_epi16(29), round = _mm256_set1_epi16(128);
-	const __m256i firsts = _mm256_setr_epi8(
-		0, 3, 6, 9, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 3,
-		6, 9, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
 	uint32_t x = 0;
-	for (; x + 13 <= w; x += 10) {
-		const uint8_t *p = rgb + (size_t)x * 3;
-		const __m256i v = _mm256_inserti128_si256(
-			_mm256_castsi128_si256(
-				_mm_loadu_si128((const __m128i *)p)),
-			_mm_loadu_si128((const __m128i *)(p + 15)), 1);
-		const __m256i v1 = _mm256_srli_si256(v, 1);
-		const __m256i v2 = _mm256_srli_si256(v, 2);
-		__m256i luma[2];
-		for (int h = 0; h < 2; h++) {
-			const __m256i r = h ? _mm256_unpackhi_epi8(v, zero)
-					    : _mm256_unpacklo_epi8(v, zero);
-			const __m256i g = h ? _mm256_unpackhi_epi8(v1, zero)
-					    : _mm256_unpacklo_epi8(v1, zero);
-			const __m256i b = h ? _mm256_unpackhi_epi8(v2, zero)
-					    : _mm256_unpacklo_epi8(v2, zero);
-			__m256i s = _mm256_add_epi16(_mm256_mullo_epi16(r, kr),
-						     _mm256_mullo_epi16(g, kg));
-			s = _mm256_add_epi16(s, _mm256_mullo_epi16(b, kb));
-			luma[h] = _mm256_srli_epi16(_mm256_add_epi16(s, round),
-						    8);
-		}
-		const __m256i five = _mm256_shuffle_epi8(
-			_mm256_packus_epi16(luma[0], luma[1]), firsts);
-		_mm_storel_epi64((__m128i *)(grey + x),
-				 _mm256_castsi256_si128(five));
-		_mm_storel_epi64((__m128i *)(grey + x + 5),
-				 _mm256_extracti128_si256(five, 1));
+	for (; KHO_RGB10_FITS(x, w); x += 10) {
+		__m256i v[3];
+		kho_rgb10_load(rgb + (size_t)x * 3, v);
+		kho_rgb10_store(kho_rgb10_luma(v, 128), grey + x);
 	}
 	return x;
 }
@@ -484,32 +383,10 @@ void kho_luma_row(const uint8_t *rgb, uint32_t w, uint8_t *grey)
 		x = luma_avx2(rgb, w, grey);
 #endif
 #if defined(__SSE2__)
-	const __m128i zero = _mm_setzero_si128();
-	const __m128i kr = _mm_set1_epi16(77), kg = _mm_set1_epi16(150),
-		      kb = _mm_set1_epi16(29), round = _mm_set1_epi16(128);
-	for (; (size_t)(x + 5) * 3 + 1 <= (size_t)w * 3; x += 5) {
-		const __m128i v =
-			_mm_loadu_si128((const __m128i *)(rgb + (size_t)x * 3));
-		const __m128i v1 = _mm_srli_si128(v, 1);
-		const __m128i v2 = _mm_srli_si128(v, 2);
-		__m128i luma[2];
-		for (int h = 0; h < 2; h++) {
-			const __m128i r = h ? _mm_unpackhi_epi8(v, zero)
-					    : _mm_unpacklo_epi8(v, zero);
-			const __m128i g = h ? _mm_unpackhi_epi8(v1, zero)
-					    : _mm_unpacklo_epi8(v1, zero);
-			const __m128i b = h ? _mm_unpackhi_epi8(v2, zero)
-					    : _mm_unpacklo_epi8(v2, zero);
-			__m128i s = _mm_add_epi16(_mm_mullo_epi16(r, kr),
-						  _mm_mullo_epi16(g, kg));
-			s = _mm_add_epi16(s, _mm_mullo_epi16(b, kb));
-			luma[h] = _mm_srli_epi16(_mm_add_epi16(s, round), 8);
-		}
-		uint8_t lanes[16];
-		_mm_storeu_si128((__m128i *)lanes,
-				 _mm_packus_epi16(luma[0], luma[1]));
-		for (int k = 0; k < 5; k++)
-			grey[x + k] = lanes[3 * k];
+	for (; KHO_RGB5_FITS(x, w); x += 5) {
+		__m128i v[3];
+		kho_rgb5_load(rgb + (size_t)x * 3, v);
+		kho_rgb5_store(kho_rgb5_luma(v, 128), grey + x);
 	}
 #endif
 	for (; x < w; x++)

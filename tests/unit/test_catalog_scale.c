@@ -22,12 +22,7 @@ static kho_catalog *new_catalog(char *dir, size_t cap)
 	snprintf(dir, cap, "%s", kt_tempdir("catalog-scale"));
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/catalog.db", dir);
-	kho_catalog *cat = NULL;
-	kho_error err = KHO_ERROR_INIT;
-	if (kho_catalog_open(&cat, path, KHO_CATALOG_CREATE, "test", NULL,
-			     &err) != KHO_OK)
-		fail_msg("%s", err.msg);
-	return cat;
+	return kt_catalog_new(path);
 }
 
 static void exec(kho_catalog *cat, const char *sql)

@@ -25,12 +25,7 @@ static kho_catalog *open_cat(const char *dir, const char *name)
 {
 	char db[4200];
 	snprintf(db, sizeof(db), "%s/%s.db", dir, name);
-	kho_catalog *cat = NULL;
-	kho_error err = KHO_ERROR_INIT;
-	if (kho_catalog_open(&cat, db, KHO_CATALOG_CREATE, "test", NULL,
-			     &err) != KHO_OK)
-		fail_msg("%s", err.msg);
-	return cat;
+	return kt_catalog_new(db);
 }
 
 static void exec(kho_catalog *cat, const char *sql)

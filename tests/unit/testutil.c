@@ -3,6 +3,14 @@
 #endif
 #include "testutil.h"
 
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "common/internal.h"
+#include "catalog/catalog.h"
+
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -80,4 +88,14 @@ int kt_have_realdata(void)
 	printf("skipped: %s is absent (tests on real third-party files need "
 	       "../shared/realdata beside the checkout)\n", KHO_REALDATA);
 	return 0;
+}
+
+struct kho_catalog *kt_catalog_new(const char *path)
+{
+	kho_catalog *cat = NULL;
+	kho_error err = KHO_ERROR_INIT;
+	if (kho_catalog_open(&cat, path, KHO_CATALOG_CREATE, "test", NULL,
+			     &err) != KHO_OK)
+		fail_msg("%s: %s", path, err.msg);
+	return cat;
 }

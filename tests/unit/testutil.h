@@ -22,6 +22,11 @@ int kt_write_file(const char *path, const void *data, size_t size);
 /* 1 when ../shared/realdata is present; otherwise prints why tests skip. */
 int kt_have_realdata(void);
 
+/* A new catalog at path (created, migrated), opened for "test"; the test
+ * fails when it cannot be. */
+struct kho_catalog;
+struct kho_catalog *kt_catalog_new(const char *path);
+
 /* UNDER_ASAN: 1 in a build with AddressSanitizer (GCC's or clang's),
  * whose allocator and shadow memory change what memory figures mean. */
 #if defined(__SANITIZE_ADDRESS__)

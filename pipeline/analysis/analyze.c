@@ -181,10 +181,16 @@ static int faint_structure(const uint8_t *grey, uint32_t w, uint32_t h,
 			const uint32_t near =
 				kho_box_sum(ii, w1, (long)x - 1, (long)y - 1,
 					    (long)x + 2, (long)y + 2);
-			const double d = (double)sum / ((x1 - x0) * (y1 - y0)) -
-					 near / 9.0;
 			/* most pixels are grain: told by d before the paper
-			 * around them is looked up */
+			 * around them is looked up, and first in whole
+			 * numbers (9 area d, exactly; a step of it is far
+			 * more than the doubles' rounding, so below 18 area
+			 * d is below 2 in doubles too) */
+			const long area = (x1 - x0) * (y1 - y0);
+			if (9 * (int64_t)sum - area * (int64_t)near <
+			    18 * (int64_t)area)
+				continue;
+			const double d = (double)sum / area - near / 9.0;
 			if (d < 2)
 				continue;
 			if (usable && !(usable[(size_t)y * w + x] &&

@@ -123,6 +123,12 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 	/* The integral image (for the paper around a faint mark), and the
 	 * histogram of the usable pixels. */
 	memset(ii, 0, w1 * sizeof(*ii));
+	/* Four histograms, added at the end: a run of pixels at one level
+	 * (paper) then adds to four counters in turn, not to one again and
+	 * again. */
+	uint32_t part[4][256] = { { 0 } };
+	const uint32_t flush_rows = KHO_MAX(1u, (1u << 30) / W);
+	uint32_t rows = 0;
 	uint64_t hist[256] = { 0 };
 	uint64_t total = 0;
 	for (uint32_t y = 0; y < H; y++) {
@@ -133,20 +139,32 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 		const uint8_t *ok = usable ? usable + (size_t)y * W : NULL;
 		if (!ok) {
 			for (uint32_t x = 0; x < W; x++)
-				hist[l[x]]++;
+				part[x & 3][l[x]]++;
 			total += W;
-			continue;
-		}
-		for (uint32_t x = 0; x < W; x++) {
-			/* all sixteen usable: counted without the test */
-			if ((x & 15) == 0 && x + 16 <= W &&
-			    kho_nonzero16(ok + x)) {
-				for (int k = 0; k < 16; k++)
-					hist[l[x + k]]++;
-				x += 15;
-				continue;
+		} else {
+			for (uint32_t x = 0; x < W; x++) {
+				/* all sixteen usable: counted without the
+				 * test */
+				if ((x & 15) == 0 && x + 16 <= W &&
+				    kho_nonzero16(ok + x)) {
+					for (int k = 0; k < 16; k++)
+						part[k & 3][l[x + k]]++;
+					x += 15;
+					continue;
+				}
+				part[x & 3][l[x]] += ok[x] != 0;
 			}
-			hist[l[x]] += ok[x] != 0;
+		}
+		/* uint32_t counts, each at most a quarter of a row's pixels
+		 * (and one) a row: added up well before they could wrap */
+		if (++rows == flush_rows || y + 1 == H) {
+			rows = 0;
+			for (int v = 0; v < 256; v++) {
+				hist[v] += (uint64_t)part[0][v] + part[1][v] +
+					   part[2][v] + part[3][v];
+				part[0][v] = part[1][v] = part[2][v] =
+					part[3][v] = 0;
+			}
 		}
 	}
 	if (usable)
@@ -203,16 +221,22 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 		const uint8_t *row = img->pixels + (size_t)y * img->stride;
 		const uint8_t *l = L + (size_t)y * W;
 		const uint8_t *ok = usable ? usable + (size_t)y * W : NULL;
+		if (img->channels == 1) {
+			/* without branches: which pixels are paper is noise */
+			for (uint32_t x = 0; x < W; x += 2) {
+				const uint32_t take =
+					(!ok || ok[x]) && l[x] >= paper - 6;
+				sum[0] += row[x] & (0u - take);
+				sum_n += take;
+			}
+			continue;
+		}
 		for (uint32_t x = 0; x < W; x += 2) {
 			if ((ok && !ok[x]) || l[x] < paper - 6)
 				continue;
-			if (img->channels == 1) {
-				sum[0] += row[x];
-			} else {
-				sum[0] += row[3 * x];
-				sum[1] += row[3 * x + 1];
-				sum[2] += row[3 * x + 2];
-			}
+			sum[0] += row[3 * x];
+			sum[1] += row[3 * x + 1];
+			sum[2] += row[3 * x + 2];
 			sum_n++;
 		}
 	}

@@ -62,22 +62,35 @@ static void morph(const uint8_t *in, uint8_t *out, uint32_t w, uint32_t h,
 		memcpy(out, in, (size_t)w * h);
 		return;
 	}
+	/* The first and last columns apart, so that the loop between them
+	 * has no test and runs many bytes at a time. */
 	for (uint32_t y = 0; y < h; y++) {
-		const uint8_t *s = in + (size_t)y * w;
-		uint8_t *d = row + (size_t)y * w;
-		for (uint32_t x = 0; x < w; x++) {
-			const uint8_t l = x ? s[x - 1] : s[x];
-			const uint8_t r = x + 1 < w ? s[x + 1] : s[x];
-			d[x] = erode ? (l & s[x] & r) : (l | s[x] | r);
+		const uint8_t *restrict s = in + (size_t)y * w;
+		uint8_t *restrict d = row + (size_t)y * w;
+		if (w == 1) {
+			d[0] = s[0];
+			continue;
 		}
+		d[0] = erode ? (s[0] & s[1]) : (s[0] | s[1]);
+		if (erode)
+			for (uint32_t x = 1; x + 1 < w; x++)
+				d[x] = s[x - 1] & s[x] & s[x + 1];
+		else
+			for (uint32_t x = 1; x + 1 < w; x++)
+				d[x] = s[x - 1] | s[x] | s[x + 1];
+		d[w - 1] = erode ? (s[w - 2] & s[w - 1]) : (s[w - 2] | s[w - 1]);
 	}
 	for (uint32_t y = 0; y < h; y++) {
-		const uint8_t *c = row + (size_t)y * w;
-		const uint8_t *u = y ? c - w : c;
-		const uint8_t *b = y + 1 < h ? c + w : c;
-		uint8_t *d = out + (size_t)y * w;
-		for (uint32_t x = 0; x < w; x++)
-			d[x] = erode ? (u[x] & c[x] & b[x]) : (u[x] | c[x] | b[x]);
+		const uint8_t *restrict c = row + (size_t)y * w;
+		const uint8_t *restrict u = y ? c - w : c;
+		const uint8_t *restrict b = y + 1 < h ? c + w : c;
+		uint8_t *restrict d = out + (size_t)y * w;
+		if (erode)
+			for (uint32_t x = 0; x < w; x++)
+				d[x] = u[x] & c[x] & b[x];
+		else
+			for (uint32_t x = 0; x < w; x++)
+				d[x] = u[x] | c[x] | b[x];
 	}
 	free(row);
 }
@@ -130,6 +143,13 @@ static int fill_bed_specks(uint8_t *m, uint8_t *seen, uint32_t w, uint32_t h,
 			   size_t most)
 {
 	const size_t n = (size_t)w * h;
+	/* No bed at all (no dark ring round the page): the rest is one
+	 * patch, made bed only where the whole image is that small. */
+	if (!memchr(m, 2, n)) {
+		if (n <= most)
+			memset(m, 2, n);
+		return 0;
+	}
 	uint32_t *queue = malloc(sizeof(*queue) * n);
 	if (!queue)
 		return -1;
@@ -171,12 +191,18 @@ static void grow_along_edge(uint8_t *m, const uint8_t *low, int threshold,
 	if (!queue)
 		return; /* the bed stays as the opening left it */
 	size_t head = 0, tail = 0;
-	for (uint32_t y = 0; y < h; y++)
-		for (uint32_t x = 0; x < w; x++)
-			if (m[(size_t)y * w + x] == 2 &&
-			    (x < band + 1 || y < band + 1 || x + band + 1 >= w ||
-			     y + band + 1 >= h))
+	/* The seeds: the bed within band + 1 of the edge (the pixels a
+	 * flood reaches do not hang on the order they are taken in). */
+	for (uint32_t y = 0; y < h; y++) {
+		const uint8_t *row = m + (size_t)y * w;
+		const int whole = y < band + 1 || y + band + 1 >= h;
+		for (uint32_t x = 0; x < w; x++) {
+			if (!whole && x == band + 1 && x + band + 1 < w)
+				x = w - band - 1; /* the middle of the row */
+			if (row[x] == 2)
 				queue[tail++] = (uint32_t)((size_t)y * w + x);
+		}
+	}
 	while (head < tail) {
 		const uint32_t i = queue[head++];
 		const uint32_t x = i % w, y = i / w;
@@ -481,28 +507,33 @@ static int edge_step(const uint8_t *m, const uint8_t *low, uint32_t w,
 		     uint32_t h)
 {
 	uint64_t hist[511] = {0}, n = 0;
-	static const int dirs[4][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
+	const size_t W = w;
+	/* Each way (right, left, down, up): the next pixel and the one three
+	 * out on the bed, the one two in not.  Most pixels have no bed
+	 * beside them and are passed at the first test. */
 	for (uint32_t y = 0; y < h; y++)
 		for (uint32_t x = 0; x < w; x++) {
-			if (m[(size_t)y * w + x] == 2)
+			const size_t i = (size_t)y * W + x;
+			if (m[i] == 2)
 				continue;
-			for (int d = 0; d < 4; d++) {
-				const long dx = dirs[d][0], dy = dirs[d][1];
-				const long ox = (long)x + 3 * dx,
-					   oy = (long)y + 3 * dy;
-				const long ix = (long)x - 2 * dx,
-					   iy = (long)y - 2 * dy;
-				if (ox < 0 || oy < 0 || ox >= (long)w ||
-				    oy >= (long)h || ix < 0 || iy < 0 ||
-				    ix >= (long)w || iy >= (long)h)
-					continue;
-				const size_t next =
-					(size_t)(y + dy) * w + (size_t)(x + dx);
-				const size_t out = (size_t)oy * w + (size_t)ox;
-				const size_t in = (size_t)iy * w + (size_t)ix;
-				if (m[next] != 2 || m[out] != 2 || m[in] == 2)
-					continue;
-				hist[255 + low[in] - low[out]]++;
+			if (x >= 2 && x + 3 < w && m[i + 1] == 2 &&
+			    m[i + 3] == 2 && m[i - 2] != 2) {
+				hist[255 + low[i - 2] - low[i + 3]]++;
+				n++;
+			}
+			if (x >= 3 && x + 2 < w && m[i - 1] == 2 &&
+			    m[i - 3] == 2 && m[i + 2] != 2) {
+				hist[255 + low[i + 2] - low[i - 3]]++;
+				n++;
+			}
+			if (y >= 2 && y + 3 < h && m[i + W] == 2 &&
+			    m[i + 3 * W] == 2 && m[i - 2 * W] != 2) {
+				hist[255 + low[i - 2 * W] - low[i + 3 * W]]++;
+				n++;
+			}
+			if (y >= 3 && y + 2 < h && m[i - W] == 2 &&
+			    m[i - 3 * W] == 2 && m[i + 2 * W] != 2) {
+				hist[255 + low[i + 2 * W] - low[i - 3 * W]]++;
 				n++;
 			}
 		}
@@ -606,12 +637,14 @@ static int find_bed(kho_paper *p, const uint8_t *low, int has_dark_ring,
 	if (fill_bed_specks(dark, tmp, p->mw, p->mh,
 			    (size_t)(10.0 / (mm * mm))) != 0)
 		return -1;
-	*bed_n = 0;
+	size_t n_bed = 0; /* counted here, not through bed_n: the mask's
+			   * stores may alias it */
 	for (size_t i = 0; i < mn; i++) {
 		p->mask[i] = dark[i] != 2;
-		*bed_n += dark[i] == 2;
+		n_bed += dark[i] == 2;
 	}
-	p->bed_share = (double)*bed_n / (double)mn;
+	*bed_n = n_bed;
+	p->bed_share = (double)n_bed / (double)mn;
 	/* A bed is even: the spread of its levels is the scanner's noise.
 	 * A photo or a dark drawing that runs off the edge of a scan with no
 	 * bed is textured, and is content, never to be cut away. */
@@ -852,10 +885,16 @@ int kho_paper_find(const uint8_t *grey, const uint8_t *chroma, size_t stride,
 			continue;
 		}
 		const uint8_t *m = tmp + (size_t)(y / p->factor) * p->mw;
-		for (uint32_t mx = 0, x = 0; mx < p->mw; mx++) {
-			const uint32_t end = KHO_MIN(width, x + (uint32_t)p->factor);
-			memset(u + x, m[mx], end - x);
-			x = end;
+		/* by runs of mask pixels alike: a row is one or a few */
+		for (uint32_t mx = 0; mx < p->mw;) {
+			uint32_t run = mx + 1;
+			while (run < p->mw && m[run] == m[mx])
+				run++;
+			const size_t x0 = (size_t)mx * (uint32_t)p->factor;
+			const size_t x1 = KHO_MIN((size_t)width,
+						  (size_t)run * (uint32_t)p->factor);
+			memset(u + x0, m[mx], x1 - x0);
+			mx = run;
 		}
 	}
 	/* ... and from the image's edge, where a sliver of bed too thin for

@@ -20,6 +20,8 @@
 #   scripts/bench.sh probe [ARGS]       pages from a second, independent generator through
 #                                       normalize and compress, judged against its truth
 #   scripts/bench.sh scaling [ARGS]     kho run -j 1, 2, 4 ... up to the cores: the speed-up curve
+#   scripts/bench.sh inner [ARGS]       normalize's and compress's steps timed in one process,
+#                                       --against REV for a before and after
 #   scripts/bench.sh all                each of them but scaling with its defaults
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,6 +39,7 @@ legibility) exec "$here/bench/legibility.sh" "$@" ;;
 blank) exec "$here/bench/blankpages.sh" "$@" ;;
 probe) exec "$here/bench/probe.sh" "$@" ;;
 scaling) exec "$here/bench/scaling.sh" "$@" ;;
+inner) exec "$here/bench/inner.sh" "$@" ;;
 all)
 	for b in pipeline normalize compress coverage rendered realpages legibility blank; do
 		echo "== $b"

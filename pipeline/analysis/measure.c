@@ -123,9 +123,9 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 	/* The integral image (for the paper around a faint mark), and the
 	 * histogram of the usable pixels. */
 	memset(ii, 0, w1 * sizeof(*ii));
-	/* Four histograms, added at the end: a run of pixels at one level
-	 * (paper) then adds to four counters in turn, not to one again and
-	 * again. */
+	/* Four histograms, added into hist every flush_rows rows and after
+	 * the last: a run of pixels at one level (paper) then adds to four
+	 * counters in turn, not to one again and again. */
 	uint32_t part[4][256] = { { 0 } };
 	const uint32_t flush_rows = KHO_MAX(1u, (1u << 30) / W);
 	uint32_t rows = 0;
@@ -155,8 +155,8 @@ int kho_measure_paper(const kho_image *img, const uint8_t *grey,
 				part[x & 3][l[x]] += ok[x] != 0;
 			}
 		}
-		/* uint32_t counts, each at most a quarter of a row's pixels
-		 * (and one) a row: added up well before they could wrap */
+		/* each count grows by at most (W + 3) / 4 a row: over
+		 * flush_rows = 2^30 / W rows it stays below 2^31 */
 		if (++rows == flush_rows || y + 1 == H) {
 			rows = 0;
 			for (int v = 0; v < 256; v++) {

@@ -67,8 +67,9 @@ static void morph(const uint8_t *in, uint8_t *out, uint32_t w, uint32_t h,
 	for (uint32_t y = 0; y < h; y++) {
 		const uint8_t *restrict s = in + (size_t)y * w;
 		uint8_t *restrict d = row + (size_t)y * w;
-		if (w == 1) {
-			d[0] = s[0];
+		if (w < 2) { /* one column, or none */
+			if (w)
+				d[0] = s[0];
 			continue;
 		}
 		d[0] = erode ? (s[0] & s[1]) : (s[0] | s[1]);
@@ -191,8 +192,8 @@ static void grow_along_edge(uint8_t *m, const uint8_t *low, int threshold,
 	if (!queue)
 		return; /* the bed stays as the opening left it */
 	size_t head = 0, tail = 0;
-	/* The seeds: the bed within band + 1 of the edge (the pixels a
-	 * flood reaches do not hang on the order they are taken in). */
+	/* The seeds: the bed within band + 1 of the edge, row by row; the
+	 * middle of a row away from the top and bottom is passed over. */
 	for (uint32_t y = 0; y < h; y++) {
 		const uint8_t *row = m + (size_t)y * w;
 		const int whole = y < band + 1 || y + band + 1 >= h;
@@ -507,13 +508,13 @@ static int edge_step(const uint8_t *m, const uint8_t *low, uint32_t w,
 		     uint32_t h)
 {
 	uint64_t hist[511] = {0}, n = 0;
-	const size_t W = w;
+	const size_t row = w; /* one row down */
 	/* Each way (right, left, down, up): the next pixel and the one three
 	 * out on the bed, the one two in not.  Most pixels have no bed
 	 * beside them and are passed at the first test. */
 	for (uint32_t y = 0; y < h; y++)
 		for (uint32_t x = 0; x < w; x++) {
-			const size_t i = (size_t)y * W + x;
+			const size_t i = (size_t)y * row + x;
 			if (m[i] == 2)
 				continue;
 			if (x >= 2 && x + 3 < w && m[i + 1] == 2 &&
@@ -526,14 +527,14 @@ static int edge_step(const uint8_t *m, const uint8_t *low, uint32_t w,
 				hist[255 + low[i + 2] - low[i - 3]]++;
 				n++;
 			}
-			if (y >= 2 && y + 3 < h && m[i + W] == 2 &&
-			    m[i + 3 * W] == 2 && m[i - 2 * W] != 2) {
-				hist[255 + low[i - 2 * W] - low[i + 3 * W]]++;
+			if (y >= 2 && y + 3 < h && m[i + row] == 2 &&
+			    m[i + 3 * row] == 2 && m[i - 2 * row] != 2) {
+				hist[255 + low[i - 2 * row] - low[i + 3 * row]]++;
 				n++;
 			}
-			if (y >= 3 && y + 2 < h && m[i - W] == 2 &&
-			    m[i - 3 * W] == 2 && m[i + 2 * W] != 2) {
-				hist[255 + low[i + 2 * W] - low[i - 3 * W]]++;
+			if (y >= 3 && y + 2 < h && m[i - row] == 2 &&
+			    m[i - 3 * row] == 2 && m[i + 2 * row] != 2) {
+				hist[255 + low[i + 2 * row] - low[i - 3 * row]]++;
 				n++;
 			}
 		}

@@ -32,6 +32,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
+# shellcheck source=lib.sh disable=SC2154 # lib.sh sets src and build
 . "$(dirname "$0")/lib.sh"
 bench_need "apt-get install imagemagick gcc pkg-config" /usr/bin/convert gcc pkg-config
 bench_build
@@ -71,7 +72,7 @@ while IFS=, read -r file kind; do
 	out=$W/page-$((${#text[@]} + ${#colour[@]})).jpg
 	case $file in
 	*.jpg) cp "$W/gen/inbox/$file" "$out" ;;
-	*) /usr/bin/convert "$W/gen/inbox/$file[0]" -quality 90 -density 300 \
+	*) /usr/bin/convert "$W/gen/inbox/${file}[0]" -quality 90 -density 300 \
 		-units PixelsPerInch "$out" ;;
 	esac
 	if [ "$kind" = text ]; then text+=("$out:bitonal"); else colour+=("$out:mixed"); fi
@@ -82,8 +83,10 @@ done < <(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 		k = $c["mode"] == "grey" ? "text" : "colour"
 		if (n[k]++ < (k == "text" ? 6 : 4)) print $c["file"] "," k
 	}' "$W/gen/truth.csv")
-[ ${#text[@]} -gt 0 ] && [ ${#colour[@]} -gt 0 ] ||
-	{ echo "inner.sh: no A4 text or colour page generated" >&2; exit 1; }
+if [ ${#text[@]} -eq 0 ] || [ ${#colour[@]} -eq 0 ]; then
+	echo "inner.sh: no A4 text or colour page generated" >&2
+	exit 1
+fi
 
 # Runs in turn (this tree, REV, this tree ...); each step's least.
 for ((r = 0; r < runs; r++)); do

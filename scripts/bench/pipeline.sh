@@ -15,7 +15,9 @@
 # --each/2 multi-page records (a 4-page JPEG-compressed TIFF at 300 dpi).
 #
 # Prints: CPU ms per page of each stage (kho STAGE -j 1, user + system,
-# children included), wall pages per second of kho run with -j 1 and
+# children included; then the whole again on the single-page files alone,
+# the peers' pages, which the ratios to the peers use), wall pages per
+# second of kho run with -j 1 and
 # -j N, peak RSS of a worker, bytes per page (result.pdf, and all the
 # warehouse holds with the originals), and the peers' ms per page with
 # each ratio to kho (--no-peers: kho alone, for a quick look at how -j
@@ -135,6 +137,16 @@ timed ingest "$KHO" ingest --root "$W/rs" -j 1 --nice 0 "$W/in"
 for st in normalize compress describe pack; do
 	timed "$st" "$KHO" "$st" --root "$W/rs" -j 1 --nice 0
 done
+# ... and again on the single-page files alone, the pages the peers run
+# on, so that each ratio to kho is over the same pages.
+mkdir -p "$W/in1"
+cp "$W"/in/B[GCLF]-* "$W/in1/"
+rm -rf "$W/rs1"
+"$KHO" init "$W/rs1" >/dev/null
+timed single-ingest "$KHO" ingest --root "$W/rs1" -j 1 --nice 0 "$W/in1"
+for st in normalize compress describe pack; do
+	timed "single-$st" "$KHO" "$st" --root "$W/rs1" -j 1 --nice 0
+done
 echo "kho run -j 1 and -j $jobs..." >&2
 "$KHO" init "$W/r1" >/dev/null
 timed run-j1 "$KHO" run --root "$W/r1" -j 1 --nice 0 --inbox "$W/in"
@@ -219,11 +231,16 @@ print()
 def mean(col):
     v = [int(p[col]) for p in peer]
     return sum(v) / len(v) if v else 0
-kho_ms = total * 1000 / pages
+# kho over the single-page files alone: the peers' pages
+kho_ms = sum(times["single-" + st][0] for st in
+             ("ingest", "normalize", "compress", "describe", "pack")) * 1000 / single
+print(f"kho on the {single} single-page files alone: {kho_ms:.1f} CPU ms per page, "
+      f"the whole pipeline")
 if not peer:
     sys.exit(0)
+print()
 print(f"on the {len(peer)} single-page files, ms per page (kho: the whole "
-      f"pipeline's CPU per page above, {kho_ms:.0f}):")
+      f"pipeline's CPU per page on them, {kho_ms:.0f}):")
 print(f"{'peer':<22} {'ms/page':>9} {'peer / kho':>11}")
 for name, col in (("floor (decode+encode)", 1), ("Leptonica (lept_ref)", 2),
                   ("ImageMagick", 3), ("unpaper", 4)):

@@ -109,7 +109,8 @@ static void plan_from(page *p, const kho_analysis *a)
 	plan->crop_w = (int)lround(a->crop_w * p->scale);
 	plan->crop_h = (int)lround(a->crop_h * p->scale);
 	plan->mode = p->mode;
-	plan->dpi = (int)lround(p->dpi);
+	/* kho.conf's defaults: the source's resolution, within 200 to 300 */
+	plan->dpi = (int)KHO_MAX(200, KHO_MIN(300, lround(p->dpi)));
 	plan->source_dpi = p->dpi;
 }
 

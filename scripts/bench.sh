@@ -41,7 +41,7 @@ probe) exec "$here/bench/probe.sh" "$@" ;;
 scaling) exec "$here/bench/scaling.sh" "$@" ;;
 inner) exec "$here/bench/inner.sh" "$@" ;;
 all)
-	for b in pipeline normalize compress coverage rendered realpages legibility blank; do
+	for b in pipeline normalize compress coverage rendered realpages legibility blank inner; do
 		echo "== $b"
 		"$0" "$b"
 		echo

@@ -181,8 +181,6 @@ static void worker_fatal(kho_task *task, const kho_error *err)
 	_exit(WORKER_EXIT_FATAL);
 }
 
-/* The free memory a worker keeps between jobs, for the next one's pages. */
-#define KEEP_FREE ((size_t)32 << 20)
 
 void kho_worker_memory(void)
 {
@@ -194,6 +192,20 @@ void kho_worker_memory(void)
 	if (!mallopt(M_MMAP_THRESHOLD, 1 << 30))
 		mallopt(M_MMAP_THRESHOLD, 32 << 20);
 	mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
+
+int kho_worker_job_done(void)
+{
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 33)
+	if (mallinfo2().fordblks <= KHO_WORKER_KEEP_FREE)
+		return 0;
+#endif
+#ifdef __GLIBC__
+	malloc_trim(0);
+	return 1;
+#else
+	return 0;
 #endif
 }
 
@@ -273,16 +285,7 @@ static void worker_main(const kho_pool_opts *o, kho_task *task,
 		__atomic_store_n(&task->job, 0, __ATOMIC_RELEASE);
 		current_stage = NULL;
 		kho_job_release(&job);
-		/* A record's page-sized buffers are freed.  Up to KEEP_FREE
-		 * of them are kept for the next record's pages; more is given
-		 * back, so that a worker that has taken a record of large
-		 * pages does not hold their memory through the night. */
-#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 33)
-		if (mallinfo2().fordblks > KEEP_FREE)
-			malloc_trim(0);
-#elif defined(__GLIBC__)
-		malloc_trim(0);
-#endif
+		kho_worker_job_done();
 	}
 	kho_catalog_free(cat);
 	_exit(0);

@@ -100,10 +100,25 @@ int kho_pool_run(const kho_pool_opts *opts, kho_pool_result *result,
  * the next page, instead of being mapped afresh every time, where the
  * kernel zeroes each of their pages again on first touch (a third of the
  * analysis's time on a 300 dpi page went to those faults).  Workers call
- * it as they start and give back what they keep over 32 MB after
- * each job (malloc_trim); a program that measures the stages as the workers run
- * them calls it too.  Does nothing where the C library is not glibc. */
+ * it as they start, and kho_worker_job_done after each job; a program
+ * that measures the stages as the workers run them calls it too.  Does
+ * nothing where the C library is not glibc. */
 void kho_worker_memory(void);
+
+/* The free memory a worker may keep between jobs, for the next job's
+ * pages: what a record of A4 colour pages at 300 dpi leaves (about 45
+ * MB: its decoded page, band, masks and layers), within a worker's 64 MB
+ * budget. */
+#define KHO_WORKER_KEEP_FREE ((size_t)64 << 20)
+
+/* After a job: the memory its pages freed stays for the next job while
+ * it is at most KHO_WORKER_KEEP_FREE (the next record's buffers then
+ * take pages already mapped, not pages the kernel must find and zero
+ * again: a sixth of an A4 colour page's compress went to that); more
+ * (a record of 600 dpi or A3 pages) is all given back (malloc_trim), so
+ * that a worker does not hold it through the night.  Returns 1 when it
+ * gave memory back.  glibc only (elsewhere nothing is kept or given). */
+int kho_worker_job_done(void);
 
 /* Installs the SIGINT/SIGTERM handlers of a supervisor; kho_pool_stop_
  * requested() tells whether one came (also between stages). */

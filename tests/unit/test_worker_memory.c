@@ -2,7 +2,8 @@
  * How a worker keeps its memory (kho_worker_memory): a page-sized buffer
  * comes from the heap, not a mapping of its own, and its memory stays
  * there once freed, for the next page's buffer, until the worker gives
- * it back (malloc_trim).  glibc only: elsewhere, and under
+ * it back (malloc_trim), which a worker does after a job only where more
+ * than KHO_WORKER_KEEP_FREE is free.  glibc only: elsewhere, and under
  * AddressSanitizer (its own allocator), the test skips.
  */
 #include <stdarg.h>
@@ -56,10 +57,50 @@ static void test_page_buffers_stay_in_the_heap(void **state)
 #endif
 }
 
+/* After a job: a colour A4 record's memory (about 45 MB) stays for the
+ * next; a 600 dpi record's (well over KHO_WORKER_KEEP_FREE) is given
+ * back. */
+static void test_job_done_keeps_an_a4_record(void **state)
+{
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 33)
+	if (UNDER_ASAN) {
+		print_message("skipped: AddressSanitizer's allocator\n");
+		skip();
+	}
+	kho_worker_memory();
+	malloc_trim(0);
+	/* the decoded page and as much again in bands, masks, layers */
+	unsigned char *page = malloc(PAGE_BYTES), *rest = malloc(PAGE_BYTES);
+	assert_non_null(page);
+	assert_non_null(rest);
+	memset(page, 1, PAGE_BYTES);
+	memset(rest, 2, PAGE_BYTES);
+	free(rest);
+	free(page);
+	assert_true(2 * PAGE_BYTES <= KHO_WORKER_KEEP_FREE);
+	assert_int_equal(kho_worker_job_done(), 0);
+	assert_true(mallinfo2().fordblks >= 2 * PAGE_BYTES);
+
+	/* a 600 dpi colour page: four times as many pixels */
+	const size_t big = 4 * PAGE_BYTES;
+	assert_true(big > KHO_WORKER_KEEP_FREE);
+	unsigned char *large = malloc(big);
+	assert_non_null(large);
+	memset(large, 3, big);
+	free(large);
+	assert_int_equal(kho_worker_job_done(), 1);
+	assert_true(mallinfo2().fordblks < PAGE_BYTES);
+#else
+	print_message("skipped: glibc before 2.33 or not glibc\n");
+	skip();
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_page_buffers_stay_in_the_heap),
+		cmocka_unit_test(test_job_done_keeps_an_a4_record),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

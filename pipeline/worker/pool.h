@@ -105,19 +105,20 @@ int kho_pool_run(const kho_pool_opts *opts, kho_pool_result *result,
  * nothing where the C library is not glibc. */
 void kho_worker_memory(void);
 
-/* The free memory a worker may keep between jobs, for the next job's
- * pages: what a record of A4 colour pages at 300 dpi leaves (about 45
- * MB: its decoded page, band, masks and layers), within a worker's 64 MB
- * budget. */
-#define KHO_WORKER_KEEP_FREE ((size_t)64 << 20)
+/* The most free memory a worker keeps between jobs. */
+#define KHO_WORKER_KEEP_FREE ((size_t)32 << 20)
 
 /* After a job: the memory its pages freed stays for the next job while
- * it is at most KHO_WORKER_KEEP_FREE (the next record's buffers then
- * take pages already mapped, not pages the kernel must find and zero
- * again: a sixth of an A4 colour page's compress went to that); more
- * (a record of 600 dpi or A3 pages) is all given back (malloc_trim), so
- * that a worker does not hold it through the night.  Returns 1 when it
- * gave memory back.  glibc only (elsewhere nothing is kept or given). */
+ * it is at most KHO_WORKER_KEEP_FREE (the next record's buffers then take
+ * pages already mapped, not pages the kernel must find and zero again);
+ * where more is free, all of it is given back (malloc_trim), so that a
+ * worker does not hold a large record's memory through the night, nor
+ * add it to the next record's peak.  A record of A4 colour pages frees
+ * about 45 MB and gives it back: keeping up to 64 MB spared most of a
+ * night's page faults but not measurably its time, and raised the peak
+ * of a 600 dpi page after an A4 one by 3 to 5 MB (docs/PERFORMANCE.md).
+ * Returns 1 when it gave memory back.  glibc only (elsewhere nothing is
+ * kept or given). */
 int kho_worker_job_done(void);
 
 /* Installs the SIGINT/SIGTERM handlers of a supervisor; kho_pool_stop_

@@ -114,7 +114,7 @@ void kho_worker_memory(void);
  * where more is free, all of it is given back (malloc_trim), so that a
  * worker does not hold a large record's memory through the night, nor
  * add it to the next record's peak.  A record of A4 colour pages frees
- * about 45 MB and gives it back: keeping up to 64 MB spared most of a
+ * more than that (its decoded page alone is 26 MB) and gives it back: keeping up to 64 MB spared most of a
  * night's page faults but not measurably its time, and raised the peak
  * of a 600 dpi page after an A4 one by 3 to 5 MB (docs/PERFORMANCE.md).
  * Returns 1 when it gave memory back.  glibc only (elsewhere nothing is

@@ -63,22 +63,7 @@ ms_now() { date +%s%N | cut -c1-13; }
 	--dpi-mix 300 --no-damaged --manifest no >/dev/null
 mkdir -p "$W/inbox" "$W/orig"
 # A4 at 300 dpi, upright, not blank: text pages (grey) and colour pages.
-python3 - "$W/gen/truth.csv" "$n_text" "$n_colour" >"$W/pages.tsv" <<'EOF'
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-want = {"text": int(sys.argv[2]), "colour": int(sys.argv[3])}
-got = {"text": 0, "colour": 0}
-for r in rows:
-    w, h = int(r["width"]), int(r["height"])
-    if not (2300 <= w <= 2900 and 3300 <= h <= 4000):
-        continue
-    if r["rotation"] != "0" or r["blank"] != "0" or r["file_page"] != "1":
-        continue
-    kind = "colour" if r["mode"] == "colour" else "text" if r["mode"] == "grey" else None
-    if kind and got[kind] < want[kind]:
-        got[kind] += 1
-        print(f"{kind}\t{r['file']}\t{r['skew_deg']}")
-EOF
+bench_a4_pages "$W/gen/truth.csv" "$n_text" "$n_colour" >"$W/pages.tsv"
 i=0
 while IFS=$'\t' read -r kind file skew; do
 	i=$((i + 1))

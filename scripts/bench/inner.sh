@@ -16,8 +16,8 @@
 # and compress benchmarks give the whole with the peers beside it.
 #
 # Needs a kho build (KHO_BUILD_DIR, default build/, brought up to date
-# with the working tree), gcc, pkg-config, ImageMagick (convert) and git
-# for --against.
+# with the working tree), gcc, pkg-config, python3, ImageMagick (convert)
+# and git for --against.
 set -euo pipefail
 
 seed=7 rounds=5 runs=3 against=""
@@ -34,7 +34,7 @@ done
 
 # shellcheck source=lib.sh disable=SC2154 # lib.sh sets src and build
 . "$(dirname "$0")/lib.sh"
-bench_need "apt-get install imagemagick gcc pkg-config" /usr/bin/convert gcc pkg-config
+bench_need "apt-get install imagemagick gcc pkg-config python3" /usr/bin/convert gcc pkg-config python3
 bench_build
 bench_workdir "" inner
 
@@ -68,7 +68,7 @@ fi
 "$build/kho-genscans" --out "$W/gen" --seed "$seed" --records 16 \
 	--dpi-mix 300 --no-damaged --manifest no >/dev/null
 text=() colour=()
-while IFS=, read -r file kind; do
+while IFS=$'\t' read -r kind file _; do
 	out=$W/page-$((${#text[@]} + ${#colour[@]})).jpg
 	case $file in
 	*.jpg) cp "$W/gen/inbox/$file" "$out" ;;
@@ -76,13 +76,7 @@ while IFS=, read -r file kind; do
 		-units PixelsPerInch "$out" ;;
 	esac
 	if [ "$kind" = text ]; then text+=("$out:bitonal"); else colour+=("$out:mixed"); fi
-done < <(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-	$c["width"] >= 2300 && $c["width"] <= 2900 && $c["height"] >= 3300 &&
-	$c["height"] <= 4000 && $c["rotation"] == 0 && $c["blank"] == 0 &&
-	$c["file_page"] == 1 && ($c["mode"] == "grey" || $c["mode"] == "colour") {
-		k = $c["mode"] == "grey" ? "text" : "colour"
-		if (n[k]++ < (k == "text" ? 6 : 4)) print $c["file"] "," k
-	}' "$W/gen/truth.csv")
+done < <(bench_a4_pages "$W/gen/truth.csv" 6 4)
 if [ ${#text[@]} -eq 0 ] || [ ${#colour[@]} -eq 0 ]; then
 	echo "inner.sh: no A4 text or colour page generated" >&2
 	exit 1

@@ -20,6 +20,7 @@
 #include "common/internal.h"
 #include "analysis/analyze.h"
 #include "codec/codec.h"
+#include "common/fsutil.h"
 #include "render/g4_encode.h"
 #include "render/render.h"
 #include "stages/page_plan.h"
@@ -68,17 +69,11 @@ static void page_open(page *p, const char *arg, const kho_limits *limits)
 		if (!p->path)
 			die("out of memory for", arg, NULL);
 	}
-	FILE *f = fopen(p->path, "rb");
-	if (!f || fseek(f, 0, SEEK_END) != 0)
-		die("cannot read", p->path, NULL);
-	const long n = ftell(f);
-	if (n <= 0 || fseek(f, 0, SEEK_SET) != 0)
-		die("cannot read", p->path, NULL);
-	p->size = (size_t)n;
-	p->data = malloc(p->size);
-	if (!p->data || fread(p->data, 1, p->size, f) != p->size)
-		die("cannot read", p->path, NULL);
-	fclose(f);
+	if (kho_read_file(p->path, limits->max_file_bytes, &p->data, &p->size,
+			  &err)) {
+		fprintf(stderr, "inner_time: %s\n", err.msg);
+		exit(1);
+	}
 	if (kho_image_file_open(&p->file, p->data, p->size, limits, &err) ||
 	    kho_image_file_page_info(p->file, 0, &p->info, &err))
 		die("cannot open", p->path, &err);

@@ -59,3 +59,26 @@ bench_workdir() {
 		trap 'rm -rf "$W"' EXIT
 	fi
 }
+
+# bench_a4_pages TRUTH N_TEXT N_COLOUR: from a kho-genscans truth.csv,
+# the first N_TEXT grey and N_COLOUR colour pages that are A4 at 300 dpi,
+# upright, not blank and first in their file, a line each: "text" or
+# "colour", the file (inbox-relative) and its true skew, tab apart.
+bench_a4_pages() {
+	python3 - "$1" "$2" "$3" <<'EOF'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+want = {"text": int(sys.argv[2]), "colour": int(sys.argv[3])}
+got = {"text": 0, "colour": 0}
+for r in rows:
+    w, h = int(r["width"]), int(r["height"])
+    if not (2300 <= w <= 2900 and 3300 <= h <= 4000):
+        continue
+    if r["rotation"] != "0" or r["blank"] != "0" or r["file_page"] != "1":
+        continue
+    kind = "colour" if r["mode"] == "colour" else "text" if r["mode"] == "grey" else None
+    if kind and got[kind] < want[kind]:
+        got[kind] += 1
+        print(f"{kind}\t{r['file']}\t{r['skew_deg']}")
+EOF
+}

@@ -14,6 +14,12 @@ uint32_t synth_next(synth_rng *rng)
 	return (uint32_t)(rng->state >> 32);
 }
 
+void synth_bytes(synth_rng *rng, uint8_t *out, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		out[k] = (uint8_t)(synth_next(rng) >> 24);
+}
+
 double synth_unit(synth_rng *rng)
 {
 	return (double)(synth_next(rng) >> 8) / 16777216.0;

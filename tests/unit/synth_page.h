@@ -22,6 +22,8 @@ typedef struct synth_rng {
 } synth_rng;
 
 uint32_t synth_next(synth_rng *rng);
+/* n bytes, each the top byte of a draw. */
+void synth_bytes(synth_rng *rng, uint8_t *out, size_t n);
 /* Uniform in [0, 1). */
 double synth_unit(synth_rng *rng);
 /* About normal: mean 0, standard deviation 1 (a sum of four uniforms). */

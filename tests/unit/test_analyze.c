@@ -1610,15 +1610,11 @@ static void test_short_letter_upside_down_is_flagged(void **state)
 static void test_grey_chroma_row(void **state)
 {
 	(void)state;
-	uint64_t seed = 17;
+	synth_rng rng = {17};
 	uint8_t rgb[64 * 3 + 16], grey[64 + 16], chroma[64 + 16];
 	for (uint32_t w = 1; w <= 64; w++)
 		for (int trial = 0; trial < 20; trial++) {
-			for (uint32_t k = 0; k < w * 3; k++) {
-				seed = seed * 6364136223846793005ULL +
-				       1442695040888963407ULL;
-				rgb[k] = (uint8_t)(seed >> 56);
-			}
+			synth_bytes(&rng, rgb, w * 3);
 			if (trial == 0)
 				memset(rgb, 255, w * 3);
 			memset(grey, 0xa5, sizeof(grey));

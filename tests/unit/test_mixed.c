@@ -16,6 +16,7 @@
 
 #include "common/internal.h"
 #include "render/render_private.h"
+#include "synth_page.h"
 #include "testutil.h"
 
 enum { W = 600, H = 400 };
@@ -261,15 +262,11 @@ static void test_grey_row_matches_the_rule(void **state)
 static void test_luma_row_matches_kho_luma(void **state)
 {
 	(void)state;
-	uint64_t seed = 5;
+	synth_rng rng = {5};
 	uint8_t rgb[64 * 3 + 16], grey[64 + 16];
 	for (uint32_t w = 1; w <= 64; w++) {
 		for (int trial = 0; trial < 20; trial++) {
-			for (uint32_t k = 0; k < w * 3; k++) {
-				seed = seed * 6364136223846793005ULL +
-				       1442695040888963407ULL;
-				rgb[k] = (uint8_t)(seed >> 56);
-			}
+			synth_bytes(&rng, rgb, w * 3);
 			if (trial == 0)
 				memset(rgb, 255, w * 3); /* the largest sums */
 			memset(grey, 0xa5, sizeof(grey));

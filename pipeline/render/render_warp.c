@@ -466,24 +466,23 @@ AVX2_INLINE void lanes16_next(lanes16 *l, __m256i wx[2], __m256i wy[2])
 	}
 }
 
-/* rows8 for sixteen pixels. */
+/* rows8 for sixteen pixels, which may also fall in three rows (a skew
+ * under about 7.6 degrees). */
 AVX2_INLINE int rows16(const lanes16 *l, int64_t X, int64_t Y, int64_t *top)
 {
 	if (((X + l->dx15) >> 16) != (X >> 16) + 15)
 		return 0;
 	const int64_t first = Y >> 16, last = (Y + l->dy15) >> 16;
 	*top = KHO_MIN(first, last);
-	if (first == last)
-		return 1;
-	return last - first == 1 || first - last == 1 ? 2 : 0;
+	const int64_t span = first < last ? last - first : first - last;
+	return span <= 2 ? (int)span + 1 : 0;
 }
 
 /* lower8 for sixteen: all ones in a slot whose pixel reads from row
- * top + 1 on, 32 bits a slot; before lanes16_next moves them on. */
-AVX2_INLINE void lower16(const lanes16 *l, int64_t top, __m256i m[2])
+ * `from` on, 32 bits a slot; before lanes16_next moves them on. */
+AVX2_INLINE void lower16(const lanes16 *l, int64_t from, __m256i m[2])
 {
-	const __m256i at =
-		_mm256_set1_epi32((int)(uint32_t)((top + 1) * 65536));
+	const __m256i at = _mm256_set1_epi32((int)(uint32_t)(from * 65536));
 	const __m256i before = _mm256_set1_epi32(-1);
 	for (int h = 0; h < 2; h++)
 		m[h] = _mm256_cmpgt_epi32(_mm256_sub_epi32(l->y[h], at),
@@ -536,9 +535,11 @@ AVX2_INLINE __m128i pack_grey16(__m256i a, __m256i b)
 AVX2_INLINE void group_grey16(const kho_warp_src *s, lanes16 *l, int64_t X,
 			      int64_t top, int rows, uint8_t *out)
 {
-	__m256i m[2], wx[2], wy[2];
-	if (rows == 2)
-		lower16(l, top, m);
+	__m256i m[2], m2[2], wx[2], wy[2];
+	if (rows >= 2)
+		lower16(l, top + 1, m);
+	if (rows == 3)
+		lower16(l, top + 2, m2);
 	lanes16_next(l, wx, wy);
 	/* the last byte read is column xi + 16, inside the row as the run
 	 * is */
@@ -554,6 +555,18 @@ AVX2_INLINE void group_grey16(const kho_warp_src *s, lanes16 *l, int64_t X,
 		q0 = pick16(lower, q0, q1);
 		p1 = pick16(lower, p1, widen16(r2));
 		q1 = pick16(lower, q1, widen16(r2 + 1));
+	} else if (rows == 3) {
+		/* a slot reads rows top and top + 1, top + 1 and top + 2,
+		 * or top + 2 and top + 3 */
+		const __m256i lower = _mm256_packs_epi32(m[0], m[1]);
+		const __m256i lowest = _mm256_packs_epi32(m2[0], m2[1]);
+		const uint8_t *r2 = src_row(s, top + 2) + (X >> 16);
+		const uint8_t *r3 = src_row(s, top + 3) + (X >> 16);
+		const __m256i p2 = widen16(r2), q2 = widen16(r2 + 1);
+		p0 = pick16(lower, p0, pick16(lowest, p1, p2));
+		q0 = pick16(lower, q0, pick16(lowest, q1, q2));
+		p1 = pick16(lower, p1, pick16(lowest, p2, widen16(r3)));
+		q1 = pick16(lower, q1, pick16(lowest, q2, widen16(r3 + 1)));
 	}
 	const __m256i a = blend8(_mm256_unpacklo_epi16(p0, q0),
 				 _mm256_unpacklo_epi16(p1, q1), wx[0], wy[0]);
@@ -564,9 +577,12 @@ AVX2_INLINE void group_grey16(const kho_warp_src *s, lanes16 *l, int64_t X,
 
 static AVX2_FN __attribute__((noinline)) void
 group_grey16_across(const kho_warp_src *s, lanes16 *l, int64_t X, int64_t top,
-		    uint8_t *out)
+		    int rows, uint8_t *out)
 {
-	group_grey16(s, l, X, top, 2, out);
+	if (rows == 2)
+		group_grey16(s, l, X, top, 2, out);
+	else
+		group_grey16(s, l, X, top, 3, out);
 }
 
 /*
@@ -609,9 +625,11 @@ AVX2_INLINE void spread48(const __m256i v[2], __m256i out[6])
 AVX2_INLINE void group_rgb16(const kho_warp_src *s, lanes16 *l, int64_t X,
 			     int64_t top, int rows, uint8_t *out)
 {
-	__m256i m[2], wx[2], wy[2];
-	if (rows == 2)
-		lower16(l, top, m);
+	__m256i m[2], m2[2], wx[2], wy[2];
+	if (rows >= 2)
+		lower16(l, top + 1, m);
+	if (rows == 3)
+		lower16(l, top + 2, m2);
 	lanes16_next(l, wx, wy);
 	__m256i bx[6], by[6];
 	spread48(wx, bx);
@@ -640,6 +658,27 @@ AVX2_INLINE void group_rgb16(const kho_warp_src *s, lanes16 *l, int64_t X,
 			R[k] = pick16(mk, R[k], widen16(r2 + 16 * k));
 			S[k] = pick16(mk, S[k], widen16(r2 + 16 * k + 3));
 		}
+	} else if (rows == 3) {
+		/* as group_grey16's three rows */
+		const uint8_t *r2 = src_row(s, top + 2) + (X >> 16) * 3;
+		const uint8_t *r3 = src_row(s, top + 3) + (X >> 16) * 3;
+		__m256i m32[6], n32[6];
+		spread48(m, m32);
+		spread48(m2, n32);
+		for (int k = 0; k < 3; k++) {
+			const __m256i mk =
+				_mm256_packs_epi32(m32[2 * k], m32[2 * k + 1]);
+			const __m256i nk =
+				_mm256_packs_epi32(n32[2 * k], n32[2 * k + 1]);
+			const __m256i T = widen16(r2 + 16 * k);
+			const __m256i U = widen16(r2 + 16 * k + 3);
+			P[k] = pick16(mk, P[k], pick16(nk, R[k], T));
+			Q[k] = pick16(mk, Q[k], pick16(nk, S[k], U));
+			R[k] = pick16(mk, R[k],
+				      pick16(nk, T, widen16(r3 + 16 * k)));
+			S[k] = pick16(mk, S[k],
+				      pick16(nk, U, widen16(r3 + 16 * k + 3)));
+		}
 	}
 	__m256i v[3];
 	for (int k = 0; k < 3; k++) {
@@ -661,9 +700,12 @@ AVX2_INLINE void group_rgb16(const kho_warp_src *s, lanes16 *l, int64_t X,
 
 static AVX2_FN __attribute__((noinline)) void
 group_rgb16_across(const kho_warp_src *s, lanes16 *l, int64_t X, int64_t top,
-		   uint8_t *out)
+		   int rows, uint8_t *out)
 {
-	group_rgb16(s, l, X, top, 2, out);
+	if (rows == 2)
+		group_rgb16(s, l, X, top, 2, out);
+	else
+		group_rgb16(s, l, X, top, 3, out);
 }
 
 /*
@@ -827,11 +869,11 @@ AVX2_INLINE int64_t run_inside16(const kho_warp_src *s, int64_t X, int64_t Y,
 		if (c == 1 && rows == 1)
 			group_grey16(s, &l, X, top, 1, o);
 		else if (c == 1)
-			group_grey16_across(s, &l, X, top, o);
+			group_grey16_across(s, &l, X, top, rows, o);
 		else if (rows == 1)
 			group_rgb16(s, &l, X, top, 1, o);
 		else
-			group_rgb16_across(s, &l, X, top, o);
+			group_rgb16_across(s, &l, X, top, rows, o);
 	}
 	return i;
 }
@@ -973,18 +1015,18 @@ static void sample_bilinear(const kho_warp_src *s, const kho_warp_map *g,
 	}
 #if KHO_HAVE_AVX2
 	/* Where most groups of sixteen can be read from neighbouring
-	 * columns of two rows (rows16: the sixteen span at most two rows,
-	 * under about 3.8 degrees of skew, and their columns follow each
-	 * other in at least half the groups, as without a change of scale),
-	 * a group that cannot is gathered and the next one read the
-	 * neighbouring way again; elsewhere the rest of the run is
-	 * gathered.  Gathering the rest after the first such group, as
-	 * before, left most of a row skewed by 3 degrees to the gathers. */
+	 * columns (rows16: the sixteen fall in at most three rows, under
+	 * about 7.6 degrees of skew, and their columns follow each other in
+	 * at least half the groups, as without a change of scale), a group
+	 * that cannot is gathered and the next one read the neighbouring
+	 * way again; elsewhere the rest of the run is gathered.  Gathering
+	 * the rest after the first such group, as before, left most of a
+	 * row skewed by 3 degrees to the gathers. */
 	const int64_t ady = DY < 0 ? -DY : DY;
 	const int64_t off = 15 * DX - 15 * 65536;
 	const int64_t aoff = off < 0 ? -off : off;
 	const int64_t gather_chunk =
-		15 * ady < 65536 && 2 * aoff < 65536 ? 16 : n;
+		15 * ady < 2 * 65536 && 2 * aoff < 65536 ? 16 : n;
 #endif
 	/* in stretches: sixteen or eight at a time where they can be,
 	 * then eight one by one (across a change of source row, or where the

@@ -964,6 +964,39 @@ static void test_warp_wide_page(void **state)
 	}
 }
 
+/* Deskews of a scanned page's range, without a change of scale, on rows
+ * long enough for sixteen neighbouring columns to stop following each
+ * other and start again along a row: every way gives the definition's
+ * bytes.  Under about 3.8 degrees a group of sixteen falls in one or two
+ * source rows, under about 7.6 in up to three, and past that it is
+ * gathered; the angles cross both limits, either sign. */
+static void test_warp_deskew_angles(void **state)
+{
+	(void)state;
+	const uint32_t w = 1500, h = 260;
+	for (int c = 1; c <= 3; c += 2) {
+		const size_t stride = (size_t)w * c;
+		void *base;
+		size_t len;
+		uint8_t *rows = guarded(stride * h + KHO_WARP_SLACK, &base, &len);
+		for (size_t k = 0; k < stride * h + KHO_WARP_SLACK; k++)
+			rows[k] = (uint8_t)((k * 2654435761u) >> 24);
+		const kho_warp_src ws = {rows, stride, UINT32_MAX, w, h, c};
+		int t = 0;
+		for (double deg = -9.0; deg <= 9.0; deg += 0.45, t++) {
+			const double r = deg * M_PI / 180.0;
+			const kho_warp_map m = {
+				.a0 = 40.3, .ax = cos(r), .ay = -sin(r),
+				.b0 = 100.7 - 700 * sin(r), .bx = sin(r),
+				.by = cos(r), .width = 1400, .exact = 0,
+			};
+			for (uint32_t j = 0; j < 24; j++)
+				check_ways(&ws, &m, j, "a page", t);
+		}
+		munmap(base, len);
+	}
+}
+
 /* ---- grey ---- */
 
 static void test_to_grey(void **state)
@@ -1307,6 +1340,7 @@ int main(void)
 		cmocka_unit_test(test_grey_warp_matches_colour_warp),
 		cmocka_unit_test(test_warp_ways_agree),
 		cmocka_unit_test(test_warp_wide_page),
+		cmocka_unit_test(test_warp_deskew_angles),
 		cmocka_unit_test(test_to_grey),
 		cmocka_unit_test(test_render_page),
 		cmocka_unit_test(test_render_page_needs_resolution),

@@ -229,52 +229,110 @@ void kho_volume_abandon(kho_volume *v)
 	free(v);
 }
 
+static int by_offset(const void *a, const void *b)
+{
+	const kho_archive_member *x = *(const kho_archive_member *const *)a;
+	const kho_archive_member *y = *(const kho_archive_member *const *)b;
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* The member's digest against the index's. */
+static int member_matches(kho_hash *h, const char *path,
+			  const kho_archive_member *m, kho_error *err)
+{
+	char got[KHO_SHA256_HEX];
+	kho_hash_final(h, got);
+	if (strcmp(got, m->sha256) == 0)
+		return KHO_OK;
+	return kho_error_set(err, KHO_FATAL,
+			     "volume '%s' does not hold member '%s' as "
+			     "written: the disk returned other bytes",
+			     path, m->member);
+}
+
+/*
+ * One pass front to back: each chunk goes into the whole file's digest
+ * and into the digest of the member it holds bytes of.  The members are
+ * taken in the order of their offsets; a writer lays them one after the
+ * other, and members that overlap are refused.
+ */
 int kho_volume_check(const char *path, const kho_archive_member *members,
 		     size_t n, char sha256[KHO_SHA256_HEX], uint64_t *size,
 		     kho_error *err)
 {
-	uint64_t total = 0;
-	int rc = kho_hash_file(path, sha256, NULL, &total, err);
-	if (rc)
-		return rc;
-	*size = total;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return kho_error_errno(err, KHO_FATAL, "open", path);
+	const kho_archive_member **by =
+		malloc(sizeof(*by) * (n ? n : 1));
 	enum { CHUNK = 1 << 17 };
 	uint8_t *buf = malloc(CHUNK);
-	if (!buf) {
-		close(fd);
-		return kho_error_set(err, KHO_FATAL, "out of memory");
+	kho_hash *whole = kho_hash_new(KHO_SHA256);
+	kho_hash *h = NULL; /* of by[next], once its bytes begin */
+	int rc = by && buf && whole
+			 ? KHO_OK
+			 : kho_error_set(err, KHO_FATAL, "out of memory");
+	for (size_t i = 0; rc == KHO_OK && i < n; i++)
+		by[i] = &members[i];
+	if (rc == KHO_OK)
+		qsort(by, n, sizeof(*by), by_offset);
+	for (size_t i = 0; rc == KHO_OK && i + 1 < n; i++)
+		if (by[i]->offset + by[i]->size > by[i + 1]->offset)
+			rc = kho_error_set(err, KHO_FATAL,
+					   "volume '%s': members '%s' and '%s' "
+					   "overlap in the index",
+					   path, by[i]->member,
+					   by[i + 1]->member);
+	int fd = -1;
+	if (rc == KHO_OK) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			rc = kho_error_errno(err, KHO_FATAL, "open", path);
 	}
-	for (size_t i = 0; rc == KHO_OK && i < n; i++) {
-		const kho_archive_member *m = &members[i];
-		kho_hash *h = kho_hash_new(KHO_SHA256);
-		uint64_t off = m->offset, left = m->size;
-		while (rc == KHO_OK && left > 0) {
-			size_t want = left < CHUNK ? (size_t)left : CHUNK;
-			ssize_t got = pread(fd, buf, want, (off_t)off);
-			if (got <= 0) {
+	uint64_t pos = 0; /* of buf[0] in the file */
+	size_t next = 0;  /* the first member not yet checked */
+	while (rc == KHO_OK) {
+		const ssize_t got = read(fd, buf, CHUNK);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = kho_error_errno(err, KHO_FATAL, "read", path);
+			break;
+		}
+		if (got == 0)
+			break;
+		kho_hash_update(whole, buf, (size_t)got);
+		const uint64_t end = pos + (uint64_t)got;
+		while (rc == KHO_OK && next < n && by[next]->offset <= end) {
+			const kho_archive_member *m = by[next];
+			const uint64_t from = KHO_MAX(pos, m->offset);
+			const uint64_t to = KHO_MIN(end, m->offset + m->size);
+			if (!h && !(h = kho_hash_new(KHO_SHA256))) {
 				rc = kho_error_set(err, KHO_FATAL,
-						   "volume '%s' is short at "
-						   "member '%s'",
-						   path, m->member);
+						   "out of memory");
 				break;
 			}
-			kho_hash_update(h, buf, (size_t)got);
-			off += (uint64_t)got;
-			left -= (uint64_t)got;
+			kho_hash_update(h, buf + (from - pos),
+					(size_t)(to - from));
+			if (to < m->offset + m->size)
+				break; /* it goes on in the next chunk */
+			rc = member_matches(h, path, m, err);
+			h = NULL;
+			next++;
 		}
-		char got_sha[KHO_SHA256_HEX];
-		kho_hash_final(h, got_sha);
-		if (rc == KHO_OK && strcmp(got_sha, m->sha256) != 0)
-			rc = kho_error_set(err, KHO_FATAL,
-					   "volume '%s' does not hold member "
-					   "'%s' as written: the disk returned "
-					   "other bytes",
-					   path, m->member);
+		pos = end;
 	}
+	if (rc == KHO_OK && next < n)
+		rc = kho_error_set(err, KHO_FATAL,
+				   "volume '%s' is short at member '%s'",
+				   path, by[next]->member);
+	if (rc == KHO_OK) {
+		kho_hash_final(whole, sha256);
+		whole = NULL;
+		*size = pos;
+	}
+	kho_hash_free(h);
+	kho_hash_free(whole);
+	if (fd >= 0)
+		close(fd);
 	free(buf);
-	close(fd);
+	free(by);
 	return rc;
 }

@@ -266,6 +266,78 @@ static void test_verify_clean_and_altered(void **state)
 	}
 }
 
+/* The check pack makes of a volume it has just written, in one pass:
+ * the whole file's SHA-256 and size, and each member's bytes against the
+ * index; an altered member, a file cut short and an index whose members
+ * overlap are named. */
+static void test_check_after_write(void **state)
+{
+	(void)state;
+	for (int z = 0; z < 2; z++) {
+		fixture fx;
+		make_volume(&fx, z ? KHO_VOLUME_ZIP : KHO_VOLUME_TAR);
+		kho_archive_member *m = calloc(fx.n, sizeof(*m));
+		assert_non_null(m);
+		/* the index's order reversed: the check takes them by
+		 * offset */
+		for (size_t i = 0; i < fx.n; i++)
+			m[i] = fx.rows[fx.n - 1 - i].m;
+		char sha[KHO_SHA256_HEX];
+		uint64_t size = 0;
+		kho_error err = KHO_ERROR_INIT;
+		assert_int_equal(kho_volume_check(fx.path, m, fx.n, sha, &size,
+						  &err),
+				 KHO_OK);
+		assert_string_equal(sha, fx.vol.sha256);
+		struct stat st;
+		assert_int_equal(stat(fx.path, &st), 0);
+		assert_int_equal(size, (uint64_t)st.st_size);
+		char want[KHO_SHA256_HEX];
+		uint64_t want_size = 0;
+		assert_int_equal(kho_hash_file(fx.path, want, NULL, &want_size,
+					       &err),
+				 KHO_OK);
+		assert_string_equal(sha, want);
+
+		/* a byte of the PDF's data, past the first chunk read */
+		const kho_archive_row *pdf = row(&fx, "result.pdf");
+		flip(fx.path, pdf->m.offset + 200000);
+		assert_int_equal(kho_volume_check(fx.path, m, fx.n, sha, &size,
+						  &err),
+				 KHO_FATAL);
+		assert_non_null(strstr(err.msg, "result.pdf' as written"));
+		flip(fx.path, pdf->m.offset + 200000);
+
+		/* cut short inside the PDF */
+		char cut[4300];
+		snprintf(cut, sizeof(cut), "%s.cut", fx.path);
+		size_t len = 0;
+		uint8_t *all = kt_read_file(fx.path, &len);
+		FILE *f = fopen(cut, "wb");
+		assert_non_null(f);
+		assert_int_equal(fwrite(all, 1, pdf->m.offset + 10, f),
+				 pdf->m.offset + 10);
+		fclose(f);
+		free(all);
+		assert_int_equal(kho_volume_check(cut, m, fx.n, sha, &size,
+						  &err),
+				 KHO_FATAL);
+		assert_non_null(strstr(err.msg, "is short at member"));
+		assert_non_null(strstr(err.msg, "result.pdf"));
+
+		/* an index whose PDF runs into the next member */
+		for (size_t i = 0; i < fx.n; i++)
+			if (strstr(m[i].member, "result.pdf"))
+				m[i].size += 4096;
+		assert_int_equal(kho_volume_check(fx.path, m, fx.n, sha, &size,
+						  &err),
+				 KHO_FATAL);
+		assert_non_null(strstr(err.msg, "overlap"));
+		free(m);
+		release(&fx);
+	}
+}
+
 static void test_extract(void **state)
 {
 	(void)state;
@@ -317,6 +389,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_zip_layout),
 		cmocka_unit_test(test_verify_clean_and_altered),
+		cmocka_unit_test(test_check_after_write),
 		cmocka_unit_test(test_extract),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -234,6 +234,7 @@ typedef struct kho_record {
 typedef struct kho_original {
 	char name[256];  /* relative to the inbox */
 	char sha256[KHO_SHA256_HEX];
+	char sha512[KHO_SHA512_HEX]; /* "" where not known (migration 6) */
 	uint64_t size;
 	char format[8];
 	int pages;

@@ -113,7 +113,7 @@ int kho_records_add(kho_catalog *cat, kho_record *rec,
 		" VALUES (?, ?, ?, ?, ?, ?, ?, 1);";
 	static const char ins_orig[] =
 		"INSERT INTO originals (record, seq, name, sha256, size, format,"
-		" pages) VALUES (?, ?, ?, ?, ?, ?, ?);";
+		" pages, sha512) VALUES (?, ?, ?, ?, ?, ?, ?, ?);";
 	static const char ins_page[] =
 		"INSERT INTO pages (record, page_no, original, file_page, width,"
 		" height, channels, bits, orientation, xdpi, ydpi, dpi_source,"
@@ -158,6 +158,10 @@ int kho_records_add(kho_catalog *cat, kho_record *rec,
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)o->size);
 		sqlite3_bind_text(st, 6, o->format, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 7, o->pages);
+		if (o->sha512[0])
+			sqlite3_bind_text(st, 8, o->sha512, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 8);
 		rc = kho_catalog_exec_stmt(cat, st, err);
 		orig_ids[i] = sqlite3_last_insert_rowid(cat->db);
 	}
@@ -192,7 +196,7 @@ int kho_records_originals(kho_catalog *cat, int64_t record,
 			  kho_original **out, size_t *n, kho_error *err)
 {
 	static const char sql[] =
-		"SELECT name, sha256, size, format, pages FROM originals"
+		"SELECT name, sha256, size, format, pages, sha512 FROM originals"
 		" WHERE record = ? ORDER BY seq;";
 	*out = NULL;
 	*n = 0;
@@ -222,6 +226,7 @@ int kho_records_originals(kho_catalog *cat, int64_t record,
 		o->size = (uint64_t)sqlite3_column_int64(st, 2);
 		kho_col_copy(st, 3, o->format, sizeof(o->format));
 		o->pages = sqlite3_column_int(st, 4);
+		kho_col_copy(st, 5, o->sha512, sizeof(o->sha512));
 	}
 	sqlite3_reset(st);
 	if (step != SQLITE_DONE) {

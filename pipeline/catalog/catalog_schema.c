@@ -272,6 +272,14 @@ const char *const kho_catalog_migrations[] = {
 	"CREATE INDEX records_old ON records(id) WHERE current = 0;"
 	"CREATE INDEX archive_bags ON archive(volume)"
 	"  WHERE member = bag || '/bagit.txt';",
+
+	/* 6: each original's SHA-512, taken by ingest as it reads the file
+	 * for its SHA-256, so that pack need not hash it again for the bag's
+	 * manifest-sha512.txt: pack checks the SHA-256 of the bytes it
+	 * packs, and bytes with the SHA-256 ingest saw are the bytes it took
+	 * the SHA-512 of.  NULL for originals ingested before, which pack
+	 * hashes as it always did. */
+	"ALTER TABLE originals ADD COLUMN sha512 TEXT;",
 };
 
 const int kho_catalog_n_migrations = (int)KHO_ARRAY_SIZE(kho_catalog_migrations);

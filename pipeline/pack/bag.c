@@ -136,8 +136,10 @@ int kho_bag_write(kho_volume *v, const kho_store *store, const char *bag,
 		snprintf(member, sizeof(member), "%s/%s", bag, files[i].path);
 		kho_archive_member m;
 		char sha512[KHO_SHA512_HEX];
-		rc = kho_volume_add_file(v, member, src, files[i].sha256, &m,
-					 sha512, err);
+		rc = kho_volume_add_file(v, member, src, files[i].sha256,
+					 files[i].sha512[0] ? files[i].sha512
+							    : NULL,
+					 &m, sha512, err);
 		if (rc == KHO_OK)
 			rc = push(members, n_members, &cap, &m, err);
 		add(&m256, "%s  %s\n", m.sha256, files[i].path);

@@ -20,6 +20,8 @@
 typedef struct kho_bag_payload {
 	char path[256];		     /* "data/HT-2021-00042/result.pdf" */
 	char sha256[KHO_SHA256_HEX]; /* its store object */
+	/* its SHA-512 where ingest took it, else "": hashed as packed */
+	char sha512[KHO_SHA512_HEX];
 	uint64_t size;
 } kho_bag_payload;
 

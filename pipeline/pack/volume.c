@@ -132,9 +132,12 @@ int kho_volume_add_bytes(kho_volume *v, const char *member, const void *data,
 }
 
 int kho_volume_add_file(kho_volume *v, const char *member, const char *path,
-			const char *expect_sha256, kho_archive_member *m,
-			char sha512[KHO_SHA512_HEX], kho_error *err)
+			const char *expect_sha256, const char *known_sha512,
+			kho_archive_member *m, char sha512[KHO_SHA512_HEX],
+			kho_error *err)
 {
+	if (!expect_sha256)
+		known_sha512 = NULL; /* only the SHA-256 vouches for it */
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return kho_error_errno(err, KHO_FAIL, "open", path);
@@ -146,10 +149,10 @@ int kho_volume_add_file(kho_volume *v, const char *member, const char *path,
 	}
 	int rc = header(v, member, (uint64_t)st.st_size, m, err);
 	kho_hash *h256 = kho_hash_new(KHO_SHA256);
-	kho_hash *h512 = kho_hash_new(KHO_SHA512);
+	kho_hash *h512 = known_sha512 ? NULL : kho_hash_new(KHO_SHA512);
 	enum { CHUNK = 1 << 17 };
 	uint8_t *buf = malloc(CHUNK);
-	if (rc == KHO_OK && (!h256 || !h512 || !buf))
+	if (rc == KHO_OK && (!h256 || (!known_sha512 && !h512) || !buf))
 		rc = kho_error_set(err, KHO_FATAL, "out of memory");
 	uint64_t total = 0;
 	while (rc == KHO_OK) {
@@ -170,7 +173,8 @@ int kho_volume_add_file(kho_volume *v, const char *member, const char *path,
 			break;
 		}
 		kho_hash_update(h256, buf, (size_t)n);
-		kho_hash_update(h512, buf, (size_t)n);
+		if (h512)
+			kho_hash_update(h512, buf, (size_t)n);
 		if (archive_write_data(v->a, buf, (size_t)n) != n)
 			rc = archive_fail(v, member, err);
 	}
@@ -185,12 +189,15 @@ int kho_volume_add_file(kho_volume *v, const char *member, const char *path,
 		return rc;
 	}
 	kho_hash_final(h256, m->sha256);
-	kho_hash_final(h512, sha512);
+	if (h512)
+		kho_hash_final(h512, sha512);
 	if (expect_sha256 && strcmp(expect_sha256, m->sha256) != 0)
 		return kho_error_set(err, KHO_FAIL,
 				     "store object '%s' is damaged: it hashes "
 				     "to %s; it is not archived",
 				     path, m->sha256);
+	if (known_sha512)
+		snprintf(sha512, KHO_SHA512_HEX, "%s", known_sha512);
 	return KHO_OK;
 }
 

@@ -29,10 +29,14 @@ int kho_volume_create(kho_volume **out, const char *part_path,
 
 /* Streams a file into the volume as member, with its SHA-256 (checked
  * against expect_sha256 when given: KHO_FAIL when the file is not what it
- * should be) and SHA-512. */
+ * should be) and SHA-512.  known_sha512, where given with expect_sha256,
+ * is the SHA-512 of the bytes whose SHA-256 that is (ingest took both on
+ * one read): the file is then not hashed with SHA-512 again, and
+ * known_sha512 is what it gives back once the SHA-256 matches. */
 int kho_volume_add_file(kho_volume *v, const char *member, const char *path,
-			const char *expect_sha256, kho_archive_member *m,
-			char sha512[KHO_SHA512_HEX], kho_error *err);
+			const char *expect_sha256, const char *known_sha512,
+			kho_archive_member *m, char sha512[KHO_SHA512_HEX],
+			kho_error *err);
 
 int kho_volume_add_bytes(kho_volume *v, const char *member, const void *data,
 			 size_t len, kho_archive_member *m, kho_error *err);

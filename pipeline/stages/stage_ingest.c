@@ -199,7 +199,9 @@ static int copy_in(kho_session *s, const char *path, kho_store_file *f,
 	enum { CHUNK = 1 << 20 };
 	uint8_t *buf = rc ? NULL : malloc(CHUNK);
 	kho_hash *h = rc ? NULL : kho_hash_new(KHO_SHA256);
-	if (rc == KHO_OK && (!buf || !h))
+	/* the SHA-512 for the bag's manifest, taken on the same read */
+	kho_hash *h512 = rc ? NULL : kho_hash_new(KHO_SHA512);
+	if (rc == KHO_OK && (!buf || !h || !h512))
 		rc = kho_error_set(err, KHO_FATAL, "out of memory");
 	if (rc == KHO_OK) {
 		rc = kho_store_create_unnamed(&s->store, "orig", f, err);
@@ -228,6 +230,7 @@ static int copy_in(kho_session *s, const char *path, kho_store_file *f,
 		if (n <= 0)
 			break;
 		kho_hash_update(h, buf, (size_t)n);
+		kho_hash_update(h512, buf, (size_t)n);
 		if (!cloned &&
 		    fwrite(buf, 1, (size_t)n, f->stream) != (size_t)n) {
 			rc = kho_error_errno(err, KHO_FAIL, "write", f->tmp);
@@ -250,9 +253,11 @@ static int copy_in(kho_session *s, const char *path, kho_store_file *f,
 	if (rc == KHO_OK) {
 		o->size = got;
 		kho_hash_final(h, o->sha256); /* frees h */
-		h = NULL;
+		kho_hash_final(h512, o->sha512);
+		h = h512 = NULL;
 	}
 	kho_hash_free(h);
+	kho_hash_free(h512);
 	free(buf);
 	close(fd);
 	return rc;

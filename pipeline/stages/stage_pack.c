@@ -113,6 +113,7 @@ static int gather(kho_session *s, pack_item *it, kho_error *err)
 		snprintf(f->path, sizeof(f->path), "data/%s/originals/%03zu.%s",
 			 it->rec.record_id, i + 1, format_ext(orig[i].format));
 		snprintf(f->sha256, sizeof(f->sha256), "%s", orig[i].sha256);
+		snprintf(f->sha512, sizeof(f->sha512), "%s", orig[i].sha512);
 		f->size = orig[i].size;
 	}
 	free(outs);

@@ -3,7 +3,9 @@
  * back through libarchive with every member stored as it is, at the offset
  * the index records; verify finds nothing wrong with it and names an
  * altered, a missing or an extra member; extract gives the files back
- * byte for byte and refuses an altered member or an existing file.
+ * byte for byte and refuses an altered member or an existing file.  Also
+ * pack's own steps: the check of a volume just written, and a file
+ * streamed in with the SHA-512 ingest took of it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -69,8 +71,8 @@ static void make_volume(fixture *fx, kho_volume_format format)
 	fx->meta = malloc(fx->meta_size);
 	memcpy(fx->meta, meta, fx->meta_size);
 	kho_bag_payload files[2] = {
-		{"data/" REC "/result.pdf", "", fx->pdf_size},
-		{"data/" REC "/metadata.json", "", fx->meta_size},
+		{"data/" REC "/result.pdf", "", "", fx->pdf_size},
+		{"data/" REC "/metadata.json", "", "", fx->meta_size},
 	};
 	kho_sha256_hex(fx->pdf, fx->pdf_size, files[0].sha256);
 	kho_sha256_hex(fx->meta, fx->meta_size, files[1].sha256);
@@ -338,6 +340,62 @@ static void test_check_after_write(void **state)
 	}
 }
 
+/* A file streamed in with the SHA-512 ingest took of it: that SHA-512
+ * is given back without hashing the file again, once the file's SHA-256
+ * is the expected one; a file that is not is refused all the same; with
+ * no SHA-256 to vouch for it, the SHA-512 given is not trusted. */
+static void test_add_file_known_sha512(void **state)
+{
+	(void)state;
+	char dir[4096], file[4200], part[4200];
+	snprintf(dir, sizeof(dir), "%s", kt_tempdir("known512"));
+	snprintf(file, sizeof(file), "%s/orig.tif", dir);
+	snprintf(part, sizeof(part), "%s/vol.tar.part", dir);
+	const size_t n = 200000;
+	uint8_t *data = pattern(n, 7);
+	FILE *f = fopen(file, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, n, f), n);
+	fclose(f);
+	char sha256[KHO_SHA256_HEX], true512[KHO_SHA512_HEX];
+	kho_sha256_hex(data, n, sha256);
+	kho_hash *h = kho_hash_new(KHO_SHA512);
+	kho_hash_update(h, data, n);
+	kho_hash_final(h, true512);
+	char known[KHO_SHA512_HEX];
+	memset(known, 'a', KHO_SHA512_HEX - 1);
+	known[KHO_SHA512_HEX - 1] = '\0';
+
+	kho_volume *v = NULL;
+	kho_error err = KHO_ERROR_INIT;
+	assert_int_equal(kho_volume_create(&v, part, KHO_VOLUME_TAR, &err),
+			 KHO_OK);
+	kho_archive_member m;
+	char got[KHO_SHA512_HEX];
+	assert_int_equal(kho_volume_add_file(v, "b/data/1.tif", file, sha256,
+					     known, &m, got, &err),
+			 KHO_OK);
+	assert_string_equal(got, known);
+	assert_string_equal(m.sha256, sha256);
+	assert_int_equal(m.size, n);
+	/* not trusted without the SHA-256 */
+	assert_int_equal(kho_volume_add_file(v, "b/data/2.tif", file, NULL,
+					     known, &m, got, &err),
+			 KHO_OK);
+	assert_string_equal(got, true512);
+	/* a damaged store object stays refused */
+	char wrong[KHO_SHA256_HEX];
+	snprintf(wrong, sizeof(wrong), "%s", sha256);
+	wrong[0] = wrong[0] == '0' ? '1' : '0';
+	assert_int_equal(kho_volume_add_file(v, "b/data/3.tif", file, wrong,
+					     known, &m, got, &err),
+			 KHO_FAIL);
+	assert_non_null(strstr(err.msg, "is damaged"));
+	kho_volume_abandon(v);
+	free(data);
+	kt_rmtree(dir);
+}
+
 static void test_extract(void **state)
 {
 	(void)state;
@@ -390,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_zip_layout),
 		cmocka_unit_test(test_verify_clean_and_altered),
 		cmocka_unit_test(test_check_after_write),
+		cmocka_unit_test(test_add_file_known_sha512),
 		cmocka_unit_test(test_extract),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -191,10 +191,9 @@ static inline __m128i rgb_lanes(const uint8_t *p)
  * float operations in the same order, while its span and the one float
  * past its three are inside the row and the line; returns the first
  * output it left to across(). */
-static uint32_t across_rgb(const kho_span *sx, uint32_t in_w, uint32_t out_w,
-			   const uint8_t *row, float *line)
+static uint32_t across_rgb(const kho_span *sx, uint32_t ox, uint32_t in_w,
+			   uint32_t out_w, const uint8_t *row, float *line)
 {
-	uint32_t ox = 0;
 	for (; ox + 1 < out_w && sx[ox].first + sx[ox].count < in_w; ox++) {
 		const kho_span *h = &sx[ox];
 		const uint8_t *p = row + (size_t)h->first * 3;
@@ -223,6 +222,77 @@ static uint32_t across_rgb(const kho_span *sx, uint32_t in_w, uint32_t out_w,
 }
 #endif
 
+#if KHO_HAVE_AVX2
+#include <immintrin.h>
+#define AVX2_FN __attribute__((target("avx2")))
+
+/* The four bytes at p and at q as eight 32-bit lanes, p's in the low
+ * half. */
+static inline AVX2_FN __m256i rgb_pair(const uint8_t *p, const uint8_t *q)
+{
+	int32_t a, b;
+	memcpy(&a, p, sizeof(a));
+	memcpy(&b, q, sizeof(b));
+	return _mm256_cvtepu8_epi32(
+		_mm_insert_epi32(_mm_cvtsi32_si128(a), b, 1));
+}
+
+static inline AVX2_FN __m256 weights(float a, float b)
+{
+	return _mm256_set_m128(_mm_set1_ps(b), _mm_set1_ps(a));
+}
+
+/* across_rgb two outputs at a time, one in each 128-bit half, with its
+ * float operations on each, so the same floats; where the two spans are
+ * not as long, the first is taken alone by across_rgb. */
+static AVX2_FN uint32_t across_rgb_avx2(const kho_span *sx, uint32_t in_w,
+					uint32_t out_w, const uint8_t *row,
+					float *line)
+{
+	uint32_t ox = 0;
+	while (ox + 2 < out_w && sx[ox + 1].first + sx[ox + 1].count < in_w) {
+		const kho_span *a = &sx[ox], *b = &sx[ox + 1];
+		if (a->count != b->count) {
+			/* the first alone, as across_rgb takes it */
+			ox = across_rgb(sx, ox, in_w, ox + 2, row, line);
+			continue;
+		}
+		const uint8_t *pa = row + (size_t)a->first * 3;
+		const uint8_t *pb = row + (size_t)b->first * 3;
+		const __m256 first = _mm256_cvtepi32_ps(rgb_pair(pa, pb));
+		__m256 d;
+		if (a->count == 1) {
+			d = _mm256_mul_ps(weights(a->w_first, b->w_first),
+					  first);
+		} else {
+			const size_t last = (size_t)(a->count - 1) * 3;
+			__m256i mid = _mm256_setzero_si256();
+			for (size_t m = 3; m < last; m += 3)
+				mid = _mm256_add_epi32(mid,
+						       rgb_pair(pa + m, pb + m));
+			d = _mm256_add_ps(
+				_mm256_mul_ps(weights(a->w_first, b->w_first),
+					      first),
+				_mm256_add_ps(
+					_mm256_mul_ps(weights(a->w_mid, b->w_mid),
+						      _mm256_cvtepi32_ps(mid)),
+					_mm256_mul_ps(
+						weights(a->w_last, b->w_last),
+						_mm256_cvtepi32_ps(rgb_pair(
+							pa + last, pb + last)))));
+		}
+		/* the first output's fourth lane, then the second's, go
+		 * where the next output's first channel will */
+		_mm_storeu_ps(line + (size_t)ox * 3, _mm256_castps256_ps128(d));
+		_mm_storeu_ps(line + (size_t)ox * 3 + 3,
+			      _mm256_extractf128_ps(d, 1));
+		ox += 2;
+	}
+	return ox;
+}
+#undef AVX2_FN
+#endif
+
 int kho_resampler_push(kho_resampler *r, const uint8_t *row, kho_error *err)
 {
 	if (r->rows_in >= r->in_h)
@@ -239,8 +309,13 @@ int kho_resampler_push(kho_resampler *r, const uint8_t *row, kho_error *err)
 	 * compiler unrolls it; the sums are the same, in the same order. */
 	if (c == 3) {
 		uint32_t ox = 0;
+#if KHO_HAVE_AVX2
+		if (kho_cpu_avx2())
+			ox = across_rgb_avx2(r->sx, r->in_w, r->out_w, row,
+					     line);
+#endif
 #if defined(__SSE2__)
-		ox = across_rgb(r->sx, r->in_w, r->out_w, row, line);
+		ox = across_rgb(r->sx, ox, r->in_w, r->out_w, row, line);
 #endif
 		across(r->sx, ox, r->out_w, row, line, 3);
 	} else if (c == 1) {

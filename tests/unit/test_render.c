@@ -548,6 +548,101 @@ static void test_resample_matches_the_definition(void **state)
 	}
 }
 
+/* Colour rows across by the resampler's own sums written out one output
+ * and channel at a time (the first and last inputs weighted, the inner
+ * ones summed as whole numbers; then the rows down, in order): every way
+ * the machine has (two outputs at a time with AVX2, one with SSE2, one
+ * channel at a time) gives these bytes, where neighbouring spans are as
+ * long and where they are not. */
+static void test_resample_rgb_exact(void **state)
+{
+	(void)state;
+	static const uint32_t sizes[][4] = {
+		{2480, 5, 827, 2}, /* a page's 300 to 100 dpi: 2.9988 */
+		{300, 6, 100, 2},  /* 3 exactly */
+		{1001, 4, 333, 3}, /* spans of three and four */
+		{513, 3, 200, 2},  /* of two and three */
+		{97, 3, 26, 1},	   /* inner inputs */
+		{64, 2, 64, 1},	   /* one input a span, across */
+	};
+	uint64_t seed = 99;
+	for (size_t t = 0; t < KHO_ARRAY_SIZE(sizes); t++) {
+		const uint32_t iw = sizes[t][0], ih = sizes[t][1],
+			       ow = sizes[t][2], oh = sizes[t][3];
+		kho_image src, out;
+		alloc_image(&src, iw, ih, 3);
+		for (size_t i = 0; i < src.stride * ih; i++) {
+			seed = seed * 6364136223846793005ULL +
+			       1442695040888963407ULL;
+			src.pixels[i] = (uint8_t)(seed >> 56);
+		}
+		resample(&src, ow, oh, &out);
+		kho_resampler r;
+		kho_error err = KHO_ERROR_INIT;
+		assert_int_equal(kho_resampler_init(&r, iw, ih, ow, oh, 3,
+						    collect_row, NULL, &err),
+				 KHO_OK);
+		float *lines = malloc(sizeof(float) * ih * ow * 3);
+		assert_non_null(lines);
+		for (uint32_t y = 0; y < ih; y++)
+			for (uint32_t o = 0; o < ow; o++)
+				for (int ch = 0; ch < 3; ch++) {
+					const kho_span *h = &r.sx[o];
+					const uint8_t *row =
+						src.pixels + (size_t)y * src.stride;
+					const int p = row[h->first * 3 + ch];
+					float d;
+					if (h->count == 1) {
+						d = h->w_first * (float)p;
+					} else {
+						const uint32_t last =
+							h->first + h->count - 1;
+						uint32_t mid = 0;
+						for (uint32_t k = h->first + 1;
+						     k < last; k++)
+							mid += row[k * 3 + ch];
+						d = h->w_first * (float)p +
+						    (h->w_mid * (float)mid +
+						     h->w_last *
+							     (float)row[last * 3 +
+									ch]);
+					}
+					lines[((size_t)y * ow + o) * 3 + ch] = d;
+				}
+		for (uint32_t oy = 0; oy < oh; oy++) {
+			const kho_span *v = &r.sy[oy];
+			for (size_t i = 0; i < (size_t)ow * 3; i++) {
+				float a = 0;
+				for (uint32_t k = 0; k < v->count; k++) {
+					const float w = k == 0 ? v->w_first
+							: k == v->count - 1
+								? v->w_last
+								: v->w_mid;
+					a += w * lines[(size_t)(v->first + k) *
+							       ow * 3 +
+						       i];
+				}
+				const float f = a + 0.5f;
+				const uint8_t want =
+					(uint8_t)(f < 0 ? 0 : f > 255 ? 255 : f);
+				if (out.pixels[(size_t)oy * out.stride + i] !=
+				    want)
+					fail_msg("%ux%u to %ux%u: row %u, byte "
+						 "%zu is %u, not %u",
+						 iw, ih, ow, oh, oy, i,
+						 out.pixels[(size_t)oy *
+								    out.stride +
+							    i],
+						 want);
+			}
+		}
+		free(lines);
+		kho_resampler_release(&r);
+		kho_image_release(&out);
+		kho_image_release(&src);
+	}
+}
+
 static void test_resample_identity_and_enlarge(void **state)
 {
 	kho_image src, out;
@@ -1333,6 +1428,7 @@ int main(void)
 		cmocka_unit_test(test_resample_halving),
 		cmocka_unit_test(test_resample_fractions),
 		cmocka_unit_test(test_resample_matches_the_definition),
+		cmocka_unit_test(test_resample_rgb_exact),
 		cmocka_unit_test(test_resample_identity_and_enlarge),
 		cmocka_unit_test(test_rotate_zero_is_identity),
 		cmocka_unit_test(test_rotate_line),

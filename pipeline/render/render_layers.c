@@ -36,8 +36,9 @@ struct kho_layers {
 	uint8_t *grey; /* the row binarized: neutral pixels only */
 	uint8_t *rgb;  /* ring of colour rows waiting for their mask */
 	uint32_t rgb_cap;
-	uint8_t *clean; /* one background row with the text taken out */
-	uint8_t *fill;	/* per column: the last paper colour seen above */
+	/* per column the last paper colour seen above, which is also the
+	 * background row just made, with the text taken out */
+	uint8_t *fill;
 	uint8_t *grown; /* one row of the mask grown by a pixel */
 	uint8_t *near;
 	kho_resampler bg;
@@ -161,12 +162,10 @@ int kho_layers_new(kho_layers **out, kho_mode mode, uint32_t width,
 		l->rgb_cap = kho_sauvola_lag(l->sv) + 3;
 		l->grey = malloc(width);
 		l->rgb = malloc((size_t)l->rgb_cap * width * 3);
-		l->clean = malloc((size_t)width * 3);
 		l->fill = malloc((size_t)width * 3);
 		l->grown = malloc(l->stride);
 		l->near = malloc(l->stride);
-		if (!l->grey || !l->rgb || !l->clean || !l->fill || !l->grown ||
-		    !l->near)
+		if (!l->grey || !l->rgb || !l->fill || !l->grown || !l->near)
 			rc = kho_error_set(err, KHO_FATAL,
 					   "out of memory for the background");
 		if (rc == KHO_OK)
@@ -193,7 +192,6 @@ void kho_layers_free(kho_layers *l)
 	kho_image_release(&l->image);
 	free(l->grey);
 	free(l->rgb);
-	free(l->clean);
 	free(l->fill);
 	free(l->grown);
 	free(l->near);
@@ -207,7 +205,9 @@ void kho_layers_free(kho_layers *l)
  * Row y of the background: a pixel on or next to text (the text mask
  * grown by one pixel, which takes the soft edge of the strokes too) takes
  * the colour of the paper last seen above it in its column.  Text runs in
- * lines, so the paper above a letter is the paper around it.
+ * lines, so the paper above a letter is the paper around it.  That row is
+ * the fill row itself once each pixel away from text has been written
+ * into it.
  */
 static int clean_row(kho_layers *l, uint32_t y, kho_error *err)
 {
@@ -235,30 +235,28 @@ static int clean_row(kho_layers *l, uint32_t y, kho_error *err)
 	}
 	uint32_t x = 0;
 	while (x < l->w) {
-		uint8_t *d = l->clean + (size_t)x * 3;
 		uint8_t *f = l->fill + (size_t)x * 3;
 		const uint8_t near = l->near[x >> 3];
 		/* Eight pixels at once where none or all of them are by
-		 * text, as most of a page is one or the other. */
-		if ((x & 7) == 0 && x + 8 <= l->w && (near == 0 || near == 0xff)) {
-			if (near) {
-				memcpy(d, f, 24);
-			} else {
-				memcpy(d, src + (size_t)x * 3, 24);
-				memcpy(f, d, 24);
-			}
+		 * text, as most of a page is one or the other: text left as
+		 * the fill has it, a run of paper copied in one go. */
+		if ((x & 7) == 0 && x + 8 <= l->w && near == 0xff) {
 			x += 8;
 			continue;
 		}
-		if (near & (0x80u >> (x & 7))) {
-			memcpy(d, f, 3);
-		} else {
-			memcpy(d, src + (size_t)x * 3, 3);
-			memcpy(f, d, 3);
+		if ((x & 7) == 0 && x + 8 <= l->w && near == 0) {
+			uint32_t end = x + 8;
+			while (end + 8 <= l->w && l->near[end >> 3] == 0)
+				end += 8;
+			memcpy(f, src + (size_t)x * 3, (size_t)(end - x) * 3);
+			x = end;
+			continue;
 		}
+		if (!(near & (0x80u >> (x & 7))))
+			memcpy(f, src + (size_t)x * 3, 3);
 		x++;
 	}
-	return kho_resampler_push(&l->bg, l->clean, err);
+	return kho_resampler_push(&l->bg, l->fill, err);
 }
 
 /* Background rows whose mask neighbours (y - 1 .. y + 1) are known. */

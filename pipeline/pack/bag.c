@@ -142,6 +142,8 @@ int kho_bag_write(kho_volume *v, const kho_store *store, const char *bag,
 					 &m, sha512, err);
 		if (rc == KHO_OK)
 			rc = push(members, n_members, &cap, &m, err);
+		if (rc)
+			break; /* m and sha512 may hold nothing */
 		add(&m256, "%s  %s\n", m.sha256, files[i].path);
 		add(&m512, "%s  %s\n", sha512, files[i].path);
 		oxum_bytes += m.size;

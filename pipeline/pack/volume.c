@@ -236,11 +236,15 @@ void kho_volume_abandon(kho_volume *v)
 	free(v);
 }
 
+/* By offset; at one offset an empty member before the one whose bytes
+ * start there, so that the pass meets it before moving on. */
 static int by_offset(const void *a, const void *b)
 {
 	const kho_archive_member *x = *(const kho_archive_member *const *)a;
 	const kho_archive_member *y = *(const kho_archive_member *const *)b;
-	return x->offset < y->offset ? -1 : x->offset > y->offset;
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	return x->size < y->size ? -1 : x->size > y->size;
 }
 
 /* The member's digest against the index's. */

@@ -69,6 +69,18 @@ static const char *format_ext(const char *format)
 	return "bin";
 }
 
+/* 128 lowercase hex digits: a SHA-512 as ingest writes it. */
+static int is_sha512(const char *s)
+{
+	size_t n = 0;
+	for (; s[n]; n++) {
+		const int digit = s[n] >= '0' && s[n] <= '9';
+		if (!digit && !(s[n] >= 'a' && s[n] <= 'f'))
+			return 0;
+	}
+	return n == KHO_SHA512_HEX - 1;
+}
+
 /* The payload of a record: its outputs and, when kept, its originals. */
 static int gather(kho_session *s, pack_item *it, kho_error *err)
 {
@@ -113,7 +125,10 @@ static int gather(kho_session *s, pack_item *it, kho_error *err)
 		snprintf(f->path, sizeof(f->path), "data/%s/originals/%03zu.%s",
 			 it->rec.record_id, i + 1, format_ext(orig[i].format));
 		snprintf(f->sha256, sizeof(f->sha256), "%s", orig[i].sha256);
-		snprintf(f->sha512, sizeof(f->sha512), "%s", orig[i].sha512);
+		/* the catalog's SHA-512 where it is one, else hashed as
+		 * packed */
+		if (is_sha512(orig[i].sha512))
+			memcpy(f->sha512, orig[i].sha512, sizeof(f->sha512));
 		f->size = orig[i].size;
 	}
 	free(outs);

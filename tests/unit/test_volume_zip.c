@@ -301,6 +301,25 @@ static void test_check_after_write(void **state)
 				 KHO_OK);
 		assert_string_equal(sha, want);
 
+		/* an empty member where another's bytes start, before it or
+		 * after it in the index: met before the pass moves on */
+		kho_archive_member *more = calloc(fx.n + 1, sizeof(*more));
+		assert_non_null(more);
+		const kho_archive_row *at = row(&fx, "result.pdf");
+		for (int where = 0; where < 2; where++) {
+			memcpy(more + (where ? 0 : 1), m, fx.n * sizeof(*m));
+			kho_archive_member *e = &more[where ? fx.n : 0];
+			*e = at->m;
+			snprintf(e->member, sizeof(e->member), "%s", "b/empty");
+			e->size = 0;
+			kho_sha256_hex("", 0, e->sha256);
+			assert_int_equal(kho_volume_check(fx.path, more,
+							  fx.n + 1, sha, &size,
+							  &err),
+					 KHO_OK);
+		}
+		free(more);
+
 		/* a byte of the PDF's data, past the first chunk read */
 		const kho_archive_row *pdf = row(&fx, "result.pdf");
 		flip(fx.path, pdf->m.offset + 200000);

@@ -1030,20 +1030,28 @@ static void test_warp_ways_agree(void **state)
 	}
 }
 
+/* A whole page of c channels in a fixed pattern, ending KHO_WARP_SLACK
+ * bytes before an unreadable page (munmap base, len after). */
+static kho_warp_src patterned_page(uint32_t w, uint32_t h, int c, void **base,
+				   size_t *len)
+{
+	const size_t stride = (size_t)w * c;
+	uint8_t *rows = guarded(stride * h + KHO_WARP_SLACK, base, len);
+	for (size_t k = 0; k < stride * h + KHO_WARP_SLACK; k++)
+		rows[k] = (uint8_t)(k * 2654435761u >> 24);
+	const kho_warp_src ws = {rows, stride, UINT32_MAX, w, h, c};
+	return ws;
+}
+
 /* A page 32,800 pixels wide, past what the gathers' 32-bit positions
  * hold: every way still gives the definition's bytes. */
 static void test_warp_wide_page(void **state)
 {
 	(void)state;
-	const uint32_t w = 32800, h = 6;
 	for (int c = 1; c <= 3; c += 2) {
-		const size_t stride = (size_t)w * c;
 		void *base;
 		size_t len;
-		uint8_t *rows = guarded(stride * h + KHO_WARP_SLACK, &base, &len);
-		for (size_t k = 0; k < stride * h + KHO_WARP_SLACK; k++)
-			rows[k] = (uint8_t)(k * 2654435761u >> 24);
-		const kho_warp_src ws = {rows, stride, UINT32_MAX, w, h, c};
+		const kho_warp_src ws = patterned_page(32800, 6, c, &base, &len);
 		static const double degs[] = {0.3, -6.0};
 		for (size_t i = 0; i < KHO_ARRAY_SIZE(degs); i++) {
 			const double r = degs[i] * M_PI / 180.0;
@@ -1068,15 +1076,10 @@ static void test_warp_wide_page(void **state)
 static void test_warp_deskew_angles(void **state)
 {
 	(void)state;
-	const uint32_t w = 1500, h = 260;
 	for (int c = 1; c <= 3; c += 2) {
-		const size_t stride = (size_t)w * c;
 		void *base;
 		size_t len;
-		uint8_t *rows = guarded(stride * h + KHO_WARP_SLACK, &base, &len);
-		for (size_t k = 0; k < stride * h + KHO_WARP_SLACK; k++)
-			rows[k] = (uint8_t)((k * 2654435761u) >> 24);
-		const kho_warp_src ws = {rows, stride, UINT32_MAX, w, h, c};
+		const kho_warp_src ws = patterned_page(1500, 260, c, &base, &len);
 		int t = 0;
 		for (double deg = -9.0; deg <= 9.0; deg += 0.45, t++) {
 			const double r = deg * M_PI / 180.0;
